@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "mia-stitch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mia-stitch", targets: ["mia-stitch"]),
+        .library(name: "MiaPipeline", targets: ["MiaPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswresample",
+            providers: [
+                .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev"]),
+                .brew(["ffmpeg"]),
+            ]
+        ),
+        .target(name: "MiaPipeline", dependencies: ["CFFmpeg"]),
+        .executableTarget(
+            name: "mia-stitch",
+            dependencies: [
+                "MiaPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline"]),
+    ]
+)
+
+// One set of settings for every target (as swift-log does).
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}

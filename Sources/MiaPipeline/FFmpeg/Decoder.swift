@@ -1,0 +1,49 @@
+import CFFmpeg
+
+/// A libavcodec decoder for one stream. Freed with `avcodec_free_context`.
+final class Decoder {
+    let context: UnsafeMutablePointer<AVCodecContext>
+    let path: String
+
+    /// - Throws: `FFmpegError` when this FFmpeg has no decoder for the codec or cannot open it.
+    init(input: InputContainer, stream index: Int) throws {
+        path = input.path
+        let stream = input.stream(index)
+        let parameters = stream.pointee.codecpar!
+        guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
+            throw FFmpegError(code: mia_averror_invaliddata(),
+                              function: "avcodec_find_decoder (\(String(cString: avcodec_get_name(parameters.pointee.codec_id))))",
+                              path: path)
+        }
+        guard let context = avcodec_alloc_context3(codec) else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avcodec_alloc_context3", path: path)
+        }
+        self.context = context
+        try ffCheck(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path: path)
+        context.pointee.pkt_timebase = stream.pointee.time_base
+        context.pointee.thread_count = 0  // one thread per core
+        try ffCheck(avcodec_open2(context, codec, nil), "avcodec_open2", path: path)
+    }
+
+    deinit {
+        var toFree: UnsafeMutablePointer<AVCodecContext>? = context
+        avcodec_free_context(&toFree)
+    }
+
+    /// Sends a packet, or nil to start draining at the end of the stream.
+    /// - Throws: `FFmpegError` when the decoder rejects the packet (damaged data).
+    func send(_ packet: Packet?) throws {
+        try ffCheck(avcodec_send_packet(context, packet?.pointer), "avcodec_send_packet", path: path)
+    }
+
+    /// Takes the next decoded frame, if one is ready.
+    /// - Throws: `FFmpegError` for a decoding error.
+    func receive(into frame: Frame) throws -> CodecStep<Void> {
+        frame.unref()
+        let result = avcodec_receive_frame(context, frame.pointer)
+        if result == mia_averror_eagain() { return .needsInput }
+        if result == mia_averror_eof() { return .endOfStream }
+        try ffCheck(result, "avcodec_receive_frame", path: path)
+        return .value(())
+    }
+}

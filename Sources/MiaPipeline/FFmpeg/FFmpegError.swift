@@ -1,0 +1,47 @@
+import CFFmpeg
+
+/// A failed FFmpeg call: which C function, on which file, and FFmpeg's own text for the code.
+struct FFmpegError: Error, CustomStringConvertible {
+    let code: Int32
+    let function: String
+    let path: String?
+    let message: String
+
+    init(code: Int32, function: String, path: String?) {
+        self.code = code
+        self.function = function
+        self.path = path
+        self.message = FFmpegError.text(for: code)
+    }
+
+    var description: String {
+        let location = path.map { "\($0): " } ?? ""
+        return "\(location)\(function) failed: \(message)"
+    }
+
+    /// `av_strerror`'s text for a code (the function `av_err2str` would call).
+    static func text(for code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        mia_strerror(code, &buffer, buffer.count)
+        return String(filledBuffer: buffer)
+    }
+
+    var isEndOfFile: Bool { code == mia_averror_eof() }
+}
+
+/// The one helper every FFmpeg call goes through: negative results become `FFmpegError`.
+/// - Returns: the non-negative result, for calls that return a count or index.
+@discardableResult
+func ffCheck(_ result: Int32, _ function: String, path: String? = nil) throws -> Int32 {
+    if result < 0 { throw FFmpegError(code: result, function: function, path: path) }
+    return result
+}
+
+/// Result of a send/receive step: end of stream and "needs more input" are normal, not errors.
+enum CodecStep<Value> {
+    case value(Value)
+    case needsInput
+    case endOfStream
+}
+
+let noTimestamp: Int64 = mia_nopts_value()

@@ -1,0 +1,90 @@
+import CFFmpeg
+
+/// An opened media file to read from. Torn down with `avformat_close_input`, as remux.c does.
+final class InputContainer {
+    let path: String
+    let context: UnsafeMutablePointer<AVFormatContext>
+
+    /// Opens `path` and reads its stream parameters.
+    /// - Throws: `FFmpegError` naming the function and the file.
+    init(path: String) throws {
+        FFmpegLogging.configured
+        self.path = path
+        var opened: UnsafeMutablePointer<AVFormatContext>?
+        // On failure avformat_open_input frees the context itself, so there is nothing to clean up.
+        try ffCheck(avformat_open_input(&opened, path, nil, nil), "avformat_open_input", path: path)
+        guard let opened else { throw FFmpegError(code: mia_averror_enomem(), function: "avformat_open_input", path: path) }
+        context = opened
+        do {
+            try ffCheck(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
+        } catch {
+            var toClose: UnsafeMutablePointer<AVFormatContext>? = context
+            avformat_close_input(&toClose)
+            throw error
+        }
+    }
+
+    deinit {
+        var toClose: UnsafeMutablePointer<AVFormatContext>? = context
+        avformat_close_input(&toClose)
+    }
+
+    var streamCount: Int { Int(context.pointee.nb_streams) }
+
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+        context.pointee.streams[index]!
+    }
+
+    /// The demuxer's short names, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+    var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
+
+    /// Container duration in seconds, when the container states one.
+    var duration: Double? {
+        let value = context.pointee.duration
+        return value == noTimestamp || value <= 0 ? nil : Double(value) / Double(AV_TIME_BASE)
+    }
+
+    var bitRate: Int64 { context.pointee.bit_rate }
+
+    /// Size of the file in bytes as the I/O layer sees it.
+    var fileSize: Int64 {
+        guard let pb = context.pointee.pb else { return -1 }
+        return avio_size(pb)
+    }
+
+    /// The stream FFmpeg considers the main one of `type`, if any.
+    func bestStream(_ type: AVMediaType) -> Int? {
+        let index = av_find_best_stream(context, type, -1, -1, nil, 0)
+        return index >= 0 ? Int(index) : nil
+    }
+
+    /// Reads the next packet into `packet`.
+    /// - Returns: `false` at the end of the file (a normal end, not an error).
+    /// - Throws: `FFmpegError` for any read error, and for a packet the demuxer marks corrupt
+    ///   (a truncated file), so damage never passes as a short, successful read.
+    func read(into packet: Packet) throws -> Bool {
+        packet.unref()
+        let result = av_read_frame(context, packet.pointer)
+        if result == mia_averror_eof() { return false }
+        try ffCheck(result, "av_read_frame", path: path)
+        if packet.pointer.pointee.flags & AV_PKT_FLAG_CORRUPT != 0 {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "av_read_frame (corrupt packet)", path: path)
+        }
+        return true
+    }
+
+    /// The furthest byte any indexed sample of `streamIndex` reaches; containers with a full
+    /// sample index (mp4/mov) let us spot truncation before reading any media data.
+    func indexedDataEnd(streamIndex: Int) -> Int64? {
+        let st = stream(streamIndex)
+        let count = avformat_index_get_entries_count(st)
+        guard count > 0 else { return nil }
+        var end: Int64 = 0
+        for i in 0..<count {
+            guard let entry = avformat_index_get_entry(st, i) else { continue }
+            // size is a bitfield in AVIndexEntry; Swift exposes it as a property.
+            end = max(end, entry.pointee.pos + Int64(entry.pointee.size))
+        }
+        return end
+    }
+}

@@ -1,0 +1,122 @@
+import CFFmpeg
+
+/// A file being written by a libavformat muxer. Torn down as remux.c does:
+/// `avio_closep` on the file, then `avformat_free_context` (which also frees chapters).
+final class OutputContainer {
+    let path: String
+    let context: UnsafeMutablePointer<AVFormatContext>
+
+    /// - Parameters:
+    ///   - path: the file to create.
+    ///   - formatName: libavformat's muxer name ("mp4", "mov", "matroska").
+    init(path: String, formatName: String) throws {
+        FFmpegLogging.configured
+        self.path = path
+        var allocated: UnsafeMutablePointer<AVFormatContext>?
+        try ffCheck(avformat_alloc_output_context2(&allocated, nil, formatName, path),
+                    "avformat_alloc_output_context2", path: path)
+        guard let allocated else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avformat_alloc_output_context2", path: path)
+        }
+        context = allocated
+    }
+
+    deinit {
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0, context.pointee.pb != nil {
+            avio_closep(&context.pointee.pb)
+        }
+        avformat_free_context(context)
+    }
+
+    /// Adds a stream whose packets are copied as they are (no encoder), with the codec parameters
+    /// of `input`'s stream `inputStream`.
+    /// - Returns: the new stream's index.
+    func addCopiedStream(from input: InputContainer, stream inputStream: Int, timeBase: Rational) throws -> Int {
+        let parameters = input.stream(inputStream).pointee.codecpar!
+        guard let stream = avformat_new_stream(context, nil) else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avformat_new_stream", path: path)
+        }
+        try ffCheck(avcodec_parameters_copy(stream.pointee.codecpar, parameters), "avcodec_parameters_copy", path: path)
+        // The input's codec tag may not be valid in the output container; let the muxer choose.
+        stream.pointee.codecpar.pointee.codec_tag = 0
+        stream.pointee.time_base = timeBase.av
+        return Int(stream.pointee.index)
+    }
+
+    /// The time base the muxer settled on for a stream (valid after `writeHeader`).
+    func timeBase(ofStream index: Int) -> Rational {
+        context.pointee.streams[index]!.pointee.time_base.rational
+    }
+
+    /// Replaces the chapter list. Times are in `timeBase` units.
+    /// Call before `writeHeader` (Matroska writes chapters there); mp4/mov read them again at the
+    /// trailer, so `updateChapterTimes` may refine them before `finish`.
+    func setChapters(_ chapters: [(title: String, start: Int64, end: Int64)], timeBase: Rational) throws {
+        freeChapters()
+        guard !chapters.isEmpty else { return }
+        let array = av_calloc(chapters.count, MemoryLayout<UnsafeMutablePointer<AVChapter>?>.stride)
+        guard let array else { throw FFmpegError(code: mia_averror_enomem(), function: "av_calloc", path: path) }
+        let slots = array.bindMemory(to: UnsafeMutablePointer<AVChapter>?.self, capacity: chapters.count)
+        context.pointee.chapters = slots
+        for (i, chapter) in chapters.enumerated() {
+            guard let raw = av_mallocz(MemoryLayout<AVChapter>.size) else {
+                throw FFmpegError(code: mia_averror_enomem(), function: "av_mallocz", path: path)
+            }
+            let item = raw.bindMemory(to: AVChapter.self, capacity: 1)
+            item.pointee.id = Int64(i + 1)
+            item.pointee.time_base = timeBase.av
+            item.pointee.start = chapter.start
+            item.pointee.end = chapter.end
+            av_dict_set(&item.pointee.metadata, "title", chapter.title, 0)
+            slots[i] = item
+            // Counted as we go, so avformat_free_context frees exactly what was allocated.
+            context.pointee.nb_chapters = UInt32(i + 1)
+        }
+    }
+
+    func updateChapterTimes(_ times: [(start: Int64, end: Int64)]) {
+        for (i, time) in times.enumerated() where i < Int(context.pointee.nb_chapters) {
+            context.pointee.chapters[i]!.pointee.start = time.start
+            context.pointee.chapters[i]!.pointee.end = time.end
+        }
+    }
+
+    private func freeChapters() {
+        for i in 0..<Int(context.pointee.nb_chapters) {
+            av_dict_free(&context.pointee.chapters[i]!.pointee.metadata)
+            av_free(context.pointee.chapters[i])
+        }
+        av_freep(&context.pointee.chapters)
+        context.pointee.nb_chapters = 0
+    }
+
+    /// Opens the file and writes the container header.
+    /// - Parameter options: muxer options such as `movflags`; any the muxer does not take is an error.
+    func writeHeader(options: [String: String]) throws {
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            try ffCheck(avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE), "avio_open", path: path)
+        }
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        try ffCheck(avformat_write_header(context, &dictionary), "avformat_write_header", path: path)
+        if let unused = av_dict_get(dictionary, "", nil, AV_DICT_IGNORE_SUFFIX) {
+            throw FFmpegError(code: mia_averror_einval(),
+                              function: "avformat_write_header (unknown option \(String(cString: unused.pointee.key)))",
+                              path: path)
+        }
+    }
+
+    /// Hands a packet to the interleaving muxer, which takes its data (the packet is left blank).
+    func write(_ packet: Packet) throws {
+        try ffCheck(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame", path: path)
+    }
+
+    /// Flushes interleaving queues and writes the trailer (mp4/mov: the index).
+    func finish() throws {
+        try ffCheck(av_write_trailer(context), "av_write_trailer", path: path)
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0, context.pointee.pb != nil {
+            try ffCheck(avio_closep(&context.pointee.pb), "avio_closep", path: path)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import CFFmpeg
+
+/// Owns one `AVPacket`; reused across reads (`unref` between uses), freed in `deinit`.
+final class Packet {
+    let pointer: UnsafeMutablePointer<AVPacket>
+
+    init() {
+        guard let packet = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
+        pointer = packet
+    }
+
+    deinit {
+        var packet: UnsafeMutablePointer<AVPacket>? = pointer
+        av_packet_free(&packet)
+    }
+
+    var streamIndex: Int { Int(pointer.pointee.stream_index) }
+    var pts: Int64? { pointer.pointee.pts == noTimestamp ? nil : pointer.pointee.pts }
+    var dts: Int64? { pointer.pointee.dts == noTimestamp ? nil : pointer.pointee.dts }
+    var duration: Int64 { pointer.pointee.duration }
+    var size: Int { Int(pointer.pointee.size) }
+    var isKeyframe: Bool { pointer.pointee.flags & AV_PKT_FLAG_KEY != 0 }
+    /// The demuxer marks packets an edit list hides (AAC priming, frames before the edit start).
+    var isDiscarded: Bool { pointer.pointee.flags & AV_PKT_FLAG_DISCARD != 0 }
+
+    /// The payload, for checksums in tests and verification.
+    var data: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: pointer.pointee.data, count: size)
+    }
+
+    func unref() { av_packet_unref(pointer) }
+}
+
+extension Packet {
+    /// Timestamps and duration, settable in the packet's current time base.
+    var rawPTS: Int64 {
+        get { pointer.pointee.pts }
+        set { pointer.pointee.pts = newValue }
+    }
+    var rawDTS: Int64 {
+        get { pointer.pointee.dts }
+        set { pointer.pointee.dts = newValue }
+    }
+    func setDuration(_ value: Int64) { pointer.pointee.duration = value }
+    func setStreamIndex(_ index: Int) { pointer.pointee.stream_index = Int32(index) }
+
+    /// Prepares a copied packet for the muxer: no discard mark (the output's own edit list decides
+    /// what is hidden), unknown byte position (remux.c: `pos = -1`).
+    func clearForMuxing() {
+        pointer.pointee.flags &= ~AV_PKT_FLAG_DISCARD
+        pointer.pointee.pos = -1
+    }
+
+    /// Converts timestamps and duration from `from` to `to` units (`av_packet_rescale_ts`).
+    func rescaleTimestamps(from: Rational, to: Rational) {
+        av_packet_rescale_ts(pointer, from.av, to.av)
+    }
+
+    /// Moves `other`'s contents into this packet, leaving `other` blank.
+    func take(from other: Packet) {
+        av_packet_unref(pointer)
+        av_packet_move_ref(pointer, other.pointer)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// What one media file holds: the container and each stream's parameters.
+/// A plain value, produced by `MediaProbe` and consumed by probe, verify and the stitch pre-flight.
+public struct ClipInfo: Sendable, Codable, Equatable {
+    public var path: String
+    public var container: String
+    /// Seconds, as the container states it.
+    public var duration: Double?
+    public var sizeBytes: Int64
+    public var bitRate: Int64?
+    public var streams: [StreamInfo]
+    /// Where the indexed media data ends (mp4/mov); past the file size means the file is truncated.
+    public var indexedDataEnd: Int64?
+
+    /// The main video stream, as FFmpeg's `av_find_best_stream` picks it.
+    public var video: StreamInfo? { streams.first { $0.index == videoIndex } }
+    public var audio: StreamInfo? { streams.first { $0.index == audioIndex } }
+    public var videoIndex: Int?
+    public var audioIndex: Int?
+
+    public var truncation: String? {
+        guard let end = indexedDataEnd, end > sizeBytes else { return nil }
+        return "truncated: its index points to byte \(end) but the file has \(sizeBytes) bytes"
+    }
+}
+
+public enum StreamKind: String, Sendable, Codable {
+    case video, audio, subtitle, data, attachment, unknown
+}
+
+/// One stream's parameters. Fields that do not apply to the stream's kind are nil.
+public struct StreamInfo: Sendable, Codable, Equatable {
+    public var index: Int
+    public var kind: StreamKind
+    public var codec: String
+    public var profile: String?
+    public var timeBase: Rational
+    /// Length in `timeBase` units, when the container states it.
+    public var durationTimestamp: Int64?
+    /// First presentation timestamp in `timeBase` units (after any edit list).
+    public var startTimestamp: Int64?
+    public var frameCount: Int?
+    public var bitRate: Int64?
+    /// Codec-private setup bytes (H.264 SPS/PPS, AAC AudioSpecificConfig); equal bytes mean
+    /// a decoder set up for one clip decodes the others.
+    public var extradata: Data
+
+    // Video
+    public var width: Int?
+    public var height: Int?
+    public var pixelFormat: String?
+    public var frameRate: Rational?
+    public var sampleAspectRatio: Rational?
+    public var fieldOrder: String?
+    /// The stream holds B-frames (decode order differs from presentation order).
+    public var hasBFrames: Bool?
+
+    // Audio
+    public var sampleRate: Int?
+    public var channels: Int?
+    public var channelLayout: String?
+    /// Samples per coded frame (1024 for AAC); 0 when it varies.
+    public var frameSize: Int?
+
+    /// Seconds from the stream's start to its end, when known.
+    public var duration: Double? { durationTimestamp.map { Double($0) * timeBase.value } }
+    /// First presentation time in seconds.
+    public var startTime: Double? { startTimestamp.map { Double($0) * timeBase.value } }
+}

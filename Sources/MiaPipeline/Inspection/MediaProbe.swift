@@ -1,0 +1,36 @@
+import Foundation
+
+/// Reads a media file's container and stream parameters.
+public enum MediaProbe {
+    /// - Parameter path: the file to read.
+    /// - Returns: its parameters.
+    /// - Throws: `MiaError` naming the file: missing, a directory, empty, or not media FFmpeg can read.
+    public static func inspect(_ path: String) throws -> ClipInfo {
+        try checkReadableFile(path)
+        let input = try openInput(path)
+        return ClipInfo(container: input)
+    }
+
+    /// The checks a user gets a plain answer for, before FFmpeg sees the file.
+    static func checkReadableFile(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw MiaError(file: path, "file not found")
+        }
+        if isDirectory.boolValue { throw MiaError(file: path, "is a directory, not a media file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MiaError(file: path, "permission denied")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw MiaError(file: path, "file is empty (0 bytes)") }
+    }
+
+    /// Opens a file with FFmpeg, turning its failure into a one-line `MiaError`.
+    static func openInput(_ path: String) throws -> InputContainer {
+        do {
+            return try InputContainer(path: path)
+        } catch let error as FFmpegError {
+            throw MiaError(file: path, "not a media file FFmpeg can read (\(error.message))")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// What `verify` found for one file.
+public struct VerifyReport: Sendable, Encodable {
+    public let file: String
+    /// Seconds from the first to the end of the last decoded video frame.
+    public var duration: Double?
+    public var videoFrames = 0
+    public var audioFrames = 0
+    public var decodeErrors = 0
+    public var timestampErrors = 0
+    /// Every problem found, one line each; empty means the file passed.
+    public var problems: [String] = []
+    public var elapsed: Double = 0
+
+    public var passed: Bool { problems.isEmpty }
+
+    init(file: String) { self.file = file }
+}
+
+/// Decodes every frame of a file and checks what a stitch, a player or a CI job relies on.
+public struct Verifier: Sendable {
+    public let log: any EventSink
+
+    public init(log: any EventSink) { self.log = log }
+
+    /// Checks each file on its own and, when `asStitchSet`, that all of them could be stitched by stream copy.
+    /// - Returns: one report per file, in order.
+    public func verify(_ files: [String], asStitchSet: Bool = true) -> [VerifyReport] {
+        var reports: [VerifyReport] = []
+        var reference: ClipInfo?
+        for (index, file) in files.enumerated() {
+            let started = Date()
+            var report = VerifyReport(file: file)
+            do {
+                let info = try MediaProbe.inspect(file)
+                if let truncation = info.truncation { report.problems.append(truncation) }
+                if info.video == nil { report.problems.append("has no video stream") }
+                if asStitchSet, files.count > 1, info.video != nil {
+                    if index == 0 {
+                        reference = info
+                    } else if let reference {
+                        report.problems += StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)
+                            .map { "not stitch-compatible: \($0.property) is \($0.actual), clip 1 is \($0.reference)" }
+                    }
+                }
+                try decodeAll(info, into: &report)
+            } catch let error as MiaError {
+                report.problems.append(error.problem)
+            } catch {
+                report.problems.append("\(error)")
+            }
+            report.elapsed = Date().timeIntervalSince(started)
+            var fields: [(String, MiaEvent.Value)] = [
+                ("file", .string(file)), ("result", .string(report.passed ? "pass" : "fail")),
+                ("video_frames", .int(Int64(report.videoFrames))), ("audio_frames", .int(Int64(report.audioFrames))),
+                ("decode_errors", .int(Int64(report.decodeErrors))),
+            ]
+            if let duration = report.duration { fields.append(("duration", .seconds(duration))) }
+            if let problem = report.problems.first { fields.append(("reason", .string(problem))) }
+            log.emit(MiaEvent(report.passed ? "MIA:VERIFY" : "MIA:VERIFY:ERROR", fields))
+            reports.append(report)
+        }
+        return reports
+    }
+
+    private func decodeAll(_ info: ClipInfo, into report: inout VerifyReport) throws {
+        let input = try MediaProbe.openInput(info.path)
+        var decoders: [Int: Decoder] = [:]
+        for index in [info.videoIndex, info.audioIndex].compactMap({ $0 }) {
+            do {
+                decoders[index] = try Decoder(input: input, stream: index)
+            } catch let error as FFmpegError {
+                report.problems.append("cannot decode stream #\(index): \(error.function) failed: \(error.message)")
+            }
+        }
+        var lastDTS: [Int: Int64] = [:]
+        var lastFramePTS: [Int: Int64] = [:]
+        var firstVideoPTS: Int64?
+        var videoEnd: Int64?
+        let packet = Packet()
+        let frame = Frame()
+
+        func drain(_ stream: Int, _ decoder: Decoder) {
+            while true {
+                let step: CodecStep<Void>
+                do {
+                    step = try decoder.receive(into: frame)
+                } catch {
+                    report.decodeErrors += 1
+                    continue
+                }
+                guard case .value = step else { return }
+                if frame.isCorrupt { report.decodeErrors += 1 }
+                if stream == info.videoIndex { report.videoFrames += 1 } else { report.audioFrames += 1 }
+                if let pts = frame.bestEffortTimestamp {
+                    if let last = lastFramePTS[stream], pts <= last { report.timestampErrors += 1 }
+                    lastFramePTS[stream] = pts
+                }
+            }
+        }
+
+        do {
+            while try input.read(into: packet) {
+                let stream = packet.streamIndex
+                guard let decoder = decoders[stream] else { continue }
+                if let dts = packet.dts {
+                    if let last = lastDTS[stream], dts <= last { report.timestampErrors += 1 }
+                    lastDTS[stream] = dts
+                }
+                if stream == info.videoIndex, let pts = packet.pts, !packet.isDiscarded {
+                    firstVideoPTS = min(firstVideoPTS ?? pts, pts)
+                    videoEnd = max(videoEnd ?? pts, pts + packet.duration)
+                }
+                do {
+                    try decoder.send(packet)
+                } catch {
+                    report.decodeErrors += 1
+                }
+                drain(stream, decoder)
+            }
+        } catch let error as FFmpegError {
+            report.problems.append("cannot read past \(report.videoFrames) video frames: \(error.message) (truncated or damaged)")
+        }
+        for (stream, decoder) in decoders {
+            try? decoder.send(nil)
+            drain(stream, decoder)
+        }
+        if let first = firstVideoPTS, let end = videoEnd, let video = info.video {
+            report.duration = Double(end - first) * video.timeBase.value
+        }
+        if report.decodeErrors > 0 { report.problems.append("\(report.decodeErrors) decode error(s)") }
+        if report.timestampErrors > 0 {
+            report.problems.append("\(report.timestampErrors) timestamp(s) not increasing")
+        }
+        if info.videoIndex != nil, decoders[info.videoIndex!] != nil, report.videoFrames == 0 {
+            report.problems.append("no video frame decodes")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// What the user asked for besides the clips and the output path.
+public struct StitchOptions: Sendable {
+    /// mp4/mov: index (moov) at the front, so playback starts before the download ends.
+    public var faststart = true
+    /// One chapter per clip, titled from its file name.
+    public var chapters = true
+    /// Replace an existing output file.
+    public var overwrite = false
+
+    public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false) {
+        self.faststart = faststart
+        self.chapters = chapters
+        self.overwrite = overwrite
+    }
+}
+
+/// Progress of a running stitch, for a terminal display.
+public struct StitchProgress: Sendable {
+    public let clipsDone: Int
+    public let clipCount: Int
+}
+
+/// Where one clip sits in the output, in the video time base.
+public struct ClipSpan: Sendable, Equatable {
+    public let path: String
+    public let start: Int64
+    public let end: Int64
+    public let timeBase: Rational
+
+    public var startSeconds: Double { Double(start) * timeBase.value }
+    public var durationSeconds: Double { Double(end - start) * timeBase.value }
+    /// The chapter title: the file name without its extension.
+    public var title: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+}
+
+/// What a finished stitch produced.
+public struct StitchResult: Sendable {
+    public let output: String
+    public let mode: String
+    public let clips: [ClipSpan]
+    /// Video length in seconds.
+    public let duration: Double
+    /// Where the audio ends, in seconds (nil without audio).
+    public let audioEnd: Double?
+    public let bytes: Int64
+    public let videoPackets: Int
+    public let audioPackets: Int
+    /// Audio frames left out at joins (encoder priming and overhang past a clip's video).
+    public let droppedAudioPackets: Int
+    public let elapsed: Double
+}
+
+/// The output container, chosen from the output file's extension.
+struct OutputContainerFormat: Equatable {
+    /// libavformat's muxer name.
+    let muxer: String
+
+    static let byExtension: [String: String] = ["mp4": "mp4", "m4v": "mp4", "mov": "mov", "mkv": "matroska"]
+
+    init(outputPath: String) throws {
+        let ext = URL(fileURLWithPath: outputPath).pathExtension.lowercased()
+        guard let muxer = Self.byExtension[ext] else {
+            let known = Self.byExtension.keys.sorted().map { "." + $0 }.joined(separator: ", ")
+            throw MiaError(file: outputPath, ext.isEmpty
+                ? "the output needs an extension to choose its container (\(known))"
+                : "unsupported output extension .\(ext) (use \(known))")
+        }
+        self.muxer = muxer
+    }
+
+    var isQuickTimeFamily: Bool { muxer == "mp4" || muxer == "mov" }
+
+    func headerOptions(faststart: Bool) -> [String: String] {
+        guard isQuickTimeFamily, faststart else { return [:] }
+        return ["movflags": "+faststart"]
+    }
+}

@@ -1,0 +1,205 @@
+/// The stream-copy pass: every clip's packets, unchanged, placed on one timeline by `JoinTimeline`.
+/// Opens one clip at a time, so memory and file descriptors stay flat however many clips there are.
+struct StreamCopyStitch {
+    /// Pre-flighted, mutually compatible clips, in order.
+    let clips: [ClipInfo]
+    /// Where to write (the temporary file beside the final output).
+    let path: String
+    let container: OutputContainerFormat
+    let options: StitchOptions
+    let log: any EventSink
+    let progress: (@Sendable (StitchProgress) -> Void)?
+
+    struct Outcome {
+        var spans: [ClipSpan]
+        var videoPackets: Int
+        var audioPackets: Int
+        var droppedAudioPackets: Int
+        var videoTimeBase: Rational
+        var audioEnd: Double?
+    }
+
+    func run() throws -> Outcome {
+        let first = clips[0]
+        guard let referenceVideo = first.video else { throw MiaError(file: "clip 1 (\(first.path))", "has no video stream") }
+        let videoTimeBase = referenceVideo.timeBase
+        let audioRate = Int64(first.audio?.sampleRate ?? 0)
+        let samples = Rational(1, Int(max(audioRate, 1)))
+
+        let output = try wrapWrite { try OutputContainer(path: path, formatName: container.muxer) }
+        var firstInput: InputContainer? = try open(clip: 0)
+        let videoOut = try wrapWrite {
+            try output.addCopiedStream(from: firstInput!, stream: first.videoIndex!, timeBase: videoTimeBase)
+        }
+        let audioOut: Int? = try first.audioIndex.map { index in
+            try wrapWrite { try output.addCopiedStream(from: firstInput!, stream: index, timeBase: samples) }
+        }
+        let predicted = predictedSpans(timeBase: videoTimeBase)
+        if options.chapters {
+            try wrapWrite { try output.setChapters(chapterList(predicted), timeBase: videoTimeBase) }
+        }
+        try wrapWrite { try output.writeHeader(options: container.headerOptions(faststart: options.faststart)) }
+        let videoMuxTimeBase = output.timeBase(ofStream: videoOut)
+        let audioMuxTimeBase = audioOut.map { output.timeBase(ofStream: $0) }
+
+        var timeline = JoinTimeline(videoTimeBase: videoTimeBase, audioRate: max(audioRate, 1))
+        var spans: [ClipSpan] = []
+        let packet = Packet()
+        // The latest audio packet is held back one step so the very last one can be trimmed to
+        // end exactly with the video.
+        let heldAudio = Packet()
+        var holdingAudio = false
+        func writeHeld() throws {
+            heldAudio.rescaleTimestamps(from: samples, to: audioMuxTimeBase!)
+            try wrapWrite { try output.write(heldAudio) }
+        }
+
+        for (index, clip) in clips.enumerated() {
+            let subject = "clip \(index + 1) (\(clip.path))"
+            let input = try firstInput ?? open(clip: index)
+            firstInput = nil
+            let video = clip.video!
+            let videoStart = video.startTimestamp ?? 0
+            let videoStartInSamples = videoTimeBase.rescale(videoStart, to: samples)
+            let frameDuration = Self.frameDuration(video)
+            timeline.beginClip(videoStart: videoStart, expectedVideoDuration: video.durationTimestamp,
+                               isLast: index == clips.count - 1)
+
+            while try readPacket(input, into: packet, subject: subject) {
+                if packet.streamIndex == clip.videoIndex {
+                    guard let pts = packet.pts else {
+                        throw MiaError(file: subject, "a video packet has no timestamp; stream copy needs timestamps")
+                    }
+                    let dts = packet.dts ?? pts
+                    let duration = packet.duration > 0 ? packet.duration : frameDuration
+                    let placed: (pts: Int64, dts: Int64)
+                    do {
+                        placed = try timeline.placeVideo(pts: pts, dts: dts, duration: duration, hidden: packet.isDiscarded)
+                    } catch {
+                        throw Self.explain(error, subject: subject, timeBase: videoTimeBase)
+                    }
+                    packet.rawPTS = placed.pts
+                    packet.rawDTS = placed.dts
+                    packet.setDuration(duration)
+                    packet.setStreamIndex(videoOut)
+                    packet.clearForMuxing()
+                    packet.rescaleTimestamps(from: videoTimeBase, to: videoMuxTimeBase)
+                    try wrapWrite { try output.write(packet) }
+                } else if packet.streamIndex == clip.audioIndex, let audioOut, let audio = clip.audio {
+                    guard let pts = packet.pts ?? packet.dts else {
+                        throw MiaError(file: subject, "an audio packet has no timestamp; stream copy needs timestamps")
+                    }
+                    let relative = audio.timeBase.rescale(pts, to: samples) - videoStartInSamples
+                    let stated = audio.timeBase.rescale(packet.duration, to: samples)
+                    // A coded AAC frame always decodes to frame_size samples, even where the demuxer
+                    // shortened the last packet's duration to the edit list's end.
+                    let frame = Int64(audio.frameSize ?? 0)
+                    let length = frame > 0 ? max(frame, stated) : stated
+                    let placedPTS: Int64?
+                    do {
+                        placedPTS = try timeline.placeAudio(pts: relative, length: length)
+                    } catch {
+                        throw Self.explain(error, subject: subject, timeBase: videoTimeBase)
+                    }
+                    guard let placedPTS else { continue }
+                    if holdingAudio {
+                        try writeHeld()
+                    }
+                    packet.rawPTS = placedPTS
+                    packet.rawDTS = placedPTS
+                    packet.setDuration(length)
+                    packet.setStreamIndex(audioOut)
+                    packet.clearForMuxing()
+                    heldAudio.take(from: packet)
+                    holdingAudio = true
+                }
+            }
+            let span = timeline.endClip()
+            spans.append(ClipSpan(path: clip.path, start: span.start, end: span.end, timeBase: videoTimeBase))
+            log.emit(MiaEvent("MIA:STITCH:CLIP", [
+                ("index", .int(Int64(index + 1))),
+                ("file", .string(clip.path)),
+                ("offset", .seconds(spans[index].startSeconds)),
+                ("duration", .seconds(spans[index].durationSeconds)),
+            ]))
+            progress?(StitchProgress(clipsDone: index + 1, clipCount: clips.count))
+        }
+
+        var audioEnd: Double?
+        if holdingAudio {
+            // End the audio exactly where the video ends (mp4/mov turn this into the track's edit list).
+            let videoEnd = videoTimeBase.rescale(timeline.video.runningEnd, to: samples)
+            let remaining = videoEnd - heldAudio.rawPTS
+            if remaining > 0 && remaining < heldAudio.duration { heldAudio.setDuration(remaining) }
+            audioEnd = Double(heldAudio.rawPTS + heldAudio.duration) / Double(audioRate)
+            try writeHeld()
+        }
+        if options.chapters {
+            output.updateChapterTimes(spans.map { ($0.start, $0.end) })
+        }
+        try wrapWrite { try output.finish() }
+        return Outcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
+                       droppedAudioPackets: timeline.audio.dropped, videoTimeBase: videoTimeBase, audioEnd: audioEnd)
+    }
+
+    // MARK: - Helpers
+
+    private func open(clip index: Int) throws -> InputContainer {
+        let clip = clips[index]
+        do {
+            return try MediaProbe.openInput(clip.path)
+        } catch let error as MiaError {
+            throw error.about("clip \(index + 1) (\(clip.path))")
+        }
+    }
+
+    private func readPacket(_ input: InputContainer, into packet: Packet, subject: String) throws -> Bool {
+        do {
+            return try input.read(into: packet)
+        } catch let error as FFmpegError {
+            throw MiaError(file: subject, "cannot read media data, the file is truncated or damaged (\(error.message))")
+        }
+    }
+
+    /// Runs a step of writing the output, naming the output file if FFmpeg fails.
+    private func wrapWrite<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as FFmpegError {
+            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
+        }
+    }
+
+    /// The expected span of every clip from container metadata, for chapters written in headers.
+    private func predictedSpans(timeBase: Rational) -> [ClipSpan] {
+        var start: Int64 = 0
+        return clips.map { clip in
+            let stated = clip.video?.durationTimestamp
+                ?? clip.duration.map { Int64(($0 / timeBase.value).rounded()) } ?? 0
+            defer { start += stated }
+            return ClipSpan(path: clip.path, start: start, end: start + stated, timeBase: timeBase)
+        }
+    }
+
+    private func chapterList(_ spans: [ClipSpan]) -> [(title: String, start: Int64, end: Int64)] {
+        spans.map { (title: $0.title, start: $0.start, end: $0.end) }
+    }
+
+    /// One frame's length in the stream's time base, from its frame rate (for packets without a duration).
+    static func frameDuration(_ video: StreamInfo) -> Int64 {
+        guard let rate = video.frameRate, rate.isValid else { return 1 }
+        return max(1, Rational(rate.den, rate.num).rescale(1, to: video.timeBase))
+    }
+
+    static func explain(_ error: JoinTimeline.JoinError, subject: String, timeBase: Rational) -> MiaError {
+        switch error {
+        case let .videoDecodeOrder(previous, next):
+            let gap = Double(previous - next) * timeBase.value
+            return MiaError(file: subject, String(format: "its video decode timestamps would go back %.3f s at the join (a different B-frame delay than the clip before); stream copy cannot join it", gap))
+        case .hiddenLeadingFrames:
+            return MiaError(file: subject, "its edit list hides frames at the start (a trimmed clip); stream copy can only hide frames at the start of the output, so it would show them")
+        case let .audioOrder(previous, next):
+            return MiaError(file: subject, "its audio timestamps go backwards (\(next) after \(previous)); the file is damaged")
+        }
+    }
+}

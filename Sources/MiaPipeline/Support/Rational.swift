@@ -1,0 +1,17 @@
+/// An exact fraction (frame rates, time bases), kept as integers so comparisons never round.
+public struct Rational: Sendable, Codable, Hashable, CustomStringConvertible {
+    public let num: Int
+    public let den: Int
+
+    public init(_ num: Int, _ den: Int) {
+        self.num = num
+        self.den = den
+    }
+
+    public var isValid: Bool { num != 0 && den != 0 }
+    public var value: Double { den == 0 ? 0 : Double(num) / Double(den) }
+    public var description: String { den == 1 ? "\(num)" : "\(num)/\(den)" }
+
+    /// Same value, not just the same terms (30/1 equals 60/2).
+    public func sameValue(as other: Rational) -> Bool { num * other.den == other.num * den }
+}

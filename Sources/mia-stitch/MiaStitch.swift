@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+@main
+struct MiaStitch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mia-stitch",
+        abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
+        subcommands: [Stitch.self, Probe.self, Verify.self]
+    )
+}
+
+/// Flags every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .customLong("log-format"), help: "Log events as text or json lines on standard error.")
+    var logFormat: LogFormat = .text
+
+    @Flag(name: .shortAndLong, help: "Print no progress display.")
+    var quiet = false
+
+    func makeLog() -> any EventSink { StandardErrorLog(format: logFormat) }
+
+    /// A live progress line only where a person is watching.
+    var showsProgress: Bool { !quiet && logFormat == .text && isatty(STDERR_FILENO) == 1 }
+}
+
+extension LogFormat: ExpressibleByArgument {}
+
+/// Prints the one-line error a user reads and exits non-zero; no stack traces.
+func fail(_ error: any Error) -> ExitCode {
+    let message = (error as? MiaError)?.message ?? "\(error)"
+    FileHandle.standardError.write(Data("mia-stitch: error: \(message)\n".utf8))
+    return ExitCode.failure
+}
+
+/// Removes half-written outputs when the user interrupts (Ctrl-C) or a scheduler stops us.
+func installInterruptCleanup() {
+    for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+        signal(signalNumber) { received in
+            TemporaryFiles.shared.removeAll()
+            signal(received, SIG_DFL)
+            raise(received)
+        }
+    }
+}

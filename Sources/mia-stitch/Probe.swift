@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+extension MiaStitch {
+    struct Probe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show each file's container, duration, size and stream parameters."
+        )
+
+        @Argument(help: "Media files to inspect.")
+        var files: [String]
+
+        @Flag(help: "Print JSON on standard output.")
+        var json = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let reports = files.map(ProbeReport.probe)
+            for report in reports {
+                if let error = report.error { FileHandle.standardError.write(Data("mia-stitch: error: \(error)\n".utf8)) }
+            }
+            if json {
+                print(try ProbeReport.json(reports))
+            } else {
+                for report in reports where report.error == nil { print(report.text) }
+            }
+            if reports.contains(where: { $0.error != nil }) { throw ExitCode.failure }
+        }
+    }
+}
