@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline"]),
+        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch"]),
     ]
 )
 

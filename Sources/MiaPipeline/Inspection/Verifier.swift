@@ -41,7 +41,7 @@ public struct Verifier: Sendable {
                         reference = info
                     } else if let reference {
                         report.problems += StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)
-                            .map { "not stitch-compatible: \($0.property) is \($0.actual), clip 1 is \($0.reference)" }
+                            .map { "not stitch-compatible: \($0.problem)" }
                     }
                 }
                 try decodeAll(info, into: &report)

@@ -9,9 +9,10 @@ public struct StitchMismatch: Sendable, Equatable, CustomStringConvertible {
     public let reference: String
     public let actual: String
 
-    public var description: String {
-        "clip \(clipNumber) (\(file)): \(property) is \(actual), clip 1 is \(reference)"
-    }
+    /// "video size is 160x90, clip 1 is 320x180"
+    public var problem: String { "\(property) is \(actual), clip 1 is \(reference)" }
+
+    public var description: String { "clip \(clipNumber) (\(file)): \(problem)" }
 }
 
 /// The stream-copy pre-flight: may `clip` be joined after `reference` without re-encoding?

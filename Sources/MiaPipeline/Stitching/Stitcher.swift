@@ -14,6 +14,7 @@ public struct Stitcher: Sendable {
     ///   - clips: clip paths, in order.
     ///   - output: the file to write; its extension picks the container.
     /// - Throws: `MiaError` naming the clip (or the output) and the problem. Nothing is written then.
+    @discardableResult
     public func stitch(_ clips: [String], to output: String, options: StitchOptions = StitchOptions()) throws -> StitchResult {
         let started = Date()
         do {
@@ -78,7 +79,7 @@ public struct Stitcher: Sendable {
                 let differences = StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)
                 if let firstDifference = differences.first {
                     let more = differences.count > 1 ? " (and \(differences.count - 1) more difference\(differences.count > 2 ? "s" : ""))" : ""
-                    throw MiaError("\(firstDifference)\(more); stream copy needs clips with identical parameters")
+                    throw MiaError(file: subject, "\(firstDifference.problem)\(more); stream copy needs clips with identical parameters")
                 }
             }
             infos.append(info)

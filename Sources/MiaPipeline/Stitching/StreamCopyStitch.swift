@@ -49,6 +49,24 @@ struct StreamCopyStitch {
         // end exactly with the video.
         let heldAudio = Packet()
         var holdingAudio = false
+        func writeVideo(_ packet: Packet, subject: String, frameDuration: Int64) throws {
+            let pts = packet.pts!
+            let dts = packet.dts!
+            let duration = packet.duration > 0 ? packet.duration : frameDuration
+            let placed: (pts: Int64, dts: Int64)
+            do {
+                placed = try timeline.placeVideo(pts: pts, dts: dts, duration: duration, hidden: packet.isDiscarded)
+            } catch {
+                throw Self.explain(error, subject: subject, timeBase: videoTimeBase)
+            }
+            packet.rawPTS = placed.pts
+            packet.rawDTS = placed.dts
+            packet.setDuration(duration)
+            packet.setStreamIndex(videoOut)
+            packet.clearForMuxing()
+            packet.rescaleTimestamps(from: videoTimeBase, to: videoMuxTimeBase)
+            try wrapWrite { try output.write(packet) }
+        }
         func writeHeld() throws {
             heldAudio.rescaleTimestamps(from: samples, to: audioMuxTimeBase!)
             try wrapWrite { try output.write(heldAudio) }
@@ -62,29 +80,27 @@ struct StreamCopyStitch {
             let videoStart = video.startTimestamp ?? 0
             let videoStartInSamples = videoTimeBase.rescale(videoStart, to: samples)
             let frameDuration = Self.frameDuration(video)
+            var decodeTimes = DecodeTimeFiller()
             timeline.beginClip(videoStart: videoStart, expectedVideoDuration: video.durationTimestamp,
                                isLast: index == clips.count - 1)
 
             while try readPacket(input, into: packet, subject: subject) {
                 if packet.streamIndex == clip.videoIndex {
-                    guard let pts = packet.pts else {
+                    guard packet.pts != nil else {
                         throw MiaError(file: subject, "a video packet has no timestamp; stream copy needs timestamps")
                     }
-                    let dts = packet.dts ?? pts
-                    let duration = packet.duration > 0 ? packet.duration : frameDuration
-                    let placed: (pts: Int64, dts: Int64)
-                    do {
-                        placed = try timeline.placeVideo(pts: pts, dts: dts, duration: duration, hidden: packet.isDiscarded)
-                    } catch {
-                        throw Self.explain(error, subject: subject, timeBase: videoTimeBase)
+                    // Matroska and friends store no decode times; libavformat leaves the first
+                    // `delay` B-frame packets without one. Hold them until a decode time is known.
+                    if packet.dts == nil && !decodeTimes.seenDTS {
+                        let held = Packet()
+                        held.take(from: packet)
+                        decodeTimes.waiting.append(held)
+                        continue
                     }
-                    packet.rawPTS = placed.pts
-                    packet.rawDTS = placed.dts
-                    packet.setDuration(duration)
-                    packet.setStreamIndex(videoOut)
-                    packet.clearForMuxing()
-                    packet.rescaleTimestamps(from: videoTimeBase, to: videoMuxTimeBase)
-                    try wrapWrite { try output.write(packet) }
+                    for waiting in decodeTimes.release(before: packet, frameDuration: frameDuration) {
+                        try writeVideo(waiting, subject: subject, frameDuration: frameDuration)
+                    }
+                    try writeVideo(packet, subject: subject, frameDuration: frameDuration)
                 } else if packet.streamIndex == clip.audioIndex, let audioOut, let audio = clip.audio {
                     guard let pts = packet.pts ?? packet.dts else {
                         throw MiaError(file: subject, "an audio packet has no timestamp; stream copy needs timestamps")
@@ -113,6 +129,9 @@ struct StreamCopyStitch {
                     heldAudio.take(from: packet)
                     holdingAudio = true
                 }
+            }
+            for waiting in decodeTimes.release(before: nil, frameDuration: frameDuration) {
+                try writeVideo(waiting, subject: subject, frameDuration: frameDuration)
             }
             let span = timeline.endClip()
             spans.append(ClipSpan(path: clip.path, start: span.start, end: span.end, timeBase: videoTimeBase))
@@ -143,6 +162,40 @@ struct StreamCopyStitch {
     }
 
     // MARK: - Helpers
+
+    /// Gives decode times to the leading packets of a clip whose container stores none
+    /// (Matroska with B-frames): one frame apart, ending just before the first known decode time.
+    struct DecodeTimeFiller {
+        var waiting: [Packet] = []
+        var seenDTS = false
+        var lastDTS: Int64?
+
+        /// The held packets, with decode times, to write before `next` (nil at the end of the clip).
+        /// Also fills `next`'s decode time if it lacks one mid-stream.
+        mutating func release(before next: Packet?, frameDuration: Int64) -> [Packet] {
+            let released = waiting
+            waiting = []
+            if let next {
+                if let dts = next.dts {
+                    for (i, packet) in released.enumerated() {
+                        packet.rawDTS = dts - Int64(released.count - i) * frameDuration
+                    }
+                } else if let last = lastDTS {
+                    // A decode time missing mid-stream: one frame on, never past its presentation time.
+                    next.rawDTS = max(last + 1, min(next.pts!, last + frameDuration))
+                }
+                seenDTS = true
+                lastDTS = next.dts
+            } else {
+                // The clip ended before any decode time: decode order is presentation order shifted back.
+                let first = released.compactMap(\.pts).min() ?? 0
+                for (i, packet) in released.enumerated() {
+                    packet.rawDTS = first - Int64(released.count - i) * frameDuration
+                }
+            }
+            return released
+        }
+    }
 
     private func open(clip index: Int) throws -> InputContainer {
         let clip = clips[index]
