@@ -66,8 +66,8 @@ import Testing
         #expect(throws: MiaError.self) { try Stitcher(log: SilentLog()).stitch([a], to: output) }
     }
 
-    @Test func damagedMediaDataFoundWhileCopyingLeavesNothing() throws {
-        // Matroska has no up-front sample index, so truncation is only found while copying.
+    @Test func truncatedMatroskaIsFoundBeforeWriting() throws {
+        // Matroska has no sample index: the pre-flight measures the video it really holds.
         let scratch = Scratch()
         let whole = scratch.path("whole.mkv")
         try ffmpeg(["-i", a, "-c", "copy", whole])
@@ -75,15 +75,17 @@ import Testing
         let cut = scratch.path("cut.mkv")
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
         let output = scratch.path("out.mp4")
+        let log = CollectingLog()
         do {
-            try Stitcher(log: SilentLog()).stitch([whole, cut], to: output)
-            // A cut at a cluster boundary can read as a shorter, valid file; then the output must say so.
-            let report = Verifier(log: SilentLog()).verify([output])[0]
-            #expect(report.passed)
+            try Stitcher(log: log).stitch([whole, cut], to: output)
+            Issue.record("a truncated Matroska clip was stitched")
         } catch let error as MiaError {
             #expect(error.subject == "clip 2 (\(cut))")
-            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(error.problem.hasSuffix("the file is truncated or damaged"), "\(error.problem)")
         }
+        // Found in the pre-flight: the stitch never started.
+        #expect(log.events.map(\.tag) == ["MIA:STITCH:ERROR"])
+        #expect(!FileManager.default.fileExists(atPath: output))
         #expect(!scratch.contents.contains { $0.hasSuffix(".partial") })
     }
 }

@@ -38,6 +38,9 @@ final class InputContainer {
     /// The demuxer's short names, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
     var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
 
+    /// The demuxer indexes every sample up front (mp4, mov and relatives), so stream lengths are exact.
+    var hasSampleIndex: Bool { String(cString: context.pointee.iformat.pointee.name).hasPrefix("mov,mp4") }
+
     /// Container duration in seconds, when the container states one.
     var duration: Double? {
         let value = context.pointee.duration
@@ -86,5 +89,28 @@ final class InputContainer {
             end = max(end, entry.pointee.pos + Int64(entry.pointee.size))
         }
         return end
+    }
+}
+
+extension InputContainer {
+    /// Reads every packet of one stream (skipping the others' payloads) and returns where its
+    /// shown frames start and end, in the stream's time base. For containers without a sample
+    /// index, this is the only exact length there is.
+    /// - Parameter fallbackDuration: the frame duration to use for packets that state none.
+    /// - Throws: `FFmpegError` when the file cannot be read to its end (truncated or damaged).
+    func measureSpan(ofStream index: Int, fallbackDuration: Int64) throws -> (start: Int64, end: Int64)? {
+        for other in 0..<streamCount where other != index {
+            stream(other).pointee.discard = AVDISCARD_ALL
+        }
+        let packet = Packet()
+        var start: Int64?, end: Int64?
+        while try read(into: packet) {
+            guard packet.streamIndex == index, let pts = packet.pts, !packet.isDiscarded else { continue }
+            let duration = packet.duration > 0 ? packet.duration : fallbackDuration
+            start = min(start ?? pts, pts)
+            end = max(end ?? pts + duration, pts + duration)
+        }
+        guard let start, let end else { return nil }
+        return (start, end)
     }
 }

@@ -29,7 +29,9 @@ extension ClipInfo {
             sizeBytes: input.fileSize,
             bitRate: input.bitRate > 0 ? input.bitRate : nil,
             streams: streams,
-            indexedDataEnd: (0..<input.streamCount).compactMap { input.indexedDataEnd(streamIndex: $0) }.max(),
+            // Only mp4/mov index every sample; Matroska's cues list keyframes, which says nothing about the end.
+            indexedDataEnd: input.hasSampleIndex
+                ? (0..<input.streamCount).compactMap { input.indexedDataEnd(streamIndex: $0) }.max() : nil,
             videoIndex: videoIndex,
             audioIndex: input.bestStream(AVMEDIA_TYPE_AUDIO)
         )
@@ -61,7 +63,7 @@ extension StreamInfo {
             codec: String(cString: avcodec_get_name(par.codec_id)),
             profile: avcodec_profile_name(par.codec_id, par.profile).map { String(cString: $0) },
             timeBase: timeBase.rational,
-            durationTimestamp: timestamp(stream.pointee.duration),
+            durationTimestamp: timestamp(stream.pointee.duration) ?? Self.taggedDuration(stream),
             startTimestamp: timestamp(stream.pointee.start_time),
             frameCount: stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil,
             bitRate: par.bit_rate > 0 ? par.bit_rate : nil,
@@ -86,6 +88,17 @@ extension StreamInfo {
             }
             frameSize = Int(par.frame_size)
         }
+    }
+
+    /// Matroska keeps per-stream lengths only as a "DURATION" tag ("00:00:02.021000000"), which
+    /// FFmpeg's and mkvmerge's muxers write; in the stream's time base.
+    private static func taggedDuration(_ stream: UnsafeMutablePointer<AVStream>) -> Int64? {
+        guard let entry = av_dict_get(stream.pointee.metadata, "DURATION", nil, 0) else { return nil }
+        let parts = String(cString: entry.pointee.value).split(separator: ":")
+        guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let sec = Double(parts[2]) else { return nil }
+        let seconds = h * 3600 + m * 60 + sec
+        let timeBase = stream.pointee.time_base
+        return Int64((seconds * Double(timeBase.den) / Double(timeBase.num)).rounded())
     }
 
     private static func fieldOrderName(_ order: AVFieldOrder) -> String {

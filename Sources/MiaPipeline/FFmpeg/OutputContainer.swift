@@ -49,8 +49,7 @@ final class OutputContainer {
     }
 
     /// Replaces the chapter list. Times are in `timeBase` units.
-    /// Call before `writeHeader` (Matroska writes chapters there); mp4/mov read them again at the
-    /// trailer, so `updateChapterTimes` may refine them before `finish`.
+    /// Call before `writeHeader`: muxers (Matroska, mp4's chapter track) take chapters from there.
     func setChapters(_ chapters: [(title: String, start: Int64, end: Int64)], timeBase: Rational) throws {
         freeChapters()
         guard !chapters.isEmpty else { return }
@@ -71,13 +70,6 @@ final class OutputContainer {
             slots[i] = item
             // Counted as we go, so avformat_free_context frees exactly what was allocated.
             context.pointee.nb_chapters = UInt32(i + 1)
-        }
-    }
-
-    func updateChapterTimes(_ times: [(start: Int64, end: Int64)]) {
-        for (i, time) in times.enumerated() where i < Int(context.pointee.nb_chapters) {
-            context.pointee.chapters[i]!.pointee.start = time.start
-            context.pointee.chapters[i]!.pointee.end = time.end
         }
     }
 

@@ -10,7 +10,8 @@ public struct ClipInfo: Sendable, Codable, Equatable {
     public var sizeBytes: Int64
     public var bitRate: Int64?
     public var streams: [StreamInfo]
-    /// Where the indexed media data ends (mp4/mov); past the file size means the file is truncated.
+    /// Where the indexed media data ends, for containers that index every sample (mp4/mov);
+    /// nil for others. Past the file size means the file is truncated.
     public var indexedDataEnd: Int64?
 
     /// The main video stream, as FFmpeg's `av_find_best_stream` picks it.

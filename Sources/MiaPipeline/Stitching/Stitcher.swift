@@ -64,7 +64,7 @@ public struct Stitcher: Sendable {
         infos.reserveCapacity(clips.count)
         for (index, path) in clips.enumerated() {
             let subject = "clip \(index + 1) (\(path))"
-            let info: ClipInfo
+            var info: ClipInfo
             do {
                 info = try MediaProbe.inspect(path)
             } catch let error as MiaError {
@@ -74,6 +74,9 @@ public struct Stitcher: Sendable {
             guard info.video != nil else {
                 let kinds = Set(info.streams.map(\.kind.rawValue)).sorted().joined(separator: ", ")
                 throw MiaError(file: subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
+            }
+            if info.indexedDataEnd == nil {
+                info = try ClipLength.measured(info, subject: subject)
             }
             if let reference = infos.first {
                 let differences = StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The stream-copy pass: every clip's packets, unchanged, placed on one timeline by `JoinTimeline`.
 /// Opens one clip at a time, so memory and file descriptors stay flat however many clips there are.
 struct StreamCopyStitch {
@@ -34,9 +36,8 @@ struct StreamCopyStitch {
         let audioOut: Int? = try first.audioIndex.map { index in
             try wrapWrite { try output.addCopiedStream(from: firstInput!, stream: index, timeBase: samples) }
         }
-        let predicted = predictedSpans(timeBase: videoTimeBase)
         if options.chapters {
-            try wrapWrite { try output.setChapters(chapterList(predicted), timeBase: videoTimeBase) }
+            try wrapWrite { try output.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase) }
         }
         try wrapWrite { try output.writeHeader(options: container.headerOptions(faststart: options.faststart)) }
         let videoMuxTimeBase = output.timeBase(ofStream: videoOut)
@@ -134,6 +135,7 @@ struct StreamCopyStitch {
                 try writeVideo(waiting, subject: subject, frameDuration: frameDuration)
             }
             let span = timeline.endClip()
+            try checkComplete(clip, videoSpan: span.end - span.start, subject: subject, frameDuration: frameDuration)
             spans.append(ClipSpan(path: clip.path, start: span.start, end: span.end, timeBase: videoTimeBase))
             log.emit(MiaEvent("MIA:STITCH:CLIP", [
                 ("index", .int(Int64(index + 1))),
@@ -152,9 +154,6 @@ struct StreamCopyStitch {
             if remaining > 0 && remaining < heldAudio.duration { heldAudio.setDuration(remaining) }
             audioEnd = Double(heldAudio.rawPTS + heldAudio.duration) / Double(audioRate)
             try writeHeld()
-        }
-        if options.chapters {
-            output.updateChapterTimes(spans.map { ($0.start, $0.end) })
         }
         try wrapWrite { try output.finish() }
         return Outcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
@@ -223,19 +222,22 @@ struct StreamCopyStitch {
         }
     }
 
-    /// The expected span of every clip from container metadata, for chapters written in headers.
-    private func predictedSpans(timeBase: Rational) -> [ClipSpan] {
-        var start: Int64 = 0
-        return clips.map { clip in
-            let stated = clip.video?.durationTimestamp
-                ?? clip.duration.map { Int64(($0 / timeBase.value).rounded()) } ?? 0
-            defer { start += stated }
-            return ClipSpan(path: clip.path, start: start, end: start + stated, timeBase: timeBase)
-        }
+    /// The copy must find exactly the video the pre-flight measured or the container states.
+    private func checkComplete(_ clip: ClipInfo, videoSpan: Int64, subject: String, frameDuration: Int64) throws {
+        guard let stated = clip.video?.durationTimestamp else { return }
+        try ClipLength.check(measured: videoSpan, stated: stated, tolerance: 2 * frameDuration,
+                             timeBase: clip.video!.timeBase, subject: subject)
     }
 
-    private func chapterList(_ spans: [ClipSpan]) -> [(title: String, start: Int64, end: Int64)] {
-        spans.map { (title: $0.title, start: $0.start, end: $0.end) }
+    /// One chapter per clip, from the lengths the pre-flight established (exact: see `ClipLength`).
+    private func chapterList(timeBase: Rational) -> [(title: String, start: Int64, end: Int64)] {
+        var start: Int64 = 0
+        return clips.map { clip in
+            let length = clip.video?.durationTimestamp ?? 0
+            defer { start += length }
+            let title = URL(fileURLWithPath: clip.path).deletingPathExtension().lastPathComponent
+            return (title: title, start: start, end: start + length)
+        }
     }
 
     /// One frame's length in the stream's time base, from its frame rate (for packets without a duration).
