@@ -6,15 +6,23 @@ final class InputContainer {
     let context: UnsafeMutablePointer<AVFormatContext>
 
     /// Opens `path` and reads its stream parameters.
+    /// - Parameter findStreamInfo: read (and decode) the first packets to complete every stream's
+    ///   parameters. A stream copy of a clip already probed does not need it; containers that only
+    ///   reveal their streams while reading (MPEG-TS) always get it.
     /// - Throws: `FFmpegError` naming the function and the file.
-    init(path: String) throws {
+    init(path: String, findStreamInfo: Bool = true) throws {
         FFmpegLogging.configured
         self.path = path
         var opened: UnsafeMutablePointer<AVFormatContext>?
         // On failure avformat_open_input frees the context itself, so there is nothing to clean up.
-        try ffCheck(avformat_open_input(&opened, path, nil, nil), "avformat_open_input", path: path)
+        var options: OpaquePointer?
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "fpsprobesize", "0", 0)
+        try ffCheck(avformat_open_input(&opened, path, nil, &options), "avformat_open_input", path: path)
         guard let opened else { throw FFmpegError(code: mia_averror_enomem(), function: "avformat_open_input", path: path) }
         context = opened
+        let streamsFromHeader = opened.pointee.ctx_flags & AVFMTCTX_NOHEADER == 0
+        if !findStreamInfo && streamsFromHeader { return }
         do {
             try ffCheck(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
         } catch {

@@ -72,8 +72,29 @@ struct OutputContainerFormat: Equatable {
 
     var isQuickTimeFamily: Bool { muxer == "mp4" || muxer == "mov" }
 
-    func headerOptions(faststart: Bool) -> [String: String] {
-        guard isQuickTimeFamily, faststart else { return [:] }
-        return ["movflags": "+faststart"]
+    /// How an mp4/mov output gets its index (moov) in front of the media data.
+    enum IndexPlacement: Equatable {
+        /// At the end of the file (`--no-faststart`).
+        case atEnd
+        /// In space reserved after the header, sized from the sample count: one pass, no rewrite.
+        case reserved(bytes: Int)
+        /// Written at the end, then the whole file is rewritten with it in front (movflags faststart).
+        case secondPass
+    }
+
+    /// The reservation for `samples` samples over `tracks` tracks: generous per-sample table costs
+    /// (stsz 4, stts 8, ctts 8, stss 4, stsc 12, co64 8 bytes) plus fixed headers. Unused space
+    /// becomes a `free` box, a fraction of a percent of the media data.
+    static func indexReservation(samples: Int, tracks: Int, chapters: Int) -> Int {
+        44 * samples + 4_096 * tracks + 256 * chapters + 16_384
+    }
+
+    func headerOptions(_ placement: IndexPlacement) -> [String: String] {
+        guard isQuickTimeFamily else { return [:] }
+        switch placement {
+        case .atEnd: return [:]
+        case .reserved(let bytes): return ["moov_size": String(bytes)]
+        case .secondPass: return ["movflags": "+faststart"]
+        }
     }
 }

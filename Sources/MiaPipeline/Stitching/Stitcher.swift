@@ -37,8 +37,18 @@ public struct Stitcher: Sendable {
             ("mode", "copy"),
         ]))
         let outcome = try target.write { temporary in
-            let outcome = try StreamCopyStitch(clips: infos, path: temporary, container: container, options: options,
-                                               log: log, progress: progress).run()
+            var placement = StreamCopyStitch.indexPlacement(for: infos, container: container, options: options)
+            var outcome: StreamCopyStitch.Outcome
+            while true {
+                do {
+                    outcome = try StreamCopyStitch(clips: infos, path: temporary, container: container, options: options,
+                                                   indexPlacement: placement, log: log, progress: progress).run()
+                    break
+                } catch is StreamCopyStitch.IndexReservationTooSmall {
+                    // Rare (the reservation is generous): redo the copy with faststart's rewrite.
+                    placement = .secondPass
+                }
+            }
             try checkWritten(temporary, against: outcome, hasAudio: infos[0].audio != nil)
             return outcome
         }
@@ -57,37 +67,53 @@ public struct Stitcher: Sendable {
                             elapsed: elapsed)
     }
 
-    /// Reads every clip and checks it can be copied after clip 1, before anything is written.
+    /// Reads every clip (in parallel) and checks it can be copied after clip 1, before anything is
+    /// written. The first problem in clip order is reported.
     /// - Returns: the clips' parameters, in order.
     func preflight(_ clips: [String]) throws -> [ClipInfo] {
+        let numbered = Array(clips.enumerated().map { (number: $0.offset + 1, path: $0.element) })
+        let inspected = numbered.parallelMap { clip in
+            Result { try Self.inspect(clip.path, subject: "clip \(clip.number) (\(clip.path))") }
+        }
         var infos: [ClipInfo] = []
         infos.reserveCapacity(clips.count)
-        for (index, path) in clips.enumerated() {
-            let subject = "clip \(index + 1) (\(path))"
-            var info: ClipInfo
-            do {
-                info = try MediaProbe.inspect(path)
-            } catch let error as MiaError {
-                throw error.about(subject)
-            }
-            if let truncation = info.truncation { throw MiaError(file: subject, truncation) }
-            guard info.video != nil else {
-                let kinds = Set(info.streams.map(\.kind.rawValue)).sorted().joined(separator: ", ")
-                throw MiaError(file: subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
-            }
-            if info.indexedDataEnd == nil {
-                info = try ClipLength.measured(info, subject: subject)
-            }
+        for (index, result) in inspected.enumerated() {
+            let info = try result.get()
             if let reference = infos.first {
                 let differences = StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)
                 if let firstDifference = differences.first {
                     let more = differences.count > 1 ? " (and \(differences.count - 1) more difference\(differences.count > 2 ? "s" : ""))" : ""
-                    throw MiaError(file: subject, "\(firstDifference.problem)\(more); stream copy needs clips with identical parameters")
+                    throw MiaError(file: "clip \(index + 1) (\(info.path))",
+                                   "\(firstDifference.problem)\(more); stream copy needs clips with identical parameters")
                 }
             }
             infos.append(info)
         }
         return infos
+    }
+
+    /// One clip's parameters, with the problems that rule it out for any stitch.
+    private static func inspect(_ path: String, subject: String) throws -> ClipInfo {
+        var info: ClipInfo
+        do {
+            info = try MediaProbe.inspectHeader(path)
+            // An mp4/mov header states every parameter the copy needs except the pixel format, and
+            // codec extradata (H.264/HEVC SPS) pins that; compared byte for byte, it needs no decode.
+            // Anything else gets the full probe, which decodes a frame.
+            let headerSuffices = info.indexedDataEnd != nil && !(info.video?.extradata.isEmpty ?? true)
+            if !headerSuffices { info = try MediaProbe.inspect(path) }
+        } catch let error as MiaError {
+            throw error.about(subject)
+        }
+        if let truncation = info.truncation { throw MiaError(file: subject, truncation) }
+        guard info.video != nil else {
+            let kinds = Set(info.streams.map(\.kind.rawValue)).sorted().joined(separator: ", ")
+            throw MiaError(file: subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
+        }
+        if info.indexedDataEnd == nil {
+            info = try ClipLength.measured(info, subject: subject)
+        }
+        return info
     }
 
     /// Reopens the written file and checks it holds what was written, before it is renamed into place.

@@ -9,6 +9,7 @@ struct StreamCopyStitch {
     let path: String
     let container: OutputContainerFormat
     let options: StitchOptions
+    let indexPlacement: OutputContainerFormat.IndexPlacement
     let log: any EventSink
     let progress: (@Sendable (StitchProgress) -> Void)?
 
@@ -30,6 +31,8 @@ struct StreamCopyStitch {
 
         let output = try wrapWrite { try OutputContainer(path: path, formatName: container.muxer) }
         var firstInput: InputContainer? = try open(clip: 0)
+        // Fully probed (the pre-flight may have read headers only): the AAC frame size comes from here.
+        let audioFrameSize = Int64(ClipInfo(container: firstInput!).audio?.frameSize ?? 0)
         let videoOut = try wrapWrite {
             try output.addCopiedStream(from: firstInput!, stream: first.videoIndex!, timeBase: videoTimeBase)
         }
@@ -39,7 +42,7 @@ struct StreamCopyStitch {
         if options.chapters {
             try wrapWrite { try output.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase) }
         }
-        try wrapWrite { try output.writeHeader(options: container.headerOptions(faststart: options.faststart)) }
+        try wrapWrite { try output.writeHeader(options: container.headerOptions(indexPlacement)) }
         let videoMuxTimeBase = output.timeBase(ofStream: videoOut)
         let audioMuxTimeBase = audioOut.map { output.timeBase(ofStream: $0) }
 
@@ -110,8 +113,7 @@ struct StreamCopyStitch {
                     let stated = audio.timeBase.rescale(packet.duration, to: samples)
                     // A coded AAC frame always decodes to frame_size samples, even where the demuxer
                     // shortened the last packet's duration to the edit list's end.
-                    let frame = Int64(audio.frameSize ?? 0)
-                    let length = frame > 0 ? max(frame, stated) : stated
+                    let length = audioFrameSize > 0 ? max(audioFrameSize, stated) : stated
                     let placedPTS: Int64?
                     do {
                         placedPTS = try timeline.placeAudio(pts: relative, length: length)
@@ -155,9 +157,33 @@ struct StreamCopyStitch {
             audioEnd = Double(heldAudio.rawPTS + heldAudio.duration) / Double(audioRate)
             try writeHeld()
         }
-        try wrapWrite { try output.finish() }
+        do {
+            try output.finish()
+        } catch let error as FFmpegError {
+            if case .reserved = indexPlacement { throw IndexReservationTooSmall() }
+            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
+        }
         return Outcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
                        droppedAudioPackets: timeline.audio.dropped, videoTimeBase: videoTimeBase, audioEnd: audioEnd)
+    }
+
+    /// The muxer needed more room for the index than was reserved; the stitch is redone with a second pass.
+    struct IndexReservationTooSmall: Error {}
+
+    /// Where the index goes for these clips: reserved up front when every clip states its sample count.
+    static func indexPlacement(for clips: [ClipInfo], container: OutputContainerFormat, options: StitchOptions)
+        -> OutputContainerFormat.IndexPlacement {
+        guard container.isQuickTimeFamily, options.faststart else { return .atEnd }
+        var samples = 0
+        for clip in clips {
+            guard let frames = clip.video?.frameCount else { return .secondPass }
+            // Audio tables count priming and edge frames the stated count may leave out.
+            samples += frames + (clip.audio == nil ? 0 : (clip.audio?.frameCount ?? Int.max / 4) + 4)
+            if samples > 50_000_000 { return .secondPass }
+        }
+        let tracks = 1 + (clips[0].audio == nil ? 0 : 1) + (options.chapters ? 1 : 0)
+        return .reserved(bytes: OutputContainerFormat.indexReservation(
+            samples: samples + (options.chapters ? clips.count : 0), tracks: tracks, chapters: options.chapters ? clips.count : 0))
     }
 
     // MARK: - Helpers
@@ -199,7 +225,13 @@ struct StreamCopyStitch {
     private func open(clip index: Int) throws -> InputContainer {
         let clip = clips[index]
         do {
-            return try MediaProbe.openInput(clip.path)
+            // Clip 1 gives the output its codec parameters, so it gets a full probe; the others were
+            // probed in the pre-flight and only their packets are needed now.
+            let input = try MediaProbe.openInput(clip.path, findStreamInfo: index == 0)
+            guard input.streamCount == clip.streams.count else {
+                throw MiaError(file: clip.path, "changed since the pre-flight (its streams differ)")
+            }
+            return input
         } catch let error as MiaError {
             throw error.about("clip \(index + 1) (\(clip.path))")
         }
