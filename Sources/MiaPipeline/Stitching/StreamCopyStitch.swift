@@ -225,9 +225,10 @@ struct StreamCopyStitch {
     private func open(clip index: Int) throws -> InputContainer {
         let clip = clips[index]
         do {
-            // Clip 1 gives the output its codec parameters, so it gets a full probe; the others were
-            // probed in the pre-flight and only their packets are needed now.
-            let input = try MediaProbe.openInput(clip.path, findStreamInfo: index == 0)
+            // Clip 1 gives the output its codec parameters, so it gets a full probe. Other mp4/mov
+            // clips only need their packets now; containers without a sample index need the probe
+            // for libavformat to work out decode times of B-frame streams.
+            let input = try MediaProbe.openInput(clip.path, findStreamInfo: index == 0 || clip.indexedDataEnd == nil)
             guard input.streamCount == clip.streams.count else {
                 throw MiaError(file: clip.path, "changed since the pre-flight (its streams differ)")
             }
