@@ -35,12 +35,20 @@ func fail(_ error: any Error) -> ExitCode {
 }
 
 /// Removes half-written outputs when the user interrupts (Ctrl-C) or a scheduler stops us.
+/// The work runs on a Dispatch queue, not in a signal handler, where taking a lock is unsafe.
 func installInterruptCleanup() {
     for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-        signal(signalNumber) { received in
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler {
             TemporaryFiles.shared.removeAll()
-            signal(received, SIG_DFL)
-            raise(received)
+            // The shell convention for "killed by signal N" (130 for Ctrl-C).
+            _exit(128 + signalNumber)
         }
+        source.resume()
+        interruptSources.append(source)
     }
 }
+
+/// Kept alive for the life of the process.
+nonisolated(unsafe) private var interruptSources: [any DispatchSourceSignal] = []

@@ -118,6 +118,30 @@ import Glibc
     }
 }
 
+extension CommandLineTests {
+    @Test func interruptRemovesThePartialOutput() throws {
+        let scratch = Scratch()
+        let clip = scratch.path("tiny.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=64x36:rate=30:duration=1",
+                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=1",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", clip])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.cli)
+        process.arguments = ["stitch"] + Array(repeating: clip, count: 3000) + ["-o", scratch.path("out.mp4"), "--quiet"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Interrupt once the partial file exists (bounded wait; the stitch takes seconds).
+        for _ in 0..<400 where !scratch.contents.contains(where: { $0.hasSuffix(".partial") }) {
+            usleep(10_000)
+        }
+        #expect(scratch.contents.contains { $0.hasSuffix(".partial") }, "the stitch finished before it could be interrupted")
+        process.interrupt()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(scratch.contents == ["tiny.mp4"])
+    }
+}
+
 /// Runs a program with its output discarded; returns its exit status and peak resident memory.
 func spawnMeasured(_ executable: String, _ arguments: [String]) throws -> (status: Int32, peakKB: Int) {
     var pid = pid_t()
