@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -20,7 +21,7 @@ let package = Package(
                 .brew(["ffmpeg"]),
             ]
         ),
-        .target(name: "MiaPipeline", dependencies: ["CFFmpeg"]),
+        .target(name: "MiaPipeline", dependencies: ["CFFmpeg", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "mia-stitch",
             dependencies: [

@@ -9,8 +9,11 @@ extension MiaStitch {
             discussion: "Exit status 0 only when every file passes."
         )
 
-        @Argument(help: "Media files to verify.")
-        var files: [String]
+        @Argument(help: "Media files to verify (with --plan: the scene clips in order; default the plan's own).")
+        var files: [String] = []
+
+        @Option(help: "A render plan: also check each file against its scene job (length, size, frame rate, audio).")
+        var plan: String?
 
         @Flag(help: "Print JSON on standard output.")
         var json = false
@@ -26,8 +29,27 @@ extension MiaStitch {
 
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            if files.isEmpty && plan == nil { throw ValidationError("give files to verify, or --plan") }
+        }
+
         func run() async throws {
-            let reports = Verifier(log: global.makeLog()).verify(files, asStitchSet: !independent)
+            var files = files
+            var renderPlan: RenderPlan?
+            if let plan {
+                do {
+                    let loaded = try RenderPlan.load(plan)
+                    let folder = URL(fileURLWithPath: plan).deletingLastPathComponent()
+                    if files.isEmpty { files = loaded.scenes.map { folder.appendingPathComponent($0.output).path } }
+                    guard files.count == loaded.scenes.count else {
+                        throw MiaError(file: plan, "has \(loaded.scenes.count) scenes but \(files.count) files were given")
+                    }
+                    renderPlan = loaded
+                } catch {
+                    throw fail(error)
+                }
+            }
+            let reports = Verifier(log: global.makeLog()).verify(files, asStitchSet: !independent, plan: renderPlan)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -25,8 +25,9 @@ public struct Verifier: Sendable {
     public init(log: any EventSink) { self.log = log }
 
     /// Checks each file on its own and, when `asStitchSet`, that all of them could be stitched by stream copy.
+    /// - Parameter plan: when given, file N is also checked against scene N of the plan.
     /// - Returns: one report per file, in order.
-    public func verify(_ files: [String], asStitchSet: Bool = true) -> [VerifyReport] {
+    public func verify(_ files: [String], asStitchSet: Bool = true, plan: RenderPlan? = nil) -> [VerifyReport] {
         var reports: [VerifyReport] = []
         var reference: ClipInfo?
         for (index, file) in files.enumerated() {
@@ -45,6 +46,10 @@ public struct Verifier: Sendable {
                     }
                 }
                 try decodeAll(info, into: &report)
+                if let plan, index < plan.scenes.count {
+                    report.problems += PlanConformance.problems(info, decodedDuration: report.duration,
+                                                                job: plan.scenes[index], target: plan.target)
+                }
             } catch let error as MiaError {
                 report.problems.append(error.problem)
             } catch {

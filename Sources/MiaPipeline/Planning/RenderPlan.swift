@@ -1,0 +1,102 @@
+import Foundation
+
+/// The frame, rate and audio every clip of a plan is rendered to, so they stitch by stream copy.
+public struct TargetFormat: Sendable, Codable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var fps: Int
+    public var audioSampleRate: Int
+    public var audioChannels: Int
+
+    public init(width: Int, height: Int, fps: Int, audioSampleRate: Int = 48_000, audioChannels: Int = 2) {
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.audioSampleRate = audioSampleRate
+        self.audioChannels = audioChannels
+    }
+
+    public var size: String { "\(width)x\(height)" }
+}
+
+/// Where a scene job stands. Stored as text in the job store and the plan file.
+public enum JobStatus: String, Sendable, Codable, CaseIterable {
+    case pending
+    /// A provider job was requested; its id is recorded before polling.
+    case submitted
+    case rendering
+    case complete
+    case failed
+}
+
+/// One scene's render: the child job of a plan.
+public struct SceneJob: Sendable, Codable, Equatable {
+    public var sceneNumber: Int
+    public var title: String
+    public var provider: ProviderID
+    public var model: String
+    /// Length to render, snapped to what the model accepts.
+    public var seconds: Double
+    /// What the provider is asked to render (for Template: the card's title).
+    public var prompt: String
+    public var narration: String
+    public var onScreenText: String
+    /// Where the clip goes, relative to the plan file's folder.
+    public var output: String
+    public var status: JobStatus
+    public var estimatedCost: Double
+    /// Why this provider (the analysis' reason, including any fallback).
+    public var reason: String
+}
+
+/// A render plan: the parent job for one script, and one child job per scene.
+///
+/// Deterministic: the same script and options give the same plan, byte for byte (no clock, no
+/// random ids), so a rerun finds its earlier work in the job store.
+public struct RenderPlan: Sendable, Codable, Equatable {
+    public var version = 1
+    public var renderPlanId: String
+    /// SHA-256 of the script text (after decoding and line-ending normalisation).
+    public var scriptHash: String
+    public var script: String
+    public var format: ScriptFormat
+    public var target: TargetFormat
+    public var budget: Double?
+    public var targetDuration: Double?
+    public var estimatedCost: Double
+    public var totalSeconds: Double
+    /// Folder for the scene clips, relative to the plan file's folder.
+    public var outputDirectory: String
+    public var warnings: [String]
+    public var scenes: [SceneJob]
+}
+
+extension RenderPlan {
+    /// The plan as pretty, stable JSON (sorted keys), as written to PLAN.json.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Reads a plan file.
+    /// - Throws: `MiaError` naming the file when it is missing or not a plan.
+    public static func load(_ path: String) throws -> RenderPlan {
+        guard let data = FileManager.default.contents(atPath: path) else { throw MiaError(file: path, "file not found") }
+        do {
+            return try JSONDecoder().decode(RenderPlan.self, from: data)
+        } catch {
+            throw MiaError(file: path, "is not a mia-stitch render plan (\(Self.describe(error)))")
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return context.codingPath.map { $0.stringValue }.joined(separator: ".") + ": " + context.debugDescription
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The video sources a scene can be rendered with.
+public enum ProviderID: String, Sendable, Codable, CaseIterable {
+    case template, sora, runway
+
+    public var displayName: String {
+        switch self {
+        case .template: "Template"
+        case .sora: "Sora"
+        case .runway: "Runway"
+        }
+    }
+}
+
+/// Which clip lengths a model renders.
+public enum DurationRule: Sendable, Equatable {
+    /// Any length (the built-in generator renders whole frames).
+    case any(minimum: Double)
+    /// Whole seconds from `min` to `max`.
+    case wholeSeconds(min: Int, max: Int)
+    /// Only these lengths.
+    case choices([Int])
+
+    public var maximum: Double? {
+        switch self {
+        case .any: nil
+        case .wholeSeconds(_, let max): Double(max)
+        case .choices(let values): values.max().map(Double.init)
+        }
+    }
+
+    /// The shortest renderable length that holds `seconds` (or the longest there is).
+    public func snap(_ seconds: Double) -> Double {
+        switch self {
+        case .any(let minimum):
+            return max(minimum, (seconds * 10).rounded(.up) / 10)
+        case .wholeSeconds(let low, let high):
+            return Double(min(high, max(low, Int(seconds.rounded(.up)))))
+        case .choices(let values):
+            let sorted = values.sorted()
+            return Double(sorted.first { Double($0) >= seconds } ?? sorted.last ?? 0)
+        }
+    }
+}
+
+/// One model of one provider: what it renders and what it costs.
+public struct ProviderModel: Sendable, Equatable {
+    public let provider: ProviderID
+    public let name: String
+    /// US dollars per rendered second.
+    public let pricePerSecond: Double
+    public let durations: DurationRule
+    /// Aspect ratios the model renders, as "16:9", "9:16", "1:1".
+    public let aspects: [String]
+    /// Renders from text alone (image-to-video-only models need a reference image).
+    public let textToVideo: Bool
+}
+
+/// Everything mia-stitch knows about providers' models and prices, in one place.
+///
+/// Prices and limits, as published (checked 2026-11):
+/// - Sora — OpenAI API pricing page and the Videos API reference: `sora-2` $0.10/s (720p),
+///   `sora-2-pro` $0.30/s (720p) and $0.50/s (1024p); `seconds` "4", "8" or "12"; sizes 1280x720 and
+///   720x1280 (pro adds 1792x1024, 1024x1792), so no square output. OpenAI shut the public Videos
+///   API down on 2026-09-24 (`../shared/context/provider-apis.md`): Sora is only used through an
+///   OpenAI-compatible gateway set in `OPENAI_BASE_URL`, never recommended otherwise.
+/// - Runway — developer API docs and the runwayml SDK docs: billed in credits at $0.01; `gen4.5`
+///   12 credits/s, text or image to video, 2–10 s, ratios 1280:720, 720:1280, 960:960;
+///   `gen4_turbo` 5 credits/s, image to video only; `veo3.1_fast` 10–15 credits/s (15 with audio
+///   is used here, the safe side), 4, 6 or 8 s, 16:9 and 9:16.
+/// - Template — rendered locally by mia-stitch: free, any length.
+public enum ProviderCatalog {
+    public static let models: [ProviderModel] = [
+        ProviderModel(provider: .template, name: "template", pricePerSecond: 0,
+                      durations: .any(minimum: 1), aspects: ["16:9", "9:16", "1:1"], textToVideo: true),
+        ProviderModel(provider: .sora, name: "sora-2", pricePerSecond: 0.10,
+                      durations: .choices([4, 8, 12]), aspects: ["16:9", "9:16"], textToVideo: true),
+        ProviderModel(provider: .sora, name: "sora-2-pro", pricePerSecond: 0.30,
+                      durations: .choices([4, 8, 12]), aspects: ["16:9", "9:16"], textToVideo: true),
+        ProviderModel(provider: .runway, name: "gen4.5", pricePerSecond: 0.12,
+                      durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16", "1:1"], textToVideo: true),
+        ProviderModel(provider: .runway, name: "gen4_turbo", pricePerSecond: 0.05,
+                      durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16", "1:1"], textToVideo: false),
+        ProviderModel(provider: .runway, name: "veo3.1_fast", pricePerSecond: 0.15,
+                      durations: .choices([4, 6, 8]), aspects: ["16:9", "9:16"], textToVideo: true),
+    ]
+
+    /// The model a provider's scenes use by default: its text-to-video workhorse.
+    public static func defaultModel(for provider: ProviderID) -> ProviderModel {
+        switch provider {
+        case .template: model(.template, "template")!
+        case .sora: model(.sora, "sora-2")!
+        case .runway: model(.runway, "gen4.5")!
+        }
+    }
+
+    public static func model(_ provider: ProviderID, _ name: String) -> ProviderModel? {
+        models.first { $0.provider == provider && $0.name == name }
+    }
+}
+
+/// Which providers this run can use, from the environment. Keys are read here and never stored,
+/// logged, or written to a plan.
+public struct ProviderEnvironment: Sendable, Equatable {
+    public var openAIKeySet: Bool
+    public var openAIBaseURL: String?
+    public var runwayKeySet: Bool
+    public var runwayBaseURL: String?
+
+    public init(openAIKeySet: Bool = false, openAIBaseURL: String? = nil, runwayKeySet: Bool = false, runwayBaseURL: String? = nil) {
+        self.openAIKeySet = openAIKeySet
+        self.openAIBaseURL = openAIBaseURL
+        self.runwayKeySet = runwayKeySet
+        self.runwayBaseURL = runwayBaseURL
+    }
+
+    /// Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `RUNWAYML_API_SECRET`, `RUNWAYML_BASE_URL`.
+    public static func current(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ProviderEnvironment {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return ProviderEnvironment(openAIKeySet: value("OPENAI_API_KEY") != nil, openAIBaseURL: value("OPENAI_BASE_URL"),
+                                   runwayKeySet: value("RUNWAYML_API_SECRET") != nil, runwayBaseURL: value("RUNWAYML_BASE_URL"))
+    }
+
+    /// A provider is connected when its key is set.
+    public func isConnected(_ provider: ProviderID) -> Bool {
+        switch provider {
+        case .template: true
+        case .sora: openAIKeySet
+        case .runway: runwayKeySet
+        }
+    }
+
+    /// Sora is alive only behind an OpenAI-compatible gateway: the public endpoint is gone.
+    public var soraGatewayConfigured: Bool {
+        guard let base = openAIBaseURL, let host = URL(string: base)?.host else { return false }
+        return host != "api.openai.com"
+    }
+
+    /// The environment variable that connects a provider.
+    public static func keyVariable(_ provider: ProviderID) -> String? {
+        switch provider {
+        case .template: nil
+        case .sora: "OPENAI_API_KEY"
+        case .runway: "RUNWAYML_API_SECRET"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+/// Frame shapes a plan can target.
+public enum Aspect: String, Sendable, Codable, CaseIterable {
+    case landscape = "16:9"
+    case portrait = "9:16"
+    case square = "1:1"
+
+    /// The 1080p frame size for this shape.
+    public var defaultSize: (width: Int, height: Int) {
+        switch self {
+        case .landscape: (1920, 1080)
+        case .portrait: (1080, 1920)
+        case .square: (1080, 1080)
+        }
+    }
+
+    /// The shape of a frame size (nearest of the three).
+    public init(width: Int, height: Int) {
+        let ratio = Double(width) / Double(max(height, 1))
+        self = ratio > 1.2 ? .landscape : ratio < 0.83 ? .portrait : .square
+    }
+}
+
+/// A provider and model for a scene, and why.
+public struct ProviderChoice: Sendable, Codable, Equatable {
+    public var provider: ProviderID
+    public var model: String
+    public var reason: String
+}
+
+/// One scene with its timing, provider and cost.
+public struct SceneAnalysis: Sendable, Codable, Equatable {
+    public var scene: Scene
+    public var style: SceneStyle
+    public var estimate: DurationEstimate
+    /// The provider that suits the scene best.
+    public var recommended: ProviderChoice
+    /// The provider the scene will use: the recommendation, unless it is not connected, was
+    /// overridden, or the budget required a downgrade (`reason` says which).
+    public var chosen: ProviderChoice
+    /// The estimate snapped to what the chosen model renders.
+    public var seconds: Double
+    /// US dollars at the chosen model's price.
+    public var cost: Double
+}
+
+/// Something the user should know before rendering.
+public struct AnalysisWarning: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case durationLong = "duration-long"
+        case durationShort = "duration-short"
+        case budget
+        case noNarration = "no-narration"
+        case providerNotConnected = "provider-not-connected"
+        case providerRetired = "provider-retired"
+        case sceneTooLong = "scene-too-long"
+    }
+
+    public var kind: Kind
+    public var message: String
+}
+
+/// The cheapest change that brings a plan within budget: these scenes rendered with Template.
+public struct BudgetFit: Sendable, Codable, Equatable {
+    public var downgradedScenes: [Int]
+    public var cost: Double
+}
+
+/// A script, analyzed: scenes, durations, providers, cost and warnings.
+public struct ScriptAnalysis: Sendable, Codable, Equatable {
+    public var format: ScriptFormat
+    public var scenes: [SceneAnalysis]
+    public var totalSeconds: Double
+    public var totalCost: Double
+    public var targetDuration: Double?
+    public var budget: Double?
+    public var aspect: Aspect
+    public var warnings: [AnalysisWarning]
+    /// Offered when the cost exceeds the budget (nil otherwise).
+    public var budgetFit: BudgetFit?
+}
+
+/// What the analysis takes besides the script.
+public struct AnalysisOptions: Sendable {
+    public var targetDuration: Double?
+    public var budget: Double?
+    public var aspect: Aspect = .landscape
+    public var estimator = DurationEstimator()
+    /// Use this provider for every scene that is not text-led (`--provider`); nil picks per scene.
+    public var providerOverride: ProviderID?
+    /// Apply the budget fit to the chosen providers (a plan must fit; an analysis only offers it).
+    public var enforceBudget = false
+    public var environment = ProviderEnvironment()
+
+    public init(targetDuration: Double? = nil, budget: Double? = nil, aspect: Aspect = .landscape,
+                estimator: DurationEstimator = DurationEstimator(), providerOverride: ProviderID? = nil,
+                enforceBudget: Bool = false, environment: ProviderEnvironment = ProviderEnvironment()) {
+        self.targetDuration = targetDuration
+        self.budget = budget
+        self.aspect = aspect
+        self.estimator = estimator
+        self.providerOverride = providerOverride
+        self.enforceBudget = enforceBudget
+        self.environment = environment
+    }
+}
