@@ -125,7 +125,7 @@ public struct Verifier: Sendable {
                 drain(stream, decoder)
             }
         } catch let error as FFmpegError {
-            report.problems.append("cannot read past \(report.videoFrames) video frames: \(error.message) (truncated or damaged)")
+            report.problems.append("cannot read to the end: \(error.message) (truncated or damaged)")
         }
         for (stream, decoder) in decoders {
             try? decoder.send(nil)
