@@ -15,13 +15,18 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CFFmpeg",
-            pkgConfig: "libavformat libavcodec libavutil libswresample",
+            pkgConfig: "libavformat libavcodec libavutil libswresample libswscale",
             providers: [
-                .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev"]),
+                .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev", "libswscale-dev"]),
                 .brew(["ffmpeg"]),
             ]
         ),
-        .target(name: "MiaPipeline", dependencies: ["CFFmpeg", .product(name: "GRDB", package: "GRDB.swift")]),
+        .systemLibrary(
+            name: "CFreeType",
+            pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]
+        ),
+        .target(name: "MiaPipeline", dependencies: ["CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "mia-stitch",
             dependencies: [

@@ -17,6 +17,7 @@
 #include <libavutil/pixdesc.h>
 #include <libavutil/samplefmt.h>
 #include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
 
 /// AVERROR(EAGAIN): "send more input / take output first" in send/receive loops; errno values differ by platform.
 static inline int mia_averror_eagain(void) { return AVERROR(EAGAIN); }

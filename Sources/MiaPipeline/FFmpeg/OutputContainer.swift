@@ -43,6 +43,18 @@ final class OutputContainer {
         return Int(stream.pointee.index)
     }
 
+    /// Adds a stream for what `encoder` produces.
+    /// - Returns: the new stream's index.
+    func addEncodedStream(from encoder: Encoder) throws -> Int {
+        guard let stream = avformat_new_stream(context, nil) else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avformat_new_stream", path: path)
+        }
+        try ffCheck(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.context),
+                    "avcodec_parameters_from_context", path: path)
+        stream.pointee.time_base = encoder.context.pointee.time_base
+        return Int(stream.pointee.index)
+    }
+
     /// The time base the muxer settled on for a stream (valid after `writeHeader`).
     func timeBase(ofStream index: Int) -> Rational {
         context.pointee.streams[index]!.pointee.time_base.rational

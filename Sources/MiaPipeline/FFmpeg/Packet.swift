@@ -62,3 +62,21 @@ extension Packet {
         av_packet_move_ref(pointer, other.pointer)
     }
 }
+
+extension Packet {
+    /// A packet holding a copy of `bytes` (for coded data we write ourselves).
+    convenience init(bytes: [UInt8]) throws {
+        self.init()
+        try ffCheck(av_new_packet(pointer, Int32(bytes.count)), "av_new_packet")
+        bytes.withUnsafeBufferPointer { source in
+            pointer.pointee.data.update(from: source.baseAddress!, count: bytes.count)
+        }
+    }
+
+    func setKeyframe(_ key: Bool) {
+        if key { pointer.pointee.flags |= AV_PKT_FLAG_KEY } else { pointer.pointee.flags &= ~AV_PKT_FLAG_KEY }
+    }
+
+    /// The payload as an array (to keep a packet's bytes for reuse).
+    var bytes: [UInt8] { Array(data) }
+}

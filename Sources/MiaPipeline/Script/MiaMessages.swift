@@ -124,6 +124,10 @@ public enum MiaMessages {
             + "scene\(fit.downgradedScenes.count == 1 ? "" : "s") \(scenes) will render with Template; the plan now costs \(dollars(fit.cost))."
     }
 
+    public static func missingGlyphs(_ characters: String) -> String {
+        "The card's fonts have no glyphs for \(characters), so those characters are left out. Install fonts-noto-cjk or pass --font."
+    }
+
     // MARK: Formatting
 
     public static func dollars(_ value: Double) -> String { String(format: "$%.2f", value) }

@@ -1,0 +1,152 @@
+import CFFmpeg
+
+/// Encoder settings for template cards. Every card of a plan uses the same settings, so every
+/// card has the same SPS/PPS and they stitch by stream copy.
+public struct CardEncoding: Sendable, Equatable {
+    public var preset = "veryfast"
+    public var crf = 20
+    /// Seconds between keyframes (seek points).
+    public var keyframeSeconds = 2.0
+    public var audioSampleRate = 48_000
+    public var audioChannels = 2
+    public var audioBitRate = 128_000
+
+    public init() {}
+}
+
+/// Writes a card movie: H.264 (libx264) + silent AAC in MP4, moov first.
+///
+/// Frames that change are encoded by x264; a still stretch after them is the last picture
+/// repeated with `H264StaticFrames` (skip pictures, and the still's IDR again at each keyframe
+/// interval), so its cost does not grow with the card's length.
+final class CardMovieWriter {
+    private let output: OutputContainer
+    private let video: Encoder
+    private let audio: Encoder
+    private let scaler: Scaler
+    private let picture: Frame
+    private let stills: H264StaticFrames
+    private let videoStream: Int
+    private let audioStream: Int
+    private let frameTime: Rational
+    private let keyframeInterval: Int
+    private let packet = Packet()
+    /// The latest IDR packet from x264 (Annex B) and its frame index: what a still stretch repeats.
+    private var lastKeyframe: (bytes: [UInt8], index: Int)?
+    private(set) var framesWritten = 0
+
+    /// - Parameter fps: frames per second as a fraction (30/1, 30000/1001).
+    init(path: String, width: Int, height: Int, fps: Rational, settings: CardEncoding) throws {
+        frameTime = Rational(fps.den, fps.num)
+        let interval = max(2, Int((settings.keyframeSeconds * fps.value).rounded()))
+        keyframeInterval = interval
+        let params = ["cabac=0", "bframes=0", "weightp=0", "scenecut=0", "sliced-threads=0",
+                      "keyint=\(interval)", "min-keyint=\(interval)"].joined(separator: ":")
+        video = try Encoder(name: "libx264", globalHeader: true,
+                            options: ["preset": settings.preset, "crf": String(settings.crf), "profile": "high",
+                                      "x264-params": params, "forced-idr": "1"]) { c in
+            c.pointee.width = Int32(width)
+            c.pointee.height = Int32(height)
+            c.pointee.pix_fmt = AV_PIX_FMT_YUV420P
+            c.pointee.time_base = Rational(fps.den, fps.num).av
+            c.pointee.framerate = fps.av
+            c.pointee.gop_size = Int32(interval)
+            c.pointee.max_b_frames = 0
+            c.pointee.colorspace = AVCOL_SPC_BT709
+            c.pointee.color_primaries = AVCOL_PRI_BT709
+            c.pointee.color_trc = AVCOL_TRC_BT709
+            c.pointee.color_range = AVCOL_RANGE_MPEG
+        }
+        audio = try Encoder(name: "aac", globalHeader: true) { c in
+            c.pointee.sample_rate = Int32(settings.audioSampleRate)
+            av_channel_layout_default(&c.pointee.ch_layout, Int32(settings.audioChannels))
+            c.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
+            c.pointee.bit_rate = Int64(settings.audioBitRate)
+            c.pointee.time_base = Rational(1, settings.audioSampleRate).av
+        }
+        stills = try H264StaticFrames(extradata: video.extradata)
+        scaler = try Scaler(width: width, height: height)
+        picture = try Frame.video(width: width, height: height)
+        output = try OutputContainer(path: path, formatName: "mp4")
+        videoStream = try output.addEncodedStream(from: video)
+        audioStream = try output.addEncodedStream(from: audio)
+        try output.writeHeader(options: ["movflags": "+faststart"])
+    }
+
+    /// Encodes one picture (RGBA) with x264 as the next frame.
+    func encode(rgba: [UInt8], keyframe: Bool) throws {
+        try scaler.convert(rgba, into: picture)
+        picture.pts = Int64(framesWritten)
+        picture.forceKeyframe(keyframe)
+        try video.send(picture)
+        framesWritten += 1
+        try drainVideo()
+    }
+
+    /// Repeats the last encoded picture (which must have been encoded as a keyframe) `count` times.
+    func repeatStill(count: Int) throws {
+        try video.send(nil)
+        try drainVideo()
+        guard count > 0 else { return }
+        guard let still = lastKeyframe, still.index == framesWritten - 1 else {
+            throw MiaError("internal: a still stretch must follow a keyframe")
+        }
+        var sinceKeyframe = 0
+        for _ in 0..<count {
+            sinceKeyframe += 1
+            let isKey = sinceKeyframe == keyframeInterval
+            if isKey { sinceKeyframe = 0 }
+            let repeated = try Packet(bytes: isKey ? still.bytes : stills.skipPicture(frameNum: sinceKeyframe))
+            repeated.rawPTS = Int64(framesWritten)
+            repeated.rawDTS = Int64(framesWritten)
+            repeated.setDuration(1)
+            repeated.setKeyframe(isKey)
+            try writeVideo(repeated)
+            framesWritten += 1
+        }
+    }
+
+    /// Writes exactly `samples` samples of silence.
+    func writeSilence(samples: Int) throws {
+        let frameSize = max(1, audio.frameSize)
+        var written = 0
+        let full = try Frame.silence(samples: frameSize, rate: Int(audio.context.pointee.sample_rate),
+                                     channels: Int(audio.context.pointee.ch_layout.nb_channels))
+        while written < samples {
+            let count = min(frameSize, samples - written)
+            let frame = count == frameSize ? full : try Frame.silence(
+                samples: count, rate: Int(audio.context.pointee.sample_rate), channels: Int(audio.context.pointee.ch_layout.nb_channels))
+            frame.pts = Int64(written)
+            try audio.send(frame)
+            written += count
+            try drainAudio()
+        }
+        try audio.send(nil)
+        try drainAudio()
+    }
+
+    func finish() throws { try output.finish() }
+
+    // MARK: - Packets
+
+    private func drainVideo() throws {
+        while case .value = try video.receive(into: packet) {
+            if packet.isKeyframe { lastKeyframe = (packet.bytes, Int(packet.rawPTS)) }
+            try writeVideo(packet)
+        }
+    }
+
+    private func writeVideo(_ packet: Packet) throws {
+        packet.setStreamIndex(videoStream)
+        packet.rescaleTimestamps(from: frameTime, to: output.timeBase(ofStream: videoStream))
+        try output.write(packet)
+    }
+
+    private func drainAudio() throws {
+        while case .value = try audio.receive(into: packet) {
+            packet.setStreamIndex(audioStream)
+            packet.rescaleTimestamps(from: audio.timeBase, to: output.timeBase(ofStream: audioStream))
+            try output.write(packet)
+        }
+    }
+}
