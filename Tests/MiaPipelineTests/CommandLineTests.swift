@@ -130,8 +130,8 @@ extension CommandLineTests {
         process.arguments = ["stitch"] + Array(repeating: clip, count: 3000) + ["-o", scratch.path("out.mp4"), "--quiet"]
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Interrupt once the partial file exists (bounded wait; the stitch takes seconds).
-        for _ in 0..<400 where !scratch.contents.contains(where: { $0.hasSuffix(".partial") }) {
+        // Interrupt once the partial file exists (bounded wait: the pre-flight of 3,000 clips comes first).
+        for _ in 0..<6000 where !scratch.contents.contains(where: { $0.hasSuffix(".partial") }) {
             usleep(10_000)
         }
         #expect(scratch.contents.contains { $0.hasSuffix(".partial") }, "the stitch finished before it could be interrupted")

@@ -143,6 +143,29 @@ import Testing
         #expect(Verifier(log: SilentLog()).verify([scratch.path("unicode.mp4")])[0].passed)
     }
 
+    @Test func severalCardsRenderInParallelAndOneFailureStopsNoOther() throws {
+        let scratch = Scratch()
+        var jobs = (1...4).map { n in
+            (card: TemplateCard(title: "Card \(n)", seconds: 1, width: 320, height: 180), output: scratch.path("card-\(n).mp4"))
+        }
+        jobs.insert((card: TemplateCard(title: "Broken", seconds: 1, width: 320, height: 180, titleFont: "/missing.ttf"),
+                     output: scratch.path("broken.mp4")), at: 2)
+        let results = TemplateRenderer(log: SilentLog()).renderAll(jobs, concurrency: 2)
+        #expect(results.count == 5)
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let card):
+                #expect(index != 2)
+                #expect(card.output == jobs[index].output)
+                #expect(card.frames == 30)
+            case .failure(let error):
+                #expect(index == 2)
+                #expect(error.subject == "/missing.ttf")
+            }
+        }
+        #expect(scratch.contents == ["card-1.mp4", "card-2.mp4", "card-3.mp4", "card-4.mp4"])
+    }
+
     @Test func aMissingFontIsAClearErrorAndWritesNothing() throws {
         let scratch = Scratch()
         let output = scratch.path("card.mp4")

@@ -84,6 +84,29 @@ public struct TemplateRenderer: Sendable {
         }
     }
 
+    /// Renders several cards at once, one per core (x264 threads within a card as well), each
+    /// written atomically; one card failing does not stop the others.
+    /// - Returns: each card's result or error, in order.
+    public func renderAll(_ jobs: [(card: TemplateCard, output: String)], overwrite: Bool = false,
+                          concurrency: Int = ProcessInfo.processInfo.activeProcessorCount) -> [Result<TemplateResult, MiaError>] {
+        let renderer = self
+        let lanes = max(1, min(concurrency, jobs.count))
+        // Split the jobs into `lanes` interleaved groups and run the groups in parallel.
+        let groups = (0..<lanes).map { lane in stride(from: lane, to: jobs.count, by: lanes).map { ($0, jobs[$0]) } }
+        let results = groups.parallelMap { group -> [(Int, Result<TemplateResult, MiaError>)] in
+            group.map { index, job in
+                do {
+                    return (index, .success(try renderer.render(job.card, to: job.output, overwrite: overwrite)))
+                } catch let error as MiaError {
+                    return (index, .failure(error))
+                } catch {
+                    return (index, .failure(MiaError(file: job.output, "\(error)")))
+                }
+            }
+        }
+        return results.flatMap { $0 }.sorted { $0.0 < $1.0 }.map { $0.1 }
+    }
+
     private func validate(_ card: TemplateCard) throws {
         guard card.seconds > 0, card.seconds <= 3600 else { throw MiaError("--duration must be between 0 and 3600 seconds") }
         guard (16...8192).contains(card.width), (16...8192).contains(card.height), card.width % 2 == 0, card.height % 2 == 0 else {

@@ -1,0 +1,94 @@
+import Foundation
+
+/// What `plan` takes besides the script.
+public struct PlanOptions: Sendable {
+    /// nil: pick per scene (`--provider auto`).
+    public var provider: ProviderID?
+    public var width: Int?
+    public var height: Int?
+    public var fps = 30
+    public var budget: Double?
+    public var targetDuration: Double?
+    public var aspect: Aspect?
+    public var wordsPerMinute: Double = 150
+    public var environment = ProviderEnvironment()
+
+    public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
+                targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
+                environment: ProviderEnvironment = ProviderEnvironment()) {
+        self.provider = provider
+        self.width = width
+        self.height = height
+        self.fps = fps
+        self.budget = budget
+        self.targetDuration = targetDuration
+        self.aspect = aspect
+        self.wordsPerMinute = wordsPerMinute
+        self.environment = environment
+    }
+}
+
+/// Turns an analyzed script into a render plan.
+public struct RenderPlanner: Sendable {
+    public let log: any EventSink
+
+    public init(log: any EventSink) { self.log = log }
+
+    /// - Parameters:
+    ///   - planFileName: the plan file's name; scene clips go in a folder named after it.
+    /// - Returns: the plan, and the analysis it came from.
+    public func plan(_ text: String, scriptName: String, planFileName: String, options: PlanOptions) throws -> (RenderPlan, ScriptAnalysis) {
+        let aspect = options.aspect ?? options.width.flatMap { w in options.height.map { Aspect(width: w, height: $0) } } ?? .landscape
+        let size = (options.width != nil && options.height != nil) ? (options.width!, options.height!) : aspect.defaultSize
+        let analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: AnalysisOptions(
+            targetDuration: options.targetDuration, budget: options.budget, aspect: aspect,
+            estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
+            enforceBudget: true, environment: options.environment))
+
+        let target = TargetFormat(width: size.0, height: size.1, fps: options.fps)
+        let scriptHash = SHA256.hex(text)
+        // Everything that shapes the plan goes into its id; nothing else (no clock, no paths).
+        let identity = [scriptHash, target.size, "\(target.fps)", options.provider?.rawValue ?? "auto",
+                        options.budget.map { String(format: "%.2f", $0) } ?? "-",
+                        options.targetDuration.map { String(format: "%.1f", $0) } ?? "-",
+                        String(format: "%.1f", options.wordsPerMinute), aspect.rawValue].joined(separator: "|")
+        let planId = "plan-" + SHA256.hex(identity).prefix(16)
+        let folder = URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
+
+        let jobs = analysis.scenes.map { item in
+            SceneJob(sceneNumber: item.scene.number, title: item.scene.title, provider: item.chosen.provider,
+                     model: item.chosen.model, seconds: item.seconds, prompt: Self.prompt(for: item, aspect: aspect),
+                     narration: item.scene.narration, onScreenText: item.scene.onScreenText,
+                     output: "\(folder)/scene-\(String(format: "%02d", item.scene.number)).mp4",
+                     status: .pending, estimatedCost: item.cost, reason: item.chosen.reason)
+        }
+        let plan = RenderPlan(renderPlanId: String(planId), scriptHash: scriptHash, script: scriptName, format: analysis.format,
+                              target: target, budget: options.budget, targetDuration: options.targetDuration,
+                              estimatedCost: analysis.totalCost, totalSeconds: analysis.totalSeconds, outputDirectory: folder,
+                              warnings: analysis.warnings.map(\.message), scenes: jobs)
+        log.emit(MiaEvent("MIA:ORCHESTRATE", [
+            ("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(jobs.count))),
+            ("size", .string(target.size)), ("fps", .int(Int64(target.fps))),
+            ("duration", .seconds(plan.totalSeconds)), ("cost", .string(MiaMessages.dollars(plan.estimatedCost))),
+        ]))
+        return (plan, analysis)
+    }
+
+    /// The text sent to a provider: the scene's picture, with the look its style asks for.
+    /// (Runway takes at most 1,000 characters of promptText.)
+    static func prompt(for item: SceneAnalysis, aspect: Aspect) -> String {
+        let scene = item.scene
+        if item.chosen.provider == .template { return scene.title }
+        var picture = scene.visual.isEmpty ? scene.narration : scene.visual
+        if picture.isEmpty { picture = scene.title }
+        let look: String
+        switch item.style {
+        case .cinematic: look = "Cinematic, photorealistic footage. "
+        case .stylized: look = "Stylized animation. "
+        default: look = ""
+        }
+        let shape = aspect == .portrait ? " Vertical 9:16 framing." : aspect == .square ? " Square 1:1 framing." : ""
+        let text = look + picture.replacingOccurrences(of: "\n", with: " ") + shape
+        return text.count <= 1000 ? text : String(text.prefix(999)) + "…"
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+
+/// Script in, analysis out: scenes, durations, a provider per scene with its reason, cost, warnings.
+public struct ScriptAnalyzer: Sendable {
+    public let log: any EventSink
+
+    public init(log: any EventSink) { self.log = log }
+
+    /// - Throws: `MiaError` for a script with nothing in it.
+    public func analyze(_ text: String, name: String = "script", options: AnalysisOptions = AnalysisOptions()) throws -> ScriptAnalysis {
+        let parsed = ScriptParser.parse(text)
+        guard !parsed.scenes.isEmpty else { throw MiaError(file: name, "the script is empty; there is nothing to analyze") }
+        var warnings: [AnalysisWarning] = []
+        var scenes = parsed.scenes.map { analyzeScene($0, options: options, warnings: &warnings) }
+
+        for provider in [ProviderID.sora, .runway] {
+            let fellBack = scenes.filter { $0.chosen.reason == MiaMessages.notConnectedFallback(provider) }.count
+            if fellBack > 0 {
+                warnings.append(AnalysisWarning(kind: .providerNotConnected,
+                                                message: MiaMessages.providerNotConnected(provider, sceneCount: fellBack)))
+            }
+        }
+        if options.providerOverride == .sora && !options.environment.soraGatewayConfigured {
+            warnings.append(AnalysisWarning(kind: .providerRetired, message: MiaMessages.providerRetired()))
+        }
+        if !scenes.contains(where: { $0.scene.narrationWords > 0 }) {
+            warnings.append(AnalysisWarning(kind: .noNarration, message: MiaMessages.noNarration(minimum: options.estimator.minimumSeconds)))
+        }
+
+        var budgetFit: BudgetFit?
+        let cost = scenes.reduce(0) { $0 + $1.cost }
+        if let budget = options.budget, cost > budget + 1e-9 {
+            let fit = Self.fit(scenes, budget: budget)
+            budgetFit = fit
+            if options.enforceBudget {
+                scenes = scenes.map { item in
+                    guard fit.downgradedScenes.contains(item.scene.number) else { return item }
+                    return Self.template(item, reason: MiaMessages.budgetDowngrade(budget: budget))
+                }
+                warnings.append(AnalysisWarning(kind: .budget, message: MiaMessages.budgetApplied(cost: cost, budget: budget, fit: fit)))
+            } else {
+                warnings.append(AnalysisWarning(kind: .budget, message: MiaMessages.budgetExceeded(cost: cost, budget: budget, fit: fit)))
+            }
+        }
+
+        let totalSeconds = scenes.reduce(0) { $0 + $1.seconds }
+        if let target = options.targetDuration, target > 0 {
+            if totalSeconds > target * 1.1 && totalSeconds - target >= 1 {
+                warnings.append(AnalysisWarning(kind: .durationLong, message: MiaMessages.durationLong(total: totalSeconds, target: target)))
+            } else if totalSeconds < target * 0.7 {
+                warnings.append(AnalysisWarning(kind: .durationShort, message: MiaMessages.durationShort(total: totalSeconds, target: target)))
+            }
+        }
+
+        let analysis = ScriptAnalysis(format: parsed.format, scenes: scenes, totalSeconds: totalSeconds,
+                                      totalCost: scenes.reduce(0) { $0 + $1.cost }, targetDuration: options.targetDuration,
+                                      budget: options.budget, aspect: options.aspect, warnings: warnings, budgetFit: budgetFit)
+        log.emit(MiaEvent("MIA:ANALYZE", [
+            ("script", .string(name)), ("format", .string(parsed.format.rawValue)),
+            ("scenes", .int(Int64(scenes.count))), ("duration", .seconds(totalSeconds)),
+            ("cost", .string(MiaMessages.dollars(analysis.totalCost))),
+        ]))
+        for warning in warnings {
+            log.emit(MiaEvent("MIA:WARN", [("kind", .string(warning.kind.rawValue)), ("message", .string(warning.message))]))
+        }
+        return analysis
+    }
+
+    // MARK: - One scene
+
+    private func analyzeScene(_ scene: Scene, options: AnalysisOptions, warnings: inout [AnalysisWarning]) -> SceneAnalysis {
+        let (style, cue) = SceneStyle.classify(scene)
+        let estimate = options.estimator.estimate(scene)
+        let recommended = Self.recommend(style: style, cue: cue, options: options)
+        var chosen = recommended
+        if let override = options.providerOverride {
+            chosen = ProviderChoice(provider: override, model: ProviderCatalog.defaultModel(for: override).name,
+                                    reason: MiaMessages.chosenByUser(override))
+        }
+        if !options.environment.isConnected(chosen.provider) {
+            chosen = ProviderChoice(provider: .template, model: "template", reason: MiaMessages.notConnectedFallback(chosen.provider))
+        }
+        let model = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
+        if let maximum = model.durations.maximum, estimate.seconds > maximum {
+            warnings.append(AnalysisWarning(kind: .sceneTooLong, message: MiaMessages.sceneTooLong(
+                scene: scene.number, seconds: estimate.seconds, provider: chosen.provider, maximum: maximum)))
+            chosen = ProviderChoice(provider: .template, model: "template",
+                                    reason: MiaMessages.tooLongFallback(chosen.provider, needs: estimate.seconds, maximum: maximum))
+        }
+        let finalModel = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
+        let seconds = finalModel.durations.snap(estimate.seconds)
+        return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: recommended, chosen: chosen,
+                             seconds: seconds, cost: Self.cents(seconds * finalModel.pricePerSecond))
+    }
+
+    /// The provider that suits a style best, among those alive for this aspect.
+    static func recommend(style: SceneStyle, cue: String?, options: AnalysisOptions) -> ProviderChoice {
+        let reason = MiaMessages.reason(style: style, cue: cue)
+        let runway = ProviderChoice(provider: .runway, model: "gen4.5", reason: reason)
+        switch style {
+        case .textLed, .narrationOnly:
+            return ProviderChoice(provider: .template, model: "template", reason: reason)
+        case .stylized, .general:
+            return runway
+        case .cinematic:
+            let sora = ProviderCatalog.defaultModel(for: .sora)
+            if !sora.aspects.contains(options.aspect.rawValue) {
+                return ProviderChoice(provider: .runway, model: "gen4.5",
+                                      reason: MiaMessages.aspectUnsupported(.sora, aspect: options.aspect, reason: reason))
+            }
+            guard options.environment.soraGatewayConfigured else {
+                return ProviderChoice(provider: .runway, model: "gen4.5", reason: MiaMessages.soraRetiredInstead(reason))
+            }
+            return ProviderChoice(provider: .sora, model: sora.name, reason: reason)
+        }
+    }
+
+    /// The fewest downgrades to Template that bring the cost within budget: costliest scenes first
+    /// (later scenes first on ties, so openings keep their look).
+    static func fit(_ scenes: [SceneAnalysis], budget: Double) -> BudgetFit {
+        var cost = scenes.reduce(0) { $0 + $1.cost }
+        var downgraded: [Int] = []
+        let paid = scenes.filter { $0.cost > 0 }.sorted { ($0.cost, $0.scene.number) > ($1.cost, $1.scene.number) }
+        for item in paid where cost > budget + 1e-9 {
+            cost -= item.cost
+            downgraded.append(item.scene.number)
+        }
+        return BudgetFit(downgradedScenes: downgraded.sorted(), cost: cents(max(0, cost)))
+    }
+
+    static func template(_ item: SceneAnalysis, reason: String) -> SceneAnalysis {
+        var copy = item
+        copy.chosen = ProviderChoice(provider: .template, model: "template", reason: reason)
+        copy.seconds = ProviderCatalog.defaultModel(for: .template).durations.snap(item.estimate.seconds)
+        copy.cost = 0
+        return copy
+    }
+
+    private static func cents(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}

@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+extension MiaStitch {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a render plan for a script and record it in the job store, or show a recorded plan.",
+            subcommands: [Create.self, Show.self],
+            defaultSubcommand: Create.self
+        )
+    }
+
+    struct Plans: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the plans recorded in the job store, newest first.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON on standard output.")
+        var json = false
+
+        func run() async throws {
+            do {
+                let plans = try store.open().plans()
+                if json {
+                    try printJSON(plans.map(PlanListing.init))
+                } else if plans.isEmpty {
+                    print("No plans recorded yet in \(store.db ?? JobStore.defaultPath()).")
+                } else {
+                    print("plan                   updated              scenes    length     cost  script")
+                    for stored in plans {
+                        let plan = stored.plan
+                        print(String(format: "%-22@ %@  %3d/%-3d  %6.1f s  %7@  %@", plan.id, PlanListing.timestamp(plan.updatedAt),
+                                     stored.completedScenes, plan.sceneCount, plan.totalSeconds,
+                                     MiaMessages.dollars(plan.estimatedCost), plan.script))
+                    }
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+extension MiaStitch.Plan {
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Write a render plan (the default: `mia-stitch plan SCRIPT -o PLAN.json`)."
+        )
+
+        @Argument(help: "The script file, or - for standard input.")
+        var script: String
+
+        @Option(name: .shortAndLong, help: "The plan file to write (JSON).")
+        var output: String
+
+        @OptionGroup var options: ScriptOptions
+
+        @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
+        var size: FrameSize?
+
+        @Option(help: "Frames per second.")
+        var fps: Int = 30
+
+        @Flag(help: "Replace OUTPUT if it exists.")
+        var overwrite = false
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
+        }
+
+        func run() async throws {
+            do {
+                let (text, name) = try readScript(script)
+                let target = try AtomicOutput(destination: output, overwrite: overwrite)
+                let (plan, analysis) = try RenderPlanner(log: global.makeLog()).plan(
+                    text, scriptName: name, planFileName: output, options: PlanOptions(
+                        provider: options.provider.provider, width: size?.width, height: size?.height, fps: fps,
+                        budget: options.budget, targetDuration: options.duration, aspect: options.aspect,
+                        wordsPerMinute: options.wordsPerMinute, environment: .current()))
+                let jobStore = try store.open()
+                try target.write { temporary in
+                    try plan.json().write(to: URL(fileURLWithPath: temporary))
+                    try jobStore.record(plan, planPath: URL(fileURLWithPath: output).standardizedFileURL.path)
+                }
+                print(MiaMessages.summary(analysis))
+                print("\nWrote \(output) (\(plan.renderPlanId)); scene clips go in \(plan.outputDirectory)/. Recorded in \(jobStore.path).")
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a recorded plan and its scene jobs.")
+
+        @Argument(help: "The plan id (or a unique prefix of it).")
+        var id: String
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON on standard output.")
+        var json = false
+
+        func run() async throws {
+            do {
+                guard let stored = try store.open().plan(id: id) else {
+                    throw MiaError("no plan \(id) in the job store (\(store.db ?? JobStore.defaultPath())); `mia-stitch plans` lists them")
+                }
+                if json {
+                    try printJSON(PlanDetail(stored))
+                    return
+                }
+                let plan = stored.plan
+                print("\(plan.id): \(plan.script), \(plan.sceneCount) scenes, \(String(format: "%.1f", plan.totalSeconds)) s, "
+                      + "\(plan.width)x\(plan.height) at \(plan.fps) fps, estimated \(MiaMessages.dollars(plan.estimatedCost))")
+                print("plan file: \(plan.planPath); recorded \(PlanListing.timestamp(plan.createdAt)), updated \(PlanListing.timestamp(plan.updatedAt))")
+                print("\n  #  status      provider   model         length     cost  attempts  provider job")
+                for scene in stored.scenes {
+                    let cost = scene.cost.map(MiaMessages.dollars) ?? "~" + MiaMessages.dollars(scene.estimatedCost)
+                    print(String(format: "%3d  %-10@  %-9@  %-12@  %5.1f s  %7@  %8d  %@", scene.sceneNumber, scene.status,
+                                 scene.provider, scene.model, scene.seconds, cost, scene.attempts, scene.providerJobId ?? "-"))
+                    if let error = scene.error { print("     error: \(error)") }
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+/// JSON shapes for `plans` and `plan show`.
+struct PlanListing: Encodable {
+    let id, script, planPath, updatedAt: String
+    let scenes, completedScenes: Int
+    let totalSeconds, estimatedCost: Double
+
+    init(_ stored: StoredPlan) {
+        id = stored.plan.id
+        script = stored.plan.script
+        planPath = stored.plan.planPath
+        updatedAt = Self.timestamp(stored.plan.updatedAt)
+        scenes = stored.plan.sceneCount
+        completedScenes = stored.completedScenes
+        totalSeconds = stored.plan.totalSeconds
+        estimatedCost = stored.plan.estimatedCost
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+struct PlanDetail: Encodable {
+    let plan: PlanListing
+    let sceneJobs: [SceneJobRecord]
+
+    init(_ stored: StoredPlan) {
+        plan = PlanListing(stored)
+        sceneJobs = stored.scenes
+    }
+}

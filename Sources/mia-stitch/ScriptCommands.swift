@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+/// Reads a script from a path, or from standard input for "-".
+func readScript(_ path: String) throws -> (text: String, name: String) {
+    if path == "-" {
+        return (try ScriptText.decode(FileHandle.standardInput.readDataToEndOfFile(), name: "stdin"), "stdin")
+    }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw MiaError(file: path, "file not found")
+    }
+    if isDirectory.boolValue { throw MiaError(file: path, "is a directory, not a script") }
+    guard let data = FileManager.default.contents(atPath: path) else { throw MiaError(file: path, "cannot be read (permission denied?)") }
+    return (try ScriptText.decode(data, name: path), path)
+}
+
+/// The analysis knobs `analyze` and `plan` share.
+struct ScriptOptions: ParsableArguments {
+    @Option(help: "Target length in seconds; a script much longer or shorter gets a warning.")
+    var duration: Double?
+
+    @Option(help: "Budget in US dollars.")
+    var budget: Double?
+
+    @Option(help: "Frame shape: 16:9, 9:16 or 1:1.")
+    var aspect: Aspect?
+
+    @Option(help: "auto picks per scene; template, sora or runway renders every scene with that provider.")
+    var provider: ProviderChoiceArgument = .auto
+
+    @Option(name: .customLong("wpm"), help: "Narration speaking rate, words per minute.")
+    var wordsPerMinute: Double = 150
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if let budget, !(budget >= 0) { throw ValidationError("--budget must be zero or more dollars") }
+        if !(wordsPerMinute >= 40 && wordsPerMinute <= 400) { throw ValidationError("--wpm must be between 40 and 400") }
+    }
+}
+
+enum ProviderChoiceArgument: String, ExpressibleByArgument, CaseIterable {
+    case auto, template, sora, runway
+    var provider: ProviderID? { ProviderID(rawValue: rawValue) }
+}
+
+extension Aspect: ExpressibleByArgument {}
+
+/// Where the job store lives.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Job store (SQLite file); default $MIA_DB, else ~/.local/share/mia-stitch/jobs.sqlite.")
+    var db: String?
+
+    func open() throws -> JobStore { try JobStore(path: db ?? JobStore.defaultPath()) }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+extension MiaStitch {
+    struct Analyze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Split a script into scenes with durations, a provider per scene, cost and warnings."
+        )
+
+        @Argument(help: "The script file, or - for standard input.")
+        var script: String
+
+        @OptionGroup var options: ScriptOptions
+
+        @Flag(help: "Print the full analysis as JSON on standard output.")
+        var json = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                let (text, name) = try readScript(script)
+                let analysis = try ScriptAnalyzer(log: global.makeLog()).analyze(text, name: name, options: AnalysisOptions(
+                    targetDuration: options.duration, budget: options.budget, aspect: options.aspect ?? .landscape,
+                    estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute),
+                    providerOverride: options.provider.provider, environment: .current()))
+                if json { try printJSON(analysis) } else { print(MiaMessages.summary(analysis)) }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,673 @@
+import Foundation
+import Testing
+@testable import MiaPipeline
+
+/// The scene parser, on scripts written the way people write them (TestMedia/scripts) and on the
+/// inputs nobody means to write: empty, binary, huge, and random.
+@Suite struct ScriptParserTests {
+    // MARK: - The corpus
+
+    struct Expectation: Sendable, CustomTestStringConvertible {
+        let file: String
+        let format: ScriptFormat
+        let titles: [String]
+        /// Scene numbers whose narration is not empty.
+        let narrated: [Int]
+        /// One scene's narration, exactly.
+        let narration: (scene: Int, text: String)
+        let seconds: [Double?]
+        var testDescription: String { file }
+    }
+
+    static let corpus: [Expectation] = [
+        Expectation(file: "saas-launch.txt", format: .headings,
+                    titles: ["The Problem", "Meet Flowdesk 3.0", "Automations", "Social Proof", "Call to Action"],
+                    narrated: [1, 2, 3, 4, 5],
+                    narration: (3, "New automations move work forward while you sleep."),
+                    seconds: [6, nil, 8, nil, 6]),
+        Expectation(file: "youtube-explainer.txt", format: .headings,
+                    titles: ["Cold open", "The real culprit", "The float test", "Outro"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (1, "Okay, be honest. Does your sourdough look like this? You followed the recipe. You waited all night. And you got a brick."),
+                    seconds: [nil, nil, nil, nil]),
+        Expectation(file: "short-film-screenplay.txt", format: .screenplay,
+                    titles: ["INT. MAYA'S KITCHEN - MORNING", "EXT. ROOFTOP - NIGHT", "INT./EXT. LEO'S CAR - MOVING"],
+                    narrated: [1, 2, 3],
+                    narration: (2, "You came. You brought coffee. Of course I came."),
+                    seconds: [nil, nil, nil]),
+        Expectation(file: "two-column-ad.txt", format: .twoColumn,
+                    titles: ["Overhead shot", "A Greenleaf box lands", "Hands chop fresh basil in slow", "A family laughs around the table"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (4, "Dinner, solved."),
+                    seconds: [nil, nil, nil, nil]),
+        Expectation(file: "commercial-tags.txt", format: .twoColumn,
+                    titles: ["Dawn", "Close-up", "The runner reaches the summit"],
+                    narrated: [1, 2, 3],
+                    narration: (3, "Peak. Made for the hard way up."),
+                    seconds: [nil, nil, nil]),
+        Expectation(file: "tiktok-hook.txt", format: .twoColumn,
+                    titles: ["Me in bed", "Quick cuts", "Me at my desk", "Point at the camera"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (3, "But by week three? I got more done before 9 than I used to all day."),
+                    seconds: [3, 4, 5, 3]),
+        Expectation(file: "timecoded-trailer.txt", format: .headings,
+                    titles: ["Cold open", "The hosts", "What's new", "CTA"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (2, "We're two friends who made every money mistake so you don't have to. Almost every mistake."),
+                    seconds: [5, 9, 10, 6]),
+        Expectation(file: "listicle-separators.txt", format: .separators,
+                    titles: ["Habit 1: Stop snoozing", "Habit 2: Water before coffee", "Habit 3: Get outside",
+                             "Habit 4: Plan the night before", "Habit 5: Protect the first hour"],
+                    narrated: [1, 2, 3, 4, 5],
+                    narration: (5, "No email, no news, no scrolling. Which habit are you starting tomorrow? Tell me in the comments!"),
+                    seconds: [nil, nil, nil, nil, nil]),
+        Expectation(file: "brand-story.txt", format: .prose,
+                    titles: ["In 2009, my grandmother opened", "Every morning at four", "When she retired",
+                             "Today, Abuela's Kitchen ships those same"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (2, "Every morning at four, she was there. She baked for the night-shift nurses, the kids on their way to school, the men who played dominoes in the park across the street. Nobody left hungry, even when they couldn't pay."),
+                    seconds: [nil, nil, nil, nil]),
+        Expectation(file: "numbered-outline.txt", format: .headings,
+                    titles: ["Hook", "The cell", "The inverter", "Close"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (3, "But your home runs on AC, so an inverter converts it. Three things happen: 1. Panels make DC power. 2. The inverter turns it into AC. 3. Your home uses it, or sends the extra to the grid."),
+                    seconds: [nil, nil, nil, 8]),
+        Expectation(file: "storyboard-shots.txt", format: .headings,
+                    titles: ["Wide", "Macro", "Medium", "Close-up", "Logo"],
+                    narrated: [],
+                    narration: (1, ""),
+                    seconds: [4, 3, 4, 3, 2]),
+        Expectation(file: "ugc-ad-markdown.txt", format: .headings,
+                    titles: ["Hook", "Problem", "Demo", "CTA"],
+                    narrated: [1, 2, 3, 4],
+                    narration: (1, "POV: your skin after a 12-hour flight."),
+                    seconds: [nil, nil, nil, nil]),
+        Expectation(file: "testimonial-speakers.txt", format: .headings,
+                    titles: ["Maya, 34, sits in her sunlit", "The switch", "The payoff"],
+                    narrated: [1, 2, 3],
+                    narration: (3, "I got my Fridays back."),
+                    seconds: [nil, nil, nil]),
+        Expectation(file: "windows-crlf.txt", format: .headings,
+                    titles: ["EXTERIOR", "KITCHEN", "CONTACT"],
+                    narrated: [1, 2, 3],
+                    narration: (3, "1428 Elm Street. Open house this Sunday."),
+                    seconds: [nil, nil, nil]),
+        Expectation(file: "latin1-cafe.txt", format: .headings,
+                    titles: ["Morning at Café Mélodie", "The pastry case", "Visit us"],
+                    narrated: [1, 2, 3],
+                    narration: (2, "Everything is baked here at dawn, à la française, by hands that care."),
+                    seconds: [nil, nil, nil]),
+    ]
+
+    static func script(_ file: String) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/\(file)")))
+        return try ScriptText.decode(data, name: file)
+    }
+
+    @Test(arguments: corpus)
+    func corpusScript(_ expected: Expectation) throws {
+        let text = try Self.script(expected.file)
+        #expect(!text.contains("\r"))
+        let parsed = ScriptParser.parse(text)
+        #expect(parsed.format == expected.format)
+        #expect(parsed.scenes.map(\.title) == expected.titles)
+        #expect(parsed.scenes.map(\.number) == Array(1...expected.titles.count))
+        #expect(parsed.scenes.filter { !$0.narration.isEmpty }.map(\.number) == expected.narrated)
+        #expect(parsed.scenes.map(\.annotatedSeconds) == expected.seconds)
+        let scene = try #require(parsed.scenes.first { $0.number == expected.narration.scene })
+        #expect(scene.narration == expected.narration.text)
+        for scene in parsed.scenes {
+            #expect(!(scene.visual.isEmpty && scene.narration.isEmpty), "scene \(scene.number) is empty")
+        }
+    }
+
+    @Test func corpusHasEveryKindOfScript() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repo.media("scripts")).filter { $0.hasSuffix(".txt") }
+        #expect(Set(files) == Set(Self.corpus.map(\.file)), "every script in TestMedia/scripts has an expectation")
+        #expect(files.count >= 12)
+        let crlf = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/windows-crlf.txt")))
+        #expect(crlf.firstRange(of: Data([0x0D, 0x0A])) != nil, "windows-crlf.txt must keep its CRLF bytes")
+        let latin1 = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/latin1-cafe.txt")))
+        #expect(String(data: latin1, encoding: .utf8) == nil, "latin1-cafe.txt must stay ISO-8859-1")
+        #expect(latin1.contains(0xE9))   // é
+    }
+
+    // MARK: - Headings
+
+    @Test func headingStyles() {
+        let parsed = ScriptParser.parse("""
+            Scene 1: Hook
+            VO: One.
+
+            SCENE 2 — The Turn
+            VO: Two.
+
+            Scene 3 - Build
+            VO: Three.
+
+            ## Scene 4
+            VO: Four.
+
+            # Scene 5: Payoff
+            VO: Five.
+
+            Shot 6
+            VISUAL: Logo on white.
+
+            **Scene 7**
+            VO: Seven.
+
+            **Scene 8:** Credits
+            VO: Eight.
+
+            Scene Nine: Tag
+            VO: Nine.
+            """)
+        #expect(parsed.format == .headings)
+        #expect(parsed.scenes.map(\.title) == ["Hook", "The Turn", "Build", "Four", "Payoff", "Logo on white", "Seven", "Credits", "Tag"])
+        #expect(parsed.scenes.map(\.narration) == ["One.", "Two.", "Three.", "Four.", "Five.", "", "Seven.", "Eight.", "Nine."])
+        #expect(parsed.scenes[5].visual == "Logo on white.")
+    }
+
+    @Test func boldLinesAreHeadingsWhenThereAreSeveral() {
+        let parsed = ScriptParser.parse("**Opening**\nVO: Hello.\n\n**Closing (3s)**\nVO: Bye.\n\n**VO: not a heading**")
+        #expect(parsed.format == .headings)
+        #expect(parsed.scenes.map(\.title) == ["Opening", "Closing"])
+        #expect(parsed.scenes.map(\.narration) == ["Hello.", "Bye. not a heading"])
+        #expect(parsed.scenes.map(\.annotatedSeconds) == [nil, 3])
+    }
+
+    @Test func sentenceAboutASceneIsNotAHeading() {
+        let parsed = ScriptParser.parse("Scene 3 opens on a beach at golden hour, and we hold there for a long, slow breath.")
+        #expect(parsed.format == .prose)
+        #expect(parsed.scenes.count == 1)
+    }
+
+    @Test func textBeforeTheFirstHeadingIsATitleBlockOrAScene() {
+        let titled = ScriptParser.parse("Acme Spring Sale\nClient: Acme\n\nScene 1: Hook\nVO: Hi there.")
+        #expect(titled.scenes.map(\.title) == ["Hook"])
+
+        let coldOpen = ScriptParser.parse("VO: Before anything else, a question.\n\nScene 1: Hook\nVO: Hi there.")
+        #expect(coldOpen.scenes.count == 2)
+        #expect(coldOpen.scenes[0].narration == "Before anything else, a question.")
+
+        // A title alone is still something to say.
+        let alone = ScriptParser.parse("Acme Spring Sale")
+        #expect(alone.scenes.map(\.narration) == ["Acme Spring Sale"])
+    }
+
+    @Test func numberedOutlineOnlyWhenNumbersStartBlocks() {
+        let list = ScriptParser.parse("""
+            Three reasons to switch today:
+            1. It's faster.
+            2. It's cheaper.
+            3. It's kinder to the planet.
+
+            Try it free for thirty days and see the difference for yourself.
+            """)
+        #expect(list.format == .prose)
+
+        let shots = ScriptParser.parse("""
+            1. Open on a sunrise over the city skyline.
+            2. Cut to a runner tying her shoes.
+            3. Logo.
+            """)
+        #expect(shots.format == .headings)
+        #expect(shots.scenes.map(\.visual) == ["Open on a sunrise over the city skyline.", "Cut to a runner tying her shoes.", ""])
+        #expect(shots.scenes.map(\.title).last == "Logo")
+        #expect(shots.scenes.allSatisfy { $0.narration.isEmpty })
+
+        let outline = ScriptParser.parse("1) Hook\nVO: Stop scrolling.\n2) Demo\nVO: Watch this.")
+        #expect(outline.scenes.map(\.title) == ["Hook", "Demo"])
+    }
+
+    @Test func markdownHeadingsWithoutSceneKeyword() {
+        let parsed = ScriptParser.parse("""
+            # Spring campaign
+
+            ## Hook
+            VO: Spring is here.
+
+            ### Note to editor
+            Keep it short.
+
+            ## Offer
+            VO: Twenty percent off everything.
+            """)
+        #expect(parsed.format == .headings)
+        #expect(parsed.scenes.map(\.title) == ["Hook", "Offer"])
+        #expect(parsed.scenes[0].visual == "Note to editor Keep it short.")
+    }
+
+    // MARK: - Screenplay
+
+    @Test func screenplayDialogueIsNarrationAndActionIsVisual() {
+        let parsed = ScriptParser.parse("""
+            FADE IN:
+
+            INT. DINER - NIGHT
+
+            Neon hums. JO (40s) wipes the counter.
+
+            JO
+            (without looking up)
+            We're closed.
+
+            SAM (O.S.)
+            Door was open.
+
+            JO (CONT'D)
+            Then close it
+            on your way out.
+
+            SMASH CUT TO:
+
+            EXT. PARKING LOT - CONTINUOUS (4s)
+
+            Sam stands in the rain.
+
+            FADE OUT.
+            """)
+        #expect(parsed.format == .screenplay)
+        #expect(parsed.scenes.map(\.title) == ["INT. DINER - NIGHT", "EXT. PARKING LOT - CONTINUOUS"])
+        #expect(parsed.scenes[0].visual == "Neon hums. JO (40s) wipes the counter.")
+        #expect(parsed.scenes[0].narration == "We're closed. Door was open. Then close it on your way out.")
+        #expect(parsed.scenes[0].annotatedSeconds == nil, "(40s) after a name is an age")
+        #expect(parsed.scenes[1].visual == "Sam stands in the rain.")
+        #expect(parsed.scenes[1].narration == "")
+        #expect(parsed.scenes[1].annotatedSeconds == 4)
+    }
+
+    // MARK: - Tags
+
+    enum Column: String, Sendable { case visual, narration, onScreen, sound }
+
+    static let tags: [(line: String, column: Column)] = [
+        ("VISUAL: Fresh bread.", .visual), ("Video: Fresh bread.", .visual), ("B-ROLL: Fresh bread.", .visual),
+        ("[VISUAL] Fresh bread.", .visual), ("**Visual:** Fresh bread.", .visual), ("[B-ROLL: Fresh bread.]", .visual),
+        ("VO: Fresh bread.", .narration), ("V.O.: Fresh bread.", .narration), ("V/O: Fresh bread.", .narration),
+        ("AUDIO: Fresh bread.", .narration), ("NARRATOR: Fresh bread.", .narration), ("HOST: Fresh bread.", .narration),
+        ("DIALOGUE: Fresh bread.", .narration), ("[VO] Fresh bread.", .narration), ("[V.O.]: Fresh bread.", .narration),
+        ("- VO: Fresh bread.", .narration), ("VO (warm, slow): Fresh bread.", .narration), ("Maya: Fresh bread.", .narration),
+        ("\"Fresh bread.\"", .narration), ("“Fresh bread.”", .narration), ("vo: Fresh bread.", .narration),
+        ("ON SCREEN: Fresh bread.", .onScreen), ("ON-SCREEN TEXT: Fresh bread.", .onScreen), ("TEXT: Fresh bread.", .onScreen),
+        ("SUPER: Fresh bread.", .onScreen), ("CAPTION: Fresh bread.", .onScreen), ("TITLE: Fresh bread.", .onScreen),
+        ("[ON SCREEN] Fresh bread.", .onScreen),
+        ("SFX: Fresh bread.", .sound), ("MUSIC: Fresh bread.", .sound), ("SOUND: Fresh bread.", .sound), ("[SFX: Fresh bread.]", .sound),
+    ]
+
+    @Test(arguments: tags)
+    func tagFillsItsColumn(line: String, column: Column) throws {
+        let parsed = ScriptParser.parse("Scene 1: Bakery\n\(line)")
+        let scene = try #require(parsed.scenes.first)
+        let columns: [Column: String] = [.visual: scene.visual, .narration: scene.narration,
+                                          .onScreen: scene.onScreenText, .sound: scene.soundEffects]
+        for (name, text) in columns {
+            #expect(text == (name == column ? "Fresh bread." : ""), "\(name.rawValue) of \(line)")
+        }
+    }
+
+    @Test func notesAndMetadataAreDropped() {
+        let parsed = ScriptParser.parse("Scene 1: Bakery\nNOTE: reshoot if it rains\nBrand: Crumb & Co\nVO: Fresh bread.")
+        #expect(parsed.scenes.map(\.narration) == ["Fresh bread."])
+        #expect(parsed.scenes.map(\.visual) == [""])
+    }
+
+    @Test func twoColumnOnOneLineAndOnSeparateLines() {
+        let inline = ScriptParser.parse("[VISUAL] A kettle boils. [VO] Morning. [VISUAL] Toast pops. [VO] Breakfast.")
+        #expect(inline.format == .twoColumn)
+        #expect(inline.scenes.map(\.visual) == ["A kettle boils.", "Toast pops."])
+        #expect(inline.scenes.map(\.narration) == ["Morning.", "Breakfast."])
+
+        let midLine = ScriptParser.parse("VISUAL: A kettle boils. VO: Morning.\nVISUAL: Toast pops. | VO: Breakfast. | SFX: Pop.")
+        #expect(midLine.scenes.map(\.narration) == ["Morning.", "Breakfast."])
+        #expect(midLine.scenes.map(\.soundEffects) == ["", "Pop."])
+
+        let continued = ScriptParser.parse("VISUAL: Sunrise.\nVO: Every morning\nstarts the same.\nVISUAL: Alarm.\nVO: Not today.")
+        #expect(continued.scenes.map(\.narration) == ["Every morning starts the same.", "Not today."])
+    }
+
+    @Test func audioFirstTwoColumnScript() {
+        let parsed = ScriptParser.parse("VO: One.\nVISUAL: A.\n\nVO: Two.\nVISUAL: B.\n\nVO: Three.\nVISUAL: C.")
+        #expect(parsed.scenes.map(\.narration) == ["One.", "Two.", "Three."])
+        #expect(parsed.scenes.map(\.visual) == ["A.", "B.", "C."])
+    }
+
+    @Test func scriptWithoutNarrationStillHasScenes() {
+        let tagged = ScriptParser.parse("VISUAL: Sunrise over the bay.\nTEXT: Day one\n\nVISUAL: Boats leave the harbor.")
+        #expect(tagged.format == .twoColumn)
+        #expect(tagged.scenes.map(\.visual) == ["Sunrise over the bay.", "Boats leave the harbor."])
+        #expect(tagged.scenes.allSatisfy { $0.narration.isEmpty })
+    }
+
+    // MARK: - Untagged lines
+
+    @Test func untaggedLines() {
+        // Beside tagged narration, untagged lines are what we see.
+        let beside = ScriptParser.parse("Scene 1\nA woman runs along the pier.\nVO: Keep going.")
+        #expect(beside.scenes[0].visual == "A woman runs along the pier.")
+        #expect(beside.scenes[0].narration == "Keep going.")
+
+        // Alone and spoken, they are narration; alone and descriptive, they are the picture.
+        let spoken = ScriptParser.parse("## Scene 1\nHey everyone, welcome back! Today you'll learn to fold a shirt in two seconds.")
+        #expect(spoken.scenes[0].narration.hasPrefix("Hey everyone"))
+        #expect(spoken.scenes[0].visual.isEmpty)
+        let shot = ScriptParser.parse("Shot 1\nWide shot of the harbor at dawn.\n\nShot 2\nBoats leave one by one.")
+        #expect(shot.scenes.map(\.visual) == ["Wide shot of the harbor at dawn.", "Boats leave one by one."])
+        #expect(shot.scenes.allSatisfy { $0.narration.isEmpty })
+
+        // A neutral scene reads like the rest of the script.
+        let neutral = ScriptParser.parse("Scene 1\nHey, you! Yes, you.\n\nScene 2\nOpen the settings menu and tap Privacy.")
+        #expect(neutral.scenes[1].narration == "Open the settings menu and tap Privacy.")
+
+        // Speakers and quotes are narration; the line after a quote is not part of it.
+        let people = ScriptParser.parse("Scene 1\nMaya: Hello.\nShe waves.\n\"Over here!\"\nHe turns.")
+        #expect(people.scenes[0].narration == "Hello. Over here!")
+        #expect(people.scenes[0].visual == "She waves. He turns.")
+    }
+
+    // MARK: - Separators and prose
+
+    @Test(arguments: ["---", "***", "___", "===", "* * *", "————"])
+    func separatorLinesSplitScenes(separator: String) {
+        let parsed = ScriptParser.parse("Open on the city.\nVO: One.\n\(separator)\nClose on the logo.\nVO: Two.")
+        #expect(parsed.format == .separators)
+        #expect(parsed.scenes.map(\.narration) == ["One.", "Two."])
+        #expect(parsed.scenes.map(\.visual) == ["Open on the city.", "Close on the logo."])
+    }
+
+    @Test func shortParagraphsJoinTheNext() {
+        let parsed = ScriptParser.parse("""
+            Picture this.
+
+            It's Monday.
+
+            You open your laptop and there are two hundred unread emails waiting for you before coffee.
+
+            We built Inboxly so that never happens again, for anyone, anywhere, on any device you own.
+
+            Try it today.
+            """)
+        #expect(parsed.format == .prose)
+        #expect(parsed.scenes.map(\.narration) == [
+            "Picture this. It's Monday. You open your laptop and there are two hundred unread emails waiting for you before coffee.",
+            "We built Inboxly so that never happens again, for anyone, anywhere, on any device you own. Try it today.",
+        ])
+        #expect(parsed.scenes.allSatisfy { $0.visual.isEmpty })
+    }
+
+    @Test func hugeParagraphSplitsAtSentenceEnds() throws {
+        var rng = SplitMix64(seed: 7)
+        let vocabulary = ["coffee", "morning", "light", "city", "team", "idea", "launch", "we", "build", "together", "quietly", "every"]
+        var sentences: [String] = []
+        for _ in 0..<60 {
+            let length = Int.random(in: 4...22, using: &rng)
+            let words = (0..<length).map { _ in vocabulary.randomElement(using: &rng)! }
+            sentences.append(words.joined(separator: " ").capitalizedFirst + (Bool.random(using: &rng) ? "." : "!"))
+        }
+        let paragraph = sentences.joined(separator: " ")
+        let parsed = ScriptParser.parse(paragraph)
+        #expect(parsed.format == .prose)
+        #expect(parsed.scenes.count >= 5)
+        #expect(parsed.scenes.map(\.narration).joined(separator: " ") == paragraph, "no word lost or moved")
+        for scene in parsed.scenes {
+            #expect((20...100).contains(scene.narrationWords), "scene \(scene.number) has \(scene.narrationWords) words")
+            #expect(scene.narration.hasSuffix(".") || scene.narration.hasSuffix("!"), "scene \(scene.number) ends mid-sentence")
+            #expect(scene.visual.isEmpty)
+        }
+
+        // A paragraph with no sentence ends at all is still cut.
+        let runOn = Array(repeating: "word", count: 500).joined(separator: " ")
+        let cut = ScriptParser.parse(runOn)
+        #expect(cut.scenes.count >= 5)
+        #expect(cut.scenes.allSatisfy { $0.narrationWords <= 100 })
+    }
+
+    // MARK: - Timing
+
+    static let headingTimings: [(heading: String, seconds: Double)] = [
+        ("Scene 1: Hook (5s)", 5), ("Scene 1: Hook (5 sec)", 5), ("Scene 1: Hook (8 seconds)", 8), ("Scene 1: Hook [8s]", 8),
+        ("Scene 1: Hook (1.5s)", 1.5), ("Scene 1: Hook (1 min)", 60), ("Scene 1: Hook [0:05]", 5),
+        ("Scene 1: Hook 00:00–00:05", 5), ("Scene 1: Hook (0:05-0:12)", 7), ("Scene 1: Hook [00:10 — 00:25]", 15),
+        ("Scene 1: Hook (0:00 to 0:04)", 4), ("Scene 1: Hook (0-3s)", 3), ("Scene 1: Hook — 8 seconds", 8),
+        ("Scene 1: Hook - 8s", 8), ("Scene 1 (6s): Hook", 6), ("## Scene 1: Hook (~5s)", 5), ("Scene 1 — 8 seconds", 8),
+        ("00:00–00:05 Hook", 5), ("[0:05-0:12] Hook", 7), ("0-3s: Hook", 3),
+    ]
+
+    @Test(arguments: headingTimings)
+    func headingTiming(heading: String, seconds: Double) throws {
+        // Two headings, so a line that starts with a time range is read as one too.
+        let parsed = ScriptParser.parse("\(heading)\nVO: Hello there.\n\n\(heading)\nVO: Again.")
+        let scene = try #require(parsed.scenes.first)
+        #expect(scene.annotatedSeconds == seconds)
+        #expect(scene.title == (heading.hasSuffix("seconds") && !heading.contains(":") ? "Hello there" : "Hook"))
+        #expect(scene.narration == "Hello there.")
+    }
+
+    @Test func leadingTimestampsAreStartTimes() {
+        let parsed = ScriptParser.parse("[0:00] Intro\nVO: Hi there.\n[0:05] Demo\nVO: Watch this.\n0:12 — Outro\nVO: Bye.")
+        #expect(parsed.format == .headings)
+        #expect(parsed.scenes.map(\.title) == ["Intro", "Demo", "Outro"])
+        #expect(parsed.scenes.map(\.annotatedSeconds) == [5, 7, nil])
+        #expect(parsed.scenes.map(\.narration) == ["Hi there.", "Watch this.", "Bye."])
+    }
+
+    @Test func contentOnTheHeadingLine() {
+        let headed = ScriptParser.parse("Scene 1: VO: Hello there.\nScene 2 — [VISUAL] Logo. [VO] Bye.")
+        #expect(headed.scenes.map(\.narration) == ["Hello there.", "Bye."])
+        #expect(headed.scenes.map(\.visual) == ["", "Logo."])
+
+        let table = ScriptParser.parse("00:00-00:05 | VISUAL: Sky | VO: Up.\n00:05-00:08 | VISUAL: Ground | VO: Down.")
+        #expect(table.format == .headings)
+        #expect(table.scenes.map(\.visual) == ["Sky", "Ground"])
+        #expect(table.scenes.map(\.narration) == ["Up.", "Down."])
+        #expect(table.scenes.map(\.annotatedSeconds) == [5, 3])
+    }
+
+    @Test func bodyTiming() {
+        #expect(ScriptParser.parse("Scene 1: Hook\nVO (5s): Hello there.").scenes.map(\.annotatedSeconds) == [5])
+        #expect(ScriptParser.parse("Scene 1: Hook\nVO: Hello there. (5 seconds)").scenes.map(\.narration) == ["Hello there."])
+        #expect(ScriptParser.parse("Scene 1: Hook (3s)\nVO (5s): Hello.").scenes.map(\.annotatedSeconds) == [3], "the heading's wins")
+        #expect(ScriptParser.parse("Scene 1: Hook\nDURATION: 12 seconds\nVO: Hello.").scenes.map(\.annotatedSeconds) == [12])
+        #expect(ScriptParser.parse("Scene 1: Hook\nVO: 00:03-00:07 Hello.").scenes.map(\.annotatedSeconds) == [4])
+
+        // A lone timestamp in a body line is a start time: removed, not a length.
+        let stamped = ScriptParser.parse("Scene 1: Hook\n[0:05] VO: Hello there.")
+        #expect(stamped.scenes.map(\.annotatedSeconds) == [nil])
+        #expect(stamped.scenes.map(\.narration) == ["Hello there."])
+
+        // Numbers that are not timings stay as they are.
+        let plain = ScriptParser.parse("Scene 1: Hook\nVO: Call (555) 013-4471, open 9-5, 16:9 and 5-7 days.")
+        #expect(plain.scenes.map(\.narration) == ["Call (555) 013-4471, open 9-5, 16:9 and 5-7 days."])
+        #expect(plain.scenes.map(\.annotatedSeconds) == [nil])
+        #expect(ScriptParser.parse("Scene 1: Hook (0s)\nVO: Hi.").scenes.map(\.annotatedSeconds) == [nil])
+    }
+
+    // MARK: - Bad input
+
+    @Test(arguments: ["", " ", "\n\n\n", " \t\n  \r\n", "\u{FEFF}", "---\n***", "\u{200B}\n\u{00A0}"])
+    func emptyScripts(text: String) {
+        #expect(ScriptParser.parse(text) == ParsedScript(format: .empty, scenes: []))
+    }
+
+    @Test func binaryDataIsRefused() {
+        let png = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52])
+        #expect(throws: MiaError(file: "logo.png", "is not a text file (it contains binary data)")) {
+            try ScriptText.decode(png, name: "logo.png")
+        }
+        var utf16 = Data([0xFF, 0xFE])
+        utf16.append(contentsOf: [0x41, 0x00, 0x00, 0x00, 0x42, 0x00])
+        #expect(throws: MiaError(file: "odd.txt", "is not a text file (it contains binary data)")) {
+            try ScriptText.decode(utf16, name: "odd.txt")
+        }
+    }
+
+    @Test func oversizedScriptsAreRefused() throws {
+        let limit = 5 * 1_048_576
+        #expect(throws: MiaError(file: "huge.txt", "is too large for a script (5.1 MB; the limit is 5 MB)")) {
+            try ScriptText.decode(Data(repeating: 0x61, count: limit + 1), name: "huge.txt")
+        }
+        #expect(throws: MiaError(file: "huge.txt", "is too large for a script (6.0 MB; the limit is 5 MB)")) {
+            try ScriptText.decode(Data(repeating: 0x61, count: 6 * 1_048_576), name: "huge.txt")
+        }
+        #expect(try ScriptText.decode(Data(repeating: 0x61, count: limit), name: "big.txt").utf8.count == limit)
+    }
+
+    @Test func encodingsAndLineEndings() throws {
+        func decode(_ bytes: [UInt8]) throws -> String { try ScriptText.decode(Data(bytes), name: "s.txt") }
+        #expect(try decode(Array("a\r\nb\rc\n\r\n".utf8)) == "a\nb\nc\n\n")
+        #expect(try decode([0xEF, 0xBB, 0xBF] + Array("Scene 1".utf8)) == "Scene 1")
+        #expect(try decode([0x43, 0x61, 0x66, 0xE9, 0x20, 0x4D, 0xE9, 0x6C, 0x6F, 0x64, 0x69, 0x65]) == "Café Mélodie")
+        #expect(try decode([0x93, 0x48, 0x69, 0x94, 0x20, 0x97, 0x20, 0x80, 0x35, 0x92]) == "“Hi” — €5’")
+        #expect(try decode([]) == "")
+
+        let text = "Scene 1: Café 👋\r\nVO: Hi."
+        let le: [UInt8] = [0xFF, 0xFE] + text.utf16.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let be: [UInt8] = [0xFE, 0xFF] + text.utf16.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        #expect(try decode(le) == "Scene 1: Café 👋\nVO: Hi.")
+        #expect(try decode(be) == "Scene 1: Café 👋\nVO: Hi.")
+        // A lone surrogate and a torn last byte are repaired, not fatal.
+        #expect(try decode([0xFF, 0xFE, 0x41, 0x00, 0x00, 0xD8, 0x42, 0x00, 0x43]) == "A\u{FFFD}B")
+        // A UTF-8 file that says so keeps its word even with a stray byte.
+        #expect(try decode([0xEF, 0xBB, 0xBF, 0x41, 0xFF, 0x42]) == "A\u{FFFD}B")
+        // UTF-32 with a mark.
+        #expect(try decode([0xFF, 0xFE, 0x00, 0x00, 0x48, 0x00, 0x00, 0x00, 0x69, 0x00, 0x00, 0x00]) == "Hi")
+    }
+
+    // MARK: - Robustness
+
+    @Test func randomInputNeverCrashesAndParsesDeterministically() {
+        var rng = SplitMix64(seed: 0x5EED_2026)
+        var decoded = 0, refused = 0
+        for index in 0..<2000 {
+            let data = index.isMultiple(of: 2) ? Self.randomBytes(&rng) : Self.randomScript(&rng)
+            let name = "case-\(index).txt"
+            let text: String
+            do {
+                text = try ScriptText.decode(data, name: name)
+                decoded += 1
+            } catch let error as MiaError {
+                #expect(error.subject == name)
+                refused += 1
+                continue
+            } catch {
+                Issue.record("case \(index): unexpected \(error)")
+                continue
+            }
+            let first = ScriptParser.parse(text)
+            #expect(first == ScriptParser.parse(text), "case \(index) parses differently twice")
+            #expect(first.scenes.map(\.number) == first.scenes.indices.map { $0 + 1 }, "case \(index)")
+            #expect((first.format == .empty) == first.scenes.isEmpty, "case \(index)")
+            for scene in first.scenes {
+                #expect(!scene.title.isEmpty && !scene.title.contains("\n"), "case \(index) scene \(scene.number)")
+                if let seconds = scene.annotatedSeconds { #expect(seconds > 0 && seconds.isFinite, "case \(index)") }
+            }
+        }
+        #expect(decoded > 1000 && refused > 50, "the generator covers both paths (\(decoded) decoded, \(refused) refused)")
+    }
+
+    static func randomBytes(_ rng: inout SplitMix64) -> Data {
+        let count = Int.random(in: 0...600, using: &rng)
+        let noNUL = Int.random(in: 0..<3, using: &rng) > 0   // most reach the parser
+        var bytes = (0..<count).map { _ in UInt8.random(in: noNUL ? 1...255 : 0...255, using: &rng) }
+        switch Int.random(in: 0..<6, using: &rng) {
+        case 0: bytes = [0xEF, 0xBB, 0xBF] + bytes
+        case 1: bytes = [0xFF, 0xFE] + bytes
+        case 2: bytes = [0xFE, 0xFF] + bytes
+        default: break
+        }
+        return Data(bytes)
+    }
+
+    static let tokens = [
+        "Scene 1: Hook", "SCENE 2 — Title", "Scene 3 - Build", "## Scene 3", "# Scene 4: Title", "Shot 4", "**Scene 5**",
+        "Scene", "scene 99999", "1. Title", "2) Title", "10.", "INT. KITCHEN - DAY", "EXT. ROOF - NIGHT", "INT./EXT. CAR",
+        "MAYA", "MAYA (V.O.)", "(whispering)", "CUT TO:", "FADE IN:", "FADE OUT.", "[VISUAL]", "[VO]", "[V.O.]", "VISUAL:",
+        "VO:", "V.O.:", "SFX:", "ON SCREEN:", "TEXT:", "[SFX: ding]", "[B-ROLL: city", "NOTE:", "DURATION:", "Maya:",
+        "---", "***", "===", "* * *", "(5s)", "(5 sec)", "[0:05]", "00:00–00:05", "0:05-0:12", "— 8 seconds", "- 8s", "0-3s",
+        "(0:99)", "1:2:3:4", "99999999999999999999s", "(1e308s)", "12:00:00:00", "\"quoted\"", "“curly", "”", "'",
+        "words", "and", "the", "Hello there.", "Why?", "Wow!", "we see", "close-up", "you", "👩🏽‍💻", "🇫🇷", "é", "e\u{301}",
+        "\u{301}", "\u{200B}", "\u{FEFF}", "\u{2028}", "\u{0085}", "\u{000B}", "\t", "ß", "ﬁ", "İ", "日本語", "عربى",
+        ":", "[", "]", "(", ")", "**", "__", "#", "######", ">", "|", "-", "–", "—", "…", ".", "\\", "0", "9",
+        String(repeating: "a", count: 300), String(repeating: "-", count: 50), String(repeating: "(", count: 30),
+    ]
+    static let joiners = [" ", " ", "\n", "\n", "\n\n", "", "\r\n", "\r", "\t"]
+
+    static func randomScript(_ rng: inout SplitMix64) -> Data {
+        var text = ""
+        for _ in 0..<Int.random(in: 0...80, using: &rng) {
+            text += tokens.randomElement(using: &rng)! + joiners.randomElement(using: &rng)!
+        }
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0:
+            return Data(text.utf8)
+        case 1:   // invalid UTF-8 sprinkled in: stray continuation bytes, an encoded surrogate, a truncated sequence
+            var bytes = Array(text.utf8)
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let junk: [[UInt8]] = [[0xFF], [0x80], [0xC3], [0xED, 0xA0, 0x80], [0xF0, 0x9F, 0x98], [0x00]]
+                bytes.insert(contentsOf: junk.randomElement(using: &rng)!, at: Int.random(in: 0...bytes.count, using: &rng))
+            }
+            return Data(bytes)
+        case 2:   // UTF-16 with a mark and the odd lone surrogate
+            var units = Array(text.utf16)
+            if Bool.random(using: &rng) { units.insert(0xD800, at: Int.random(in: 0...units.count, using: &rng)) }
+            if Bool.random(using: &rng) { units.insert(0xDC00, at: Int.random(in: 0...units.count, using: &rng)) }
+            return Data([0xFF, 0xFE] + units.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] })
+        default:  // Latin-1 bytes
+            return Data(text.unicodeScalars.map { $0.value < 256 ? UInt8($0.value) : 0x3F })
+        }
+    }
+
+    @Test func oneMegabyteScriptParsesQuickly() throws {
+        var text = ""
+        var count = 0
+        while text.utf8.count < 1_048_576 {
+            count += 1
+            text += """
+                Scene \(count): Beat number \(count) (4s)
+                VISUAL: A wide shot of the market at dawn as vendors unfold their stalls and the first customers arrive.
+                VO: Every morning, the market wakes up a little earlier than the city around it, and we are there for it.
+                ON SCREEN: Day \(count)
+                SFX: Crates, chatter, a bicycle bell.
+
+
+                """
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let parsed = ScriptParser.parse(text)
+        let elapsed = clock.now - start
+        #expect(parsed.format == .headings)
+        #expect(parsed.scenes.count == count)
+        #expect(parsed.scenes.count > 100)
+        #expect(parsed.scenes.last?.title == "Beat number \(count)")
+        #expect(parsed.scenes.allSatisfy { $0.annotatedSeconds == 4 })
+        #expect(elapsed < .seconds(5), "1 MB took \(elapsed)")   // about 1 s in a debug build
+
+        // The same megabyte as one unbroken paragraph of prose.
+        let prose = String(repeating: "The market wakes before the city does, and we are there for it. ", count: 16_500)
+        let proseStart = clock.now
+        let paragraphs = ScriptParser.parse(prose)
+        let proseElapsed = clock.now - proseStart
+        #expect(paragraphs.scenes.count > 100)
+        #expect(proseElapsed < .seconds(5), "1 MB of prose took \(proseElapsed)")
+    }
+
+    /// A tiny seeded generator (SplitMix64), so a failing random case reproduces.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+private extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}
