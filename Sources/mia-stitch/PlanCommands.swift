@@ -27,12 +27,12 @@ extension MiaStitch {
                 } else if plans.isEmpty {
                     print("No plans recorded yet in \(store.db ?? JobStore.defaultPath()).")
                 } else {
-                    print("plan                   updated              scenes    length     cost  script")
+                    print(columns(["plan", "updated", "done", "length", "cost", "script"], widths: [22, 21, 7, 9, 8]))
                     for stored in plans {
                         let plan = stored.plan
-                        print(String(format: "%-22@ %@  %3d/%-3d  %6.1f s  %7@  %@", plan.id, PlanListing.timestamp(plan.updatedAt),
-                                     stored.completedScenes, plan.sceneCount, plan.totalSeconds,
-                                     MiaMessages.dollars(plan.estimatedCost), plan.script))
+                        print(columns([plan.id, PlanListing.timestamp(plan.updatedAt), "\(stored.completedScenes)/\(plan.sceneCount)",
+                                       String(format: "%.1f s", plan.totalSeconds), MiaMessages.dollars(plan.estimatedCost), plan.script],
+                                      widths: [22, 21, 7, 9, 8]))
                     }
                 }
             } catch {
@@ -119,18 +119,27 @@ extension MiaStitch.Plan {
                 print("\(plan.id): \(plan.script), \(plan.sceneCount) scenes, \(String(format: "%.1f", plan.totalSeconds)) s, "
                       + "\(plan.width)x\(plan.height) at \(plan.fps) fps, estimated \(MiaMessages.dollars(plan.estimatedCost))")
                 print("plan file: \(plan.planPath); recorded \(PlanListing.timestamp(plan.createdAt)), updated \(PlanListing.timestamp(plan.updatedAt))")
-                print("\n  #  status      provider   model         length     cost  attempts  provider job")
+                let widths = [4, 11, 10, 13, 9, 9, 9]
+                print("\n" + columns(["#", "status", "provider", "model", "length", "cost", "attempts", "provider job"], widths: widths))
                 for scene in stored.scenes {
                     let cost = scene.cost.map(MiaMessages.dollars) ?? "~" + MiaMessages.dollars(scene.estimatedCost)
-                    print(String(format: "%3d  %-10@  %-9@  %-12@  %5.1f s  %7@  %8d  %@", scene.sceneNumber, scene.status,
-                                 scene.provider, scene.model, scene.seconds, cost, scene.attempts, scene.providerJobId ?? "-"))
-                    if let error = scene.error { print("     error: \(error)") }
+                    print(columns(["\(scene.sceneNumber)", scene.status, scene.provider, scene.model,
+                                   String(format: "%.1f s", scene.seconds), cost, "\(scene.attempts)", scene.providerJobId ?? "-"],
+                                  widths: widths))
+                    if let error = scene.error { print("    error: \(error)") }
                 }
             } catch {
                 throw fail(error)
             }
         }
     }
+}
+
+/// Left-aligned columns of the given widths; the last column takes the rest of the line.
+func columns(_ values: [String], widths: [Int]) -> String {
+    values.enumerated().map { index, value in
+        index < widths.count ? value.padding(toLength: max(widths[index], value.count + 1), withPad: " ", startingAt: 0) : value
+    }.joined()
 }
 
 /// JSON shapes for `plans` and `plan show`.

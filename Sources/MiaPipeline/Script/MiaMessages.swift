@@ -21,12 +21,13 @@ public enum MiaMessages {
     public static func summary(_ analysis: ScriptAnalysis) -> String {
         var lines = [greeting(sceneCount: analysis.scenes.count, format: analysis.format), ""]
         let titleWidth = min(28, max(5, analysis.scenes.map { $0.scene.title.count }.max() ?? 5))
-        lines.append("  #  " + pad("Scene", titleWidth) + "    Time  Provider             Cost  Why")
+        lines.append("  #  " + pad("Scene", titleWidth) + "     Time  " + pad("Provider", 16) + "     Cost  Why")
         for item in analysis.scenes {
-            let provider = "\(item.chosen.provider.displayName) \(item.chosen.provider == .template ? "" : item.chosen.model)"
+            let provider = item.chosen.provider == .template ? "Template" : "\(item.chosen.provider.displayName) \(item.chosen.model)"
+            let cost = dollars(item.cost)
             lines.append(String(format: "%3d  ", item.scene.number) + pad(clip(item.scene.title, titleWidth), titleWidth)
-                         + String(format: "  %5.1f s  ", item.seconds) + pad(provider, 17) + String(format: "  $%6.2f  ", item.cost)
-                         + item.chosen.reason)
+                         + String(format: "  %5.1f s  ", item.seconds) + pad(provider, 16) + "  "
+                         + String(repeating: " ", count: max(0, 7 - cost.count)) + cost + "  " + item.chosen.reason)
         }
         lines.append("")
         lines.append(String(format: "Total: %.1f s, estimated %@.", analysis.totalSeconds, dollars(analysis.totalCost)))
