@@ -79,6 +79,12 @@ public enum MiaMessages {
         String(format: "needs %.1f s; %@ renders at most %.0f s per clip, so Template renders it", seconds, provider.displayName, maximum)
     }
 
+    public static func fallback(_ provider: ProviderID, because reason: String) -> String {
+        "\(provider.displayName) couldn't render this scene (\(reason)), so I made it with Template instead."
+    }
+
+    public static let budgetWouldBeExceeded = "starting it would take the plan past its budget"
+
     public static func budgetDowngrade(budget: Double) -> String {
         "moved to Template to fit your \(dollars(budget)) budget"
     }
@@ -127,6 +133,45 @@ public enum MiaMessages {
 
     public static func missingGlyphs(_ characters: String) -> String {
         "The card's fonts have no glyphs for \(characters), so those characters are left out. Install fonts-noto-cjk or pass --font."
+    }
+
+    // MARK: Review
+
+    /// Above this, narration sounds rushed (180 words a minute).
+    public static let rushedWordsPerSecond = 3.0
+
+    public static func pacing(wordsPerSecond rate: Double, words: Int, seconds: Double) -> String? {
+        if words == 0 { return seconds > 6 ? String(format: "%.0f s with no narration: hold it only if the picture carries it", seconds) : nil }
+        if rate > rushedWordsPerSecond { return String(format: "rushed: %.1f words a second; trim the line or give it more time", rate) }
+        if rate < 1.2 { return String(format: "slow: %.1f words a second; tighten the scene", rate) }
+        return nil
+    }
+
+    public static func rhythm(average: Double, longest: Double, sceneCount: Int) -> String {
+        if sceneCount <= 1 { return "one continuous shot" }
+        if average > 8 { return String(format: "slow cuts (%.1f s a scene on average); social audiences skip long shots", average) }
+        if average < 2 { return String(format: "very fast cuts (%.1f s a scene); check viewers can read the text", average) }
+        return String(format: "steady cuts, %.1f s a scene on average (longest %.1f s)", average, longest)
+    }
+
+    /// The review as lines for the terminal.
+    public static func review(_ review: Review) -> String {
+        var lines = [String(format: "Review of %@: %.1f s, %dx%d (%@).", review.video, review.duration, review.width,
+                            review.height, review.aspect.rawValue)]
+        let fits = review.platforms.filter(\.fits).map(\.platform)
+        lines.append("Fits: " + (fits.isEmpty ? "none of the usual platforms as it is." : fits.joined(separator: ", ") + "."))
+        for platform in review.platforms where !platform.fits {
+            lines.append("  \(platform.platform): \(platform.reformat ?? "")")
+        }
+        lines.append("Pacing: \(review.rhythm).")
+        for note in review.pacing { if let text = note.note { lines.append("  Scene \(note.scene): \(text)") } }
+        if let cost = review.cost {
+            var line = "Cost: spent \(dollars(cost.spent)) of an estimated \(dollars(cost.estimated)); Template only would be free"
+            let others = cost.alternatives.sorted { $0.key < $1.key }.map { "\(ProviderID(rawValue: $0.key)?.displayName ?? $0.key) \(dollars($0.value))" }
+            if !others.isEmpty { line += "; all provider scenes on " + others.joined(separator: " or ") }
+            lines.append(line + ".")
+        }
+        return lines.joined(separator: "\n")
     }
 
     // MARK: Formatting
