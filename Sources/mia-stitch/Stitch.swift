@@ -9,7 +9,10 @@ extension MiaStitch {
         )
 
         @Argument(help: "Clips to join, in order.")
-        var clips: [String]
+        var clips: [String] = []
+
+        @Option(help: "A render plan: join its scene clips, in order (instead of listing CLIPs).")
+        var plan: String?
 
         @Option(name: .shortAndLong, help: "Output file; .mp4, .mov or .mkv picks the container.")
         var output: String
@@ -26,7 +29,8 @@ extension MiaStitch {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            if clips.isEmpty { throw ValidationError("give at least one clip to stitch") }
+            if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
+            if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
         }
 
         func run() async throws {
@@ -36,6 +40,15 @@ extension MiaStitch {
                 { @Sendable progress in line.show("stitching: clip \(progress.clipsDone)/\(progress.clipCount)") }
             })
             do {
+                var clips = clips
+                if let plan {
+                    let renderPlan = try RenderPlan.load(plan)
+                    let folder = URL(fileURLWithPath: plan).deletingLastPathComponent()
+                    clips = renderPlan.scenes.map { folder.appendingPathComponent($0.output).path }
+                    if let missing = clips.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+                        throw MiaError(file: plan, "scene clip \(missing) is not rendered yet (mia-stitch render-scene --plan \(plan) --scene N)")
+                    }
+                }
                 _ = try stitcher.stitch(clips, to: output, options: StitchOptions(
                     faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite))
                 display?.clear()

@@ -135,6 +135,23 @@ public enum MiaMessages {
         "The card's fonts have no glyphs for \(characters), so those characters are left out. Install fonts-noto-cjk or pass --font."
     }
 
+    // MARK: Rendering
+
+    public static func notApproved(planPath: String) -> String {
+        "No problem, nothing was rendered or spent. The plan is saved as \(planPath); run the same command again when you're ready."
+    }
+
+    public static func renderSummary(output: String, scenes: [SceneOutcome], spent: Double, duration: Double, elapsed: Double) -> String {
+        var lines = [String(format: "Done: %@, %.1f s from %@, %@ spent, in %.1f s.", output, duration,
+                            count(scenes.count, "scene"), dollars(spent), elapsed)]
+        let reused = scenes.filter(\.reused).count
+        if reused > 0 { lines.append("\(count(reused, "scene")) reused from an earlier run.") }
+        for scene in scenes {
+            if let reason = scene.fallbackReason { lines.append("  Scene \(scene.sceneNumber): \(reason)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     // MARK: Review
 
     /// Above this, narration sounds rushed (180 words a minute).
