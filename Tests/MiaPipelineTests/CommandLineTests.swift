@@ -119,6 +119,44 @@ import Glibc
 }
 
 extension CommandLineTests {
+    @Test func analyzePlanAndTheJobStoreFromTheCommandLine() throws {
+        let scratch = Scratch()
+        let script = Repo.media("scripts/saas-launch.txt")
+        let environment = ["MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": "", "OPENAI_API_KEY": ""]
+        let analysis = try run(Repo.cli, ["analyze", script, "--duration", "10", "--json"], environment: environment)
+        #expect(analysis.status == 0, "\(analysis.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+        #expect((json["scenes"] as? [Any])?.count == 5)
+        #expect(analysis.stderr.contains("[MIA:ANALYZE] script=\(script) format=headings scenes=5"))
+        #expect(analysis.stderr.contains("[MIA:WARN] kind=duration-long"))
+
+        let plan = scratch.path("launch.json")
+        let planned = try run(Repo.cli, ["plan", script, "-o", plan, "--size", "640x360", "--fps", "25"], environment: environment)
+        #expect(planned.status == 0, "\(planned.stderr)")
+        let renderPlan = try RenderPlanFile.read(plan)
+        #expect(renderPlan.scenes == 5)
+        let listed = try run(Repo.cli, ["plans", "--json"], environment: environment)
+        #expect(listed.stdout.contains(renderPlan.id))
+        let shown = try run(Repo.cli, ["plan", "show", String(renderPlan.id.prefix(10))], environment: environment)
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("\(renderPlan.id): \(script), 5 scenes"))
+        #expect(shown.stdout.components(separatedBy: "pending").count - 1 == 5)
+
+        // Planning twice is refused without --overwrite, and the same plan id comes back with it.
+        #expect(try run(Repo.cli, ["plan", script, "-o", plan, "--size", "640x360", "--fps", "25"], environment: environment).status == 1)
+        #expect(try run(Repo.cli, ["plan", script, "-o", plan, "--size", "640x360", "--fps", "25", "--overwrite"], environment: environment).status == 0)
+        #expect(try RenderPlanFile.read(plan).id == renderPlan.id)
+
+        let empty = scratch.path("empty.txt")
+        try Data().write(to: URL(fileURLWithPath: empty))
+        let refused = try run(Repo.cli, ["analyze", empty], environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasSuffix("mia-stitch: error: \(empty): the script is empty; there is nothing to analyze\n"))
+        let fromStdin = try run("/bin/bash", ["-c", "\"$0\" analyze - < \"$1\"", Repo.cli, script], environment: environment)
+        #expect(fromStdin.status == 0)
+        #expect(fromStdin.stdout.hasPrefix("Hi, I'm Mia. I read your script as 5 scenes"))
+    }
+
     @Test func interruptRemovesThePartialOutput() throws {
         let scratch = Scratch()
         let clip = scratch.path("tiny.mp4")
@@ -139,6 +177,14 @@ extension CommandLineTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
         #expect(scratch.contents == ["tiny.mp4"])
+    }
+}
+
+/// The two fields of a plan file these tests look at.
+enum RenderPlanFile {
+    static func read(_ path: String) throws -> (id: String, scenes: Int) {
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        return (json["renderPlanId"] as? String ?? "", (json["scenes"] as? [Any])?.count ?? 0)
     }
 }
 
