@@ -41,7 +41,7 @@ public struct CostFeedback: Sendable, Codable, Equatable {
     public let estimated: Double
     public let spent: Double
     public let templateOnly: Double
-    /// Every provider-rendered scene with one provider's default model instead.
+    /// Every scene rendered with one provider's default model instead (Runway gen4.5, Sora sora-2).
     public let alternatives: [String: Double]
 }
 
@@ -90,11 +90,11 @@ public struct Reviewer: Sendable {
             let lengths = plan.scenes.map(\.seconds)
             rhythm = MiaMessages.rhythm(average: lengths.reduce(0, +) / Double(max(1, lengths.count)),
                                         longest: lengths.max() ?? 0, sceneCount: lengths.count)
-            let paidSeconds = plan.scenes.filter { $0.provider != .template }.map(\.seconds)
             var alternatives: [String: Double] = [:]
             for provider in [ProviderID.runway, .sora] {
                 let model = ProviderCatalog.defaultModel(for: provider)
-                alternatives[provider.rawValue] = (paidSeconds.reduce(0) { $0 + model.durations.snap($1) * model.pricePerSecond } * 100).rounded() / 100
+                let total = plan.scenes.reduce(0) { $0 + model.durations.snap($1.seconds) * model.pricePerSecond }
+                alternatives[provider.rawValue] = (total * 100).rounded() / 100
             }
             cost = CostFeedback(estimated: plan.estimatedCost, spent: spent ?? scenes.reduce(0) { $0 + $1.cost },
                                 templateOnly: 0, alternatives: alternatives)

@@ -185,7 +185,7 @@ public enum MiaMessages {
         if let cost = review.cost {
             var line = "Cost: spent \(dollars(cost.spent)) of an estimated \(dollars(cost.estimated)); Template only would be free"
             let others = cost.alternatives.sorted { $0.key < $1.key }.map { "\(ProviderID(rawValue: $0.key)?.displayName ?? $0.key) \(dollars($0.value))" }
-            if !others.isEmpty { line += "; all provider scenes on " + others.joined(separator: " or ") }
+            if !others.isEmpty { line += "; every scene on " + others.joined(separator: ", or on ") }
             lines.append(line + ".")
         }
         return lines.joined(separator: "\n")
