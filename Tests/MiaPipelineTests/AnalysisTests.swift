@@ -54,9 +54,12 @@ import Testing
         let withGateway = try analyze(launch, AnalysisOptions(environment: gateway))
         #expect(withGateway.scenes[0].chosen.provider == .sora)
         #expect([4.0, 8, 12].contains(withGateway.scenes[0].seconds))
-        // Sora renders no square video.
+        // Neither Sora nor Runway's text-to-video renders square video.
         let square = try analyze(launch, AnalysisOptions(aspect: .square, environment: gateway))
-        #expect(square.scenes[0].chosen.provider == .runway)
+        #expect(square.scenes[0].chosen.provider == .template)
+        #expect(square.scenes[0].chosen.reason.hasSuffix("neither Sora nor Runway renders 1:1 from text, so Template"))
+        let portrait = try analyze(launch, AnalysisOptions(aspect: .portrait, environment: gateway))
+        #expect(portrait.scenes[0].chosen.provider == .sora)
     }
 
     @Test func durationsComeFromNarrationAnnotationsAndMinimums() {

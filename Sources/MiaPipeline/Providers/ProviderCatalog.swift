@@ -66,7 +66,8 @@ public struct ProviderModel: Sendable, Equatable {
 ///   API down on 2026-09-24 (`../shared/context/provider-apis.md`): Sora is only used through an
 ///   OpenAI-compatible gateway set in `OPENAI_BASE_URL`, never recommended otherwise.
 /// - Runway — developer API docs and the runwayml SDK docs: billed in credits at $0.01; `gen4.5`
-///   12 credits/s, text or image to video, 2–10 s, ratios 1280:720, 720:1280, 960:960;
+///   12 credits/s, text or image to video, 2–10 s; text to video takes ratios 1280:720 and 720:1280 only
+///   (960:960 is image to video; runwayml sdk-node `text-to-video.ts`, sdk-python `text_to_video.py`);
 ///   `gen4_turbo` 5 credits/s, image to video only; `veo3.1_fast` 10–15 credits/s (15 with audio
 ///   is used here, the safe side), 4, 6 or 8 s, 16:9 and 9:16.
 /// - Template — rendered locally by mia-stitch: free, any length.
@@ -79,7 +80,7 @@ public enum ProviderCatalog {
         ProviderModel(provider: .sora, name: "sora-2-pro", pricePerSecond: 0.30,
                       durations: .choices([4, 8, 12]), aspects: ["16:9", "9:16"], textToVideo: true),
         ProviderModel(provider: .runway, name: "gen4.5", pricePerSecond: 0.12,
-                      durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16", "1:1"], textToVideo: true),
+                      durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16"], textToVideo: true),
         ProviderModel(provider: .runway, name: "gen4_turbo", pricePerSecond: 0.05,
                       durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16", "1:1"], textToVideo: false),
         ProviderModel(provider: .runway, name: "veo3.1_fast", pricePerSecond: 0.15,

@@ -66,6 +66,10 @@ public enum MiaMessages {
         "\(reason); \(provider.displayName) does not render \(aspect.rawValue), so Runway"
     }
 
+    public static func noProviderForAspect(_ aspect: Aspect, reason: String) -> String {
+        "\(reason); neither Sora nor Runway renders \(aspect.rawValue) from text, so Template"
+    }
+
     public static func chosenByUser(_ provider: ProviderID) -> String {
         "you chose \(provider.displayName) for every scene (--provider)"
     }

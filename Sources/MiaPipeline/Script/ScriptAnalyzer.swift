@@ -97,6 +97,12 @@ public struct ScriptAnalyzer: Sendable {
     static func recommend(style: SceneStyle, cue: String?, options: AnalysisOptions) -> ProviderChoice {
         let reason = MiaMessages.reason(style: style, cue: cue)
         let runway = ProviderChoice(provider: .runway, model: "gen4.5", reason: reason)
+        let anyTextToVideo = ProviderCatalog.models.contains { $0.provider != .template && $0.textToVideo
+            && $0.aspects.contains(options.aspect.rawValue) }
+        if !anyTextToVideo && style != .textLed && style != .narrationOnly {
+            return ProviderChoice(provider: .template, model: "template",
+                                  reason: MiaMessages.noProviderForAspect(options.aspect, reason: reason))
+        }
         switch style {
         case .textLed, .narrationOnly:
             return ProviderChoice(provider: .template, model: "template", reason: reason)

@@ -1,0 +1,171 @@
+import Foundation
+
+/// What `render` takes besides the script and the output path.
+public struct RenderOptions: Sendable {
+    public var plan: PlanOptions
+    /// Provider jobs in flight at once for this plan (the studio's concurrency guard: 2).
+    public var concurrency = 2
+    /// Render with Template when a provider cannot deliver (`--no-fallback` turns this off).
+    public var fallback = true
+    public var theme: Theme
+    public var overwrite = false
+    public var sceneDeadline: Duration = .seconds(900)
+
+    public init(plan: PlanOptions, concurrency: Int = 2, fallback: Bool = true, theme: Theme, overwrite: Bool = false,
+                sceneDeadline: Duration = .seconds(900)) {
+        self.plan = plan
+        self.concurrency = concurrency
+        self.fallback = fallback
+        self.theme = theme
+        self.overwrite = overwrite
+        self.sceneDeadline = sceneDeadline
+    }
+}
+
+/// A plan written and recorded, ready for approval and rendering.
+public struct PreparedRender: Sendable {
+    public let plan: RenderPlan
+    public let analysis: ScriptAnalysis
+    public let planPath: String
+    /// The plan file's folder; scene clips are under it.
+    public let folder: String
+}
+
+/// What a finished render produced.
+public struct RenderOutcome: Sendable {
+    public let plan: RenderPlan
+    public let scenes: [SceneOutcome]
+    public let stitch: StitchResult
+    public let review: Review
+    /// Dollars committed to providers for this plan.
+    public let spent: Double
+    public let elapsed: Double
+}
+
+/// Script in, finished video out: analyze → plan (recorded) → render every scene → verify → stitch → review.
+public struct RenderOrchestrator: Sendable {
+    public let store: JobStore
+    public let registry: ProviderRegistry
+    public let log: any EventSink
+    public let progress: (@Sendable (Int, String, Double?) -> Void)?
+
+    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink,
+                progress: (@Sendable (Int, String, Double?) -> Void)? = nil) {
+        self.store = store
+        self.registry = registry
+        self.log = log
+        self.progress = progress
+    }
+
+    /// Analyzes the script and writes its plan beside the output (`NAME.plan.json`, clips in
+    /// `NAME-scenes/`), recorded in the job store. Nothing is spent yet.
+    /// - Throws: `MiaError` for an empty script, or an output that exists without `overwrite`.
+    public func prepare(script text: String, name: String, output: String, options: RenderOptions) throws -> PreparedRender {
+        let outputURL = URL(fileURLWithPath: output)
+        if FileManager.default.fileExists(atPath: output) && !options.overwrite {
+            throw MiaError(file: output, "already exists (use --overwrite to replace it)")
+        }
+        _ = try OutputContainerFormat(outputPath: output)
+        let folder = outputURL.deletingLastPathComponent().path
+        let base = outputURL.deletingPathExtension().lastPathComponent
+        let (plan, analysis) = try RenderPlanner(log: log).plan(text, scriptName: name, planFileName: base, options: options.plan)
+        let planPath = URL(fileURLWithPath: folder).appendingPathComponent("\(base).plan.json").path
+        // The plan is deterministic, so rewriting it on a rerun changes nothing the store relies on.
+        try AtomicOutput(destination: planPath, overwrite: true).write { try plan.json().write(to: URL(fileURLWithPath: $0)) }
+        try store.record(plan, planPath: planPath)
+        return PreparedRender(plan: plan, analysis: analysis, planPath: planPath, folder: folder)
+    }
+
+    /// Renders every scene (reusing verified clips from earlier runs and resuming recorded
+    /// provider jobs), then stitches and reviews.
+    /// - Throws: `MiaError` when a scene cannot be rendered or the clips cannot be stitched.
+    public func execute(_ prepared: PreparedRender, output: String, options: RenderOptions) async throws -> RenderOutcome {
+        let started = Date()
+        let plan = prepared.plan
+        let context = SceneContext(plan: plan, folder: prepared.folder, theme: options.theme, fallback: options.fallback,
+                                   deadline: options.sceneDeadline)
+        let renderer = SceneRenderer(store: store, registry: registry, log: log, progress: progress)
+        let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan))
+        let providerSlots = AsyncSemaphore(limit: options.concurrency)
+        let templateSlots = AsyncSemaphore(limit: ProcessInfo.processInfo.activeProcessorCount)
+
+        var outcomes: [SceneOutcome] = []
+        var failures: [MiaError] = []
+        await withTaskGroup(of: Result<SceneOutcome, MiaError>.self) { group in
+            for job in plan.scenes {
+                group.addTask {
+                    if let reused = renderer.reusable(job, context: context) {
+                        progress?(job.sceneNumber, "done", 1)
+                        log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(job.sceneNumber))),
+                                                                ("provider", .string(reused.provider.rawValue)), ("reused", .bool(true))]))
+                        return .success(reused)
+                    }
+                    let slots = job.provider == .template ? templateSlots : providerSlots
+                    do {
+                        return .success(try await slots.withPermit {
+                            try await renderer.render(job, context: context, mayCreatePaidJob: { await budget.commit($0) })
+                        })
+                    } catch let error as MiaError {
+                        return .failure(error)
+                    } catch {
+                        return .failure(MiaError(file: "scene \(job.sceneNumber)", "\(error)"))
+                    }
+                }
+            }
+            for await result in group {
+                switch result {
+                case .success(let outcome): outcomes.append(outcome)
+                case .failure(let error): failures.append(error)
+                }
+            }
+        }
+        outcomes.sort { $0.sceneNumber < $1.sceneNumber }
+        if let failure = failures.min(by: { $0.message < $1.message }) {
+            log.emit(MiaEvent("MIA:RENDER:ERROR", [("plan", .string(plan.renderPlanId)), ("failed", .int(Int64(failures.count))),
+                                                   ("reason", .string(failure.message))]))
+            throw failures.count == 1 ? failure : MiaError("\(failures.count) scenes failed; first: \(failure.message)")
+        }
+        let spent = await budget.committed
+        log.emit(MiaEvent("MIA:ALL_SCENES_COMPLETE", [
+            ("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(outcomes.count))),
+            ("fallbacks", .int(Int64(outcomes.filter { $0.fallbackReason != nil }.count))),
+            ("spent", .string(MiaMessages.dollars(spent))), ("elapsed", .seconds(Date().timeIntervalSince(started))),
+        ]))
+
+        let clips = outcomes.map(\.clip)
+        let stitcher = Stitcher(log: log)
+        let overwrite = options.overwrite
+        let stitched = try await offloaded {
+            try stitcher.stitch(clips, to: output, options: StitchOptions(overwrite: overwrite))
+        }
+        let review = try Reviewer(log: log).review(video: output, plan: plan, scenes: outcomes, spent: spent)
+        return RenderOutcome(plan: plan, scenes: outcomes, stitch: stitched, review: review, spent: spent,
+                             elapsed: Date().timeIntervalSince(started))
+    }
+
+    /// Dollars already committed by earlier runs: jobs created (their ids recorded) or finished.
+    private func committedSpend(_ plan: RenderPlan) throws -> Double {
+        let scenes = try store.plan(id: plan.renderPlanId)?.scenes ?? []
+        return scenes.reduce(0) { total, scene in
+            total + (scene.cost ?? (scene.providerJobId != nil ? scene.estimatedCost : 0))
+        }
+    }
+}
+
+/// Never lets created paid jobs take a plan past its budget.
+actor BudgetGuard {
+    let budget: Double?
+    private(set) var committed: Double
+
+    init(budget: Double?, alreadyCommitted: Double) {
+        self.budget = budget
+        committed = alreadyCommitted
+    }
+
+    /// Reserves `cost` if it fits the budget.
+    func commit(_ cost: Double) -> Bool {
+        if let budget, committed + cost > budget + 1e-9 { return false }
+        committed += cost
+        return true
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// What rendering a scene needs to know besides the job itself.
+public struct SceneContext: Sendable {
+    public var plan: RenderPlan
+    /// The plan file's folder: scene outputs are relative to it.
+    public var folder: String
+    public var theme: Theme
+    public var fallback: Bool
+    /// Overall limit for one provider scene, polling included.
+    public var deadline: Duration
+
+    public init(plan: RenderPlan, folder: String, theme: Theme, fallback: Bool = true, deadline: Duration = .seconds(900)) {
+        self.plan = plan
+        self.folder = folder
+        self.theme = theme
+        self.fallback = fallback
+        self.deadline = deadline
+    }
+
+    public func clipPath(_ job: SceneJob) -> String { URL(fileURLWithPath: folder).appendingPathComponent(job.output).path }
+}
+
+/// Renders one scene job: with its provider (create → record the job id → poll → download),
+/// or with the template generator; falls back to Template when a provider cannot deliver.
+/// Every step is written to the job store, so a rerun resumes instead of paying twice.
+public struct SceneRenderer: Sendable {
+    public let store: JobStore
+    public let registry: ProviderRegistry
+    public let log: any EventSink
+    /// Called with (scene, state text, progress 0…1) as a scene advances, for a progress display.
+    public let progress: (@Sendable (Int, String, Double?) -> Void)?
+
+    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink,
+                progress: (@Sendable (Int, String, Double?) -> Void)? = nil) {
+        self.store = store
+        self.registry = registry
+        self.log = log
+        self.progress = progress
+    }
+
+    /// A finished clip from an earlier run that still matches its job, if there is one.
+    public func reusable(_ job: SceneJob, context: SceneContext) -> SceneOutcome? {
+        let path = context.clipPath(job)
+        guard let stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber }),
+              stored.status == JobStatus.complete.rawValue,
+              FileManager.default.fileExists(atPath: path),
+              let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil
+        else { return nil }
+        // Template clips are ours and must match the plan exactly; a provider clip is what was paid
+        // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
+        if stored.provider == ProviderID.template.rawValue,
+           !PlanConformance.problems(info, decodedDuration: nil, job: job, target: context.plan.target).isEmpty {
+            return nil
+        }
+        return SceneOutcome(sceneNumber: job.sceneNumber, provider: ProviderID(rawValue: stored.provider) ?? job.provider,
+                            clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
+    }
+
+    /// Renders the scene with its provider, falling back to Template when allowed.
+    /// - Parameter mayCreatePaidJob: asked before a new paid job is created (the budget guard);
+    ///   false makes the scene fall back (or fail) without spending.
+    /// - Throws: `MiaError` when the scene cannot be rendered (and fallback is off or Template failed too).
+    public func render(_ job: SceneJob, context: SceneContext,
+                       mayCreatePaidJob: @Sendable (Double) async -> Bool = { _ in true }) async throws -> SceneOutcome {
+        let planID = context.plan.renderPlanId
+        let path = context.clipPath(job)
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+        guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
+        do {
+            let cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
+            try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: cost)
+            complete(job, provider: job.provider, cost: cost)
+            return SceneOutcome(sceneNumber: job.sceneNumber, provider: job.provider, clip: path, seconds: job.seconds,
+                                cost: cost, fallbackReason: nil, reused: false)
+        } catch let failure as SceneFailure {
+            log.emit(MiaEvent("MIA:RENDER_SCENE:ERROR", [
+                ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
+                ("reason", .string(failure.message)),
+            ]))
+            guard context.fallback else {
+                try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .failed, error: failure.message)
+                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)")
+            }
+            let reason = MiaMessages.fallback(job.provider, because: failure.message)
+            log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(job.sceneNumber))), ("message", .string(reason))]))
+            return try await renderTemplate(job, context: context, fallbackReason: reason, spent: failure.spent)
+        }
+    }
+
+    /// Why a provider scene did not produce a clip, and what was already spent on it.
+    struct SceneFailure: Error {
+        let message: String
+        let spent: Double
+    }
+
+    private func renderWithProvider(_ job: SceneJob, context: SceneContext,
+                                    mayCreatePaidJob: @Sendable (Double) async -> Bool) async throws -> Double {
+        let planID = context.plan.renderPlanId
+        guard let provider = registry.provider(job.provider) else {
+            throw SceneFailure(message: ProviderError.notConnected(job.provider).message, spent: 0)
+        }
+        let stored = try store.plan(id: planID)?.scenes.first { $0.sceneNumber == job.sceneNumber }
+        var jobID = stored?.providerJobId
+        let resuming = jobID != nil && [JobStatus.submitted.rawValue, JobStatus.rendering.rawValue].contains(stored?.status)
+        if !resuming {
+            guard await mayCreatePaidJob(job.estimatedCost) else {
+                throw SceneFailure(message: MiaMessages.budgetWouldBeExceeded, spent: 0)
+            }
+            let request = RenderRequest(sceneNumber: job.sceneNumber, prompt: job.prompt, model: job.model,
+                                        seconds: Int(job.seconds.rounded()), width: context.plan.target.width,
+                                        height: context.plan.target.height)
+            do {
+                jobID = try await provider.create(request)
+            } catch let error as ProviderError {
+                throw SceneFailure(message: error.message, spent: 0)
+            }
+            // Recorded before the first poll: a crash from here on resumes this job, never pays again.
+            try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .submitted, providerJobId: jobID,
+                                  attempts: (stored?.attempts ?? 0) + 1)
+            log.emit(MiaEvent("MIA:SCENE:CREATE", [
+                ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
+                ("model", .string(job.model)), ("job", .string(jobID!)), ("seconds", .seconds(job.seconds)),
+            ]))
+        } else {
+            log.emit(MiaEvent("MIA:SCENE:CREATE", [
+                ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
+                ("job", .string(jobID!)), ("resumed", .bool(true)),
+            ]))
+        }
+        let cost = job.estimatedCost
+        do {
+            try await poll(provider, jobID: jobID!, job: job, context: context)
+            let path = context.clipPath(job)
+            let partial = path + ".download"
+            defer { unlink(partial) }
+            try await provider.download(jobID: jobID!, to: partial)
+            try checkClip(partial, job: job)
+            guard rename(partial, path) == 0 else {
+                throw SceneFailure(message: "cannot move the clip into place: \(String(cString: strerror(errno)))", spent: cost)
+            }
+            return cost
+        } catch let error as ProviderError {
+            throw SceneFailure(message: error.message, spent: cost)
+        }
+    }
+
+    private func poll(_ provider: any VideoProvider, jobID: String, job: SceneJob, context: SceneContext) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: context.deadline)
+        var attempt = 0
+        var lastState = ""
+        while true {
+            let state = try await provider.status(of: jobID)
+            switch state {
+            case .succeeded:
+                progress?(job.sceneNumber, "downloading", 1)
+                return
+            case .failed(let failure):
+                throw ProviderError.jobFailed(failure)
+            case .queued:
+                progress?(job.sceneNumber, "queued", nil)
+                if lastState != "queued" {
+                    try store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .submitted)
+                }
+                lastState = "queued"
+            case .running(let fraction):
+                progress?(job.sceneNumber, "rendering", fraction)
+                if lastState != "rendering" {
+                    try store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .rendering)
+                }
+                lastState = "rendering"
+            }
+            let wait = provider.pollInterval(after: attempt)
+            attempt += 1
+            guard clock.now.advanced(by: wait) < deadline else {
+                throw ProviderError.deadlineExceeded(seconds: Double(context.deadline.components.seconds))
+            }
+            try await Task.sleep(for: wait)
+        }
+    }
+
+    /// A provider clip must be a readable video with audio before it counts.
+    private func checkClip(_ path: String, job: SceneJob) throws {
+        do {
+            let info = try MediaProbe.inspect(path)
+            if info.video == nil { throw SceneFailure(message: "the downloaded clip has no video", spent: job.estimatedCost) }
+            if let truncation = info.truncation { throw SceneFailure(message: "the downloaded clip is \(truncation)", spent: job.estimatedCost) }
+        } catch let error as MiaError {
+            throw SceneFailure(message: "the downloaded clip is unreadable: \(error.problem)", spent: job.estimatedCost)
+        }
+    }
+
+    private func renderTemplate(_ job: SceneJob, context: SceneContext, fallbackReason: String?,
+                                spent: Double = 0) async throws -> SceneOutcome {
+        let planID = context.plan.renderPlanId
+        let target = context.plan.target
+        progress?(job.sceneNumber, "rendering", nil)
+        let card = TemplateCard(title: job.title, body: job.onScreenText.isEmpty ? job.narration : job.onScreenText,
+                                seconds: job.seconds, width: target.width, height: target.height, fps: target.fps,
+                                theme: context.theme)
+        let renderer = TemplateRenderer(log: log)
+        let path = context.clipPath(job)
+        do {
+            // Encoding blocks a thread for a while: keep it off Swift's cooperative pool.
+            _ = try await offloaded { try renderer.render(card, to: path, overwrite: true) }
+        } catch let error as MiaError {
+            try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .failed, error: error.message)
+            log.emit(MiaEvent("MIA:RENDER_SCENE:ERROR", [("scene", .int(Int64(job.sceneNumber))), ("provider", "template"),
+                                                        ("reason", .string(error.message))]))
+            throw error
+        }
+        try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
+        complete(job, provider: .template, cost: spent)
+        return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: context.clipPath(job), seconds: job.seconds,
+                            cost: spent, fallbackReason: fallbackReason, reused: false)
+    }
+
+    private func complete(_ job: SceneJob, provider: ProviderID, cost: Double) {
+        progress?(job.sceneNumber, "done", 1)
+        log.emit(MiaEvent("MIA:SCENE:COMPLETE", [
+            ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(provider.rawValue)),
+            ("seconds", .seconds(job.seconds)), ("cost", .string(MiaMessages.dollars(cost))),
+        ]))
+    }
+}

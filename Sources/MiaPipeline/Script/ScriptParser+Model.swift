@@ -1,0 +1,121 @@
+// MARK: - Model
+
+extension ScriptParser {
+    /// What a line of the script is, before the layout is known.
+    enum Kind {
+        case blank, separator, transition, text
+        case heading(Heading)
+    }
+
+    struct Heading {
+        enum Style: Equatable {
+            case keyword, slugline, timecode, bold
+            /// A line that starts with one timestamp (`[0:05] Demo`): where the scene starts.
+            case timestamp(Double)
+            case markdown(Int)
+            case numbered(Int)
+        }
+
+        var style: Style
+        var line: String
+        var title: String?
+        var seconds: Double?
+        /// Content written on the heading line itself (`00:00–00:05 | VISUAL: … | VO: …`).
+        var body: String?
+        /// The title as written, punctuation kept, for a heading that turns out to be content.
+        var text: String?
+
+        /// Sets the title from the heading's text, or its seconds or body when that is what the text is.
+        mutating func setTitle(_ raw: String) {
+            let written = collapse(raw)
+            guard !written.isEmpty else { return }
+            if startsWithContentTag(written) {
+                body = written
+                return
+            }
+            self.text = written
+            var text = Substring(written)
+            if let first = text.first, let last = text.last, text.count >= 2,
+               openingQuotes.contains(first), closingQuotes.contains(last) {
+                text = text.dropFirst().dropLast()
+            }
+            while let last = text.last, ":.,;".contains(last) || last.isWhitespace { text = text.dropLast() }
+            let title = trim(text)
+            if title.isEmpty { return }
+            if let value = fullDuration(title, clock: false) {
+                seconds = seconds ?? value
+            } else {
+                self.title = title
+            }
+        }
+    }
+
+    enum Field { case visual, narration, onScreen, sound, ignored, timing }
+
+    enum Slot {
+        case visual, narration, onScreen, sound, untagged
+
+        init?(_ field: Field) {
+            switch field {
+            case .visual: self = .visual
+            case .narration: self = .narration
+            case .onScreen: self = .onScreen
+            case .sound: self = .sound
+            case .ignored, .timing: return nil
+            }
+        }
+    }
+
+    struct Item {
+        var slot: Slot
+        var text: String
+    }
+
+    /// A scene being assembled, before untagged lines are resolved and fields joined.
+    struct Draft {
+        var title: String?
+        var titleText: String?
+        var hasHeading = false
+        var isSlugline = false
+        var headingLine = ""
+        var items: [Item] = []
+        var seconds: Double?
+        var hasNarration = false
+        var hasVisual = false
+        var isTitleBlock = false
+
+        init(_ heading: Heading? = nil) {
+            guard let heading else { return }
+            title = heading.title
+            titleText = heading.text
+            hasHeading = true
+            isSlugline = heading.style == .slugline
+            headingLine = heading.line
+            seconds = heading.seconds
+        }
+
+        mutating func add(_ slot: Slot, _ text: String) {
+            guard !text.isEmpty else { return }
+            items.append(Item(slot: slot, text: text))
+            switch slot {
+            case .narration: hasNarration = true
+            case .visual, .untagged: hasVisual = true
+            case .onScreen, .sound: break
+            }
+        }
+
+        mutating func note(seconds value: Double?) {
+            if seconds == nil { seconds = value }
+        }
+    }
+
+    /// A run of a line with one meaning: text under a tag, a speaker's words, a quote, an insert, or plain text.
+    struct Piece {
+        enum Kind { case plain, label, speaker, quote, insert }
+        var kind: Kind
+        var field: Field?
+        var text: String
+        /// Whether a following untagged line continues this piece.
+        var continues: Bool
+    }
+}

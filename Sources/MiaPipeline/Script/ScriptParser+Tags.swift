@@ -1,0 +1,176 @@
+// MARK: - Tags
+
+extension ScriptParser {
+    static let tagFields: [String: Field] = {
+        var table: [String: Field] = [:]
+        let groups: [(Field, [String])] = [
+            (.visual, ["VISUAL", "VISUALS", "VIDEO", "B ROLL", "BROLL", "ACTION", "SHOT", "IMAGE", "IMAGES", "FOOTAGE",
+                       "STOCK FOOTAGE", "CAMERA", "SCENE", "SCENE DESCRIPTION", "DESCRIPTION", "LOCATION", "SETTING",
+                       "ANIMATION", "PICTURE"]),
+            (.narration, ["VO", "V O", "VOICEOVER", "VOICE OVER", "VOICE", "AUDIO", "NARRATOR", "NARRATION", "NARR", "HOST",
+                          "PRESENTER", "ANNOUNCER", "DIALOGUE", "DIALOG", "SPEAKER", "SPOKEN", "TALENT", "SPOKESPERSON", "AVATAR"]),
+            (.onScreen, ["ON SCREEN", "ONSCREEN", "ON SCREEN TEXT", "ONSCREEN TEXT", "TEXT ON SCREEN", "TEXT", "TEXT OVERLAY",
+                         "OVERLAY", "SUPER", "SUPERS", "SUPER TEXT", "CAPTION", "CAPTIONS", "SUBTITLE", "TITLE", "TITLES",
+                         "TITLE CARD", "CARD", "END CARD", "LOWER THIRD", "GRAPHIC", "GRAPHICS", "GFX", "CTA", "HEADLINE",
+                         "KINETIC TEXT", "LOGO"]),
+            (.sound, ["SFX", "SOUND", "SOUNDS", "SOUND EFFECT", "SOUND EFFECTS", "MUSIC", "FX", "AUDIO FX", "SOUNDTRACK",
+                      "BGM", "BACKGROUND MUSIC", "AMBIENCE", "AMBIENT", "SONG"]),
+            (.ignored, ["NOTE", "NOTES", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS",
+                        "TODO", "CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION",
+                        "PROJECT", "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE",
+                        "TONE", "STYLE", "AGENCY", "CHANNEL", "TRANSITION", "PROPS", "WARDROBE", "CAST"]),
+            (.timing, ["DURATION", "LENGTH", "RUNTIME", "RUN TIME", "TIME", "TIMING", "TC", "TIMECODE"]),
+        ]
+        for (field, names) in groups {
+            for name in names { table[name] = field }
+        }
+        return table
+    }()
+
+    /// A tag's lookup key: upper case, no dots, `-` `_` `/` as spaces (`V.O.` → `VO`, `B-roll` → `B ROLL`).
+    static func tagKey<S: StringProtocol>(_ name: S) -> String {
+        var key = ""
+        var space = false
+        for character in name.uppercased() {
+            switch character {
+            case ".": continue
+            case "-", "_", "/": space = !key.isEmpty
+            case _ where character.isWhitespace: space = !key.isEmpty
+            default:
+                if space { key.append(" ") }
+                space = false
+                key.append(character == "’" ? "'" : character)
+            }
+        }
+        return key
+    }
+
+    /// Splits a line into its tagged runs. See the type's documentation for the tags.
+    static func pieces(_ line: String) -> [Piece] {
+        guard let first = line.first else { return [] }
+        // Most lines carry no tag at all: no colon, no bracket, no opening quote.
+        if !openingQuotes.contains(first), !containsByte(line, UInt8(ascii: ":"), or: UInt8(ascii: "[")) {
+            return [Piece(kind: .plain, field: nil, text: line, continues: true)]
+        }
+        let c = Array(line)
+        var pieces: [Piece] = []
+        var kind = Piece.Kind.plain
+        var field: Field?
+        var start = 0
+        if let label = leadingLabel(c) {
+            if let found = tagFields[tagKey(label.name)] {
+                kind = .label
+                field = found
+                start = label.end
+            } else if isSpeaker(label.name) {
+                kind = .speaker
+                field = .narration
+                start = label.end
+            }
+        }
+        if kind == .plain, openingQuotes.contains(c[0]) {
+            if let close = c.indices.dropFirst().last(where: { closingQuotes.contains(c[$0]) }) {
+                // The quote is the narration; an attribution after it ("— Dana, Austin") is not.
+                return [Piece(kind: .quote, field: .narration, text: String(c[1..<close]), continues: false)]
+            }
+            kind = .quote
+            field = .narration
+            start = 1
+        }
+        var buffer = ""
+        var pieceStart = start
+        func flush() {
+            let blank = buffer.allSatisfy(isBlank)
+            if kind != .plain || !blank {
+                // `VO:` text often wraps onto the next line; a speaker's does only after a bare `MAYA:`.
+                pieces.append(Piece(kind: kind, field: field, text: buffer, continues: kind != .speaker || blank))
+            }
+            buffer = ""
+        }
+        var i = start
+        while i < c.count {
+            let character = c[i]
+            if character == "[", let close = c[(i + 1)..<min(c.count, i + 120)].firstIndex(of: "]") {
+                let inner = c[(i + 1)..<close]
+                if let colon = inner.firstIndex(of: ":") {
+                    if let found = tagFields[tagKey(String(inner[..<colon]))] {
+                        pieces.append(Piece(kind: .insert, field: found, text: String(inner[(colon + 1)...]), continues: false))
+                        i = close + 1
+                        continue
+                    }
+                } else if let found = tagFields[tagKey(String(inner))] {
+                    flush()
+                    kind = .label
+                    field = found
+                    i = close + 1
+                    while i < c.count, c[i] == ":" || isBlank(c[i]) { i += 1 }
+                    pieceStart = i
+                    continue
+                }
+            }
+            if character == ":", let tag = midLineTag(c, colon: i, from: pieceStart) {
+                buffer.removeLast(min(buffer.count, i - tag.start))
+                flush()
+                kind = .label
+                field = tag.field
+                i += 1
+                pieceStart = i
+                continue
+            }
+            buffer.append(character)
+            i += 1
+        }
+        flush()
+        return pieces
+    }
+
+    /// `NAME:` or `NAME (note):` at the start of a line: the name and where the text after the colon begins.
+    static func leadingLabel(_ c: [Character]) -> (name: String, end: Int)? {
+        guard let first = c.first, first.isLetter else { return nil }
+        var i = 0
+        while i < c.count, i < 40, c[i].isLetter || c[i].isNumber || " .'’-/&".contains(c[i]) { i += 1 }
+        let nameEnd = i
+        while i < c.count, isBlank(c[i]) { i += 1 }
+        if i < c.count, c[i] == "(", let close = c[i..<min(c.count, i + 40)].firstIndex(of: ")") {
+            i = close + 1
+            while i < c.count, isBlank(c[i]) { i += 1 }
+        }
+        guard i < c.count, c[i] == ":", i + 1 == c.count || isBlank(c[i + 1]) else { return nil }
+        let name = trim(String(c[0..<nameEnd]))
+        return name.isEmpty ? nil : (name, i + 1)
+    }
+
+    /// An upper-case tag before a colon in the middle of a line (`… VO: …`, `… | SFX: …`).
+    static func midLineTag(_ c: [Character], colon: Int, from lower: Int) -> (start: Int, field: Field)? {
+        guard colon + 1 == c.count || isBlank(c[colon + 1]) else { return nil }
+        var j = colon - 1
+        while j >= lower, colon - j <= 24, c[j].isUppercase || c[j] == " " || ".'/-".contains(c[j]) { j -= 1 }
+        var start = j + 1
+        while start < colon {
+            if c[start].isUppercase, start == lower || c[start - 1] == " " || c[start - 1] == "|" {
+                if let field = tagFields[tagKey(String(c[start..<colon]))], Slot(field) != nil { return (start, field) }
+            }
+            start += 1
+        }
+        return nil
+    }
+
+    /// A person's name before a colon: up to four capitalised words (`Maya`, `Dr. Lee`, `SAM`). No digits,
+    /// so list labels (`Tip 1:`, `Habit 2:`) stay text.
+    static func isSpeaker(_ name: String) -> Bool {
+        let words = name.split(whereSeparator: isBlank)
+        guard (1...4).contains(words.count), name.count <= 30 else { return false }
+        for (index, word) in words.enumerated() {
+            if let first = word.first, first.isLetter, first.isUppercase { continue }
+            if index > 0, word == "&" { continue }
+            return false
+        }
+        let upper = name.uppercased()
+        return !upper.hasSuffix(" TO") && !upper.hasPrefix("FADE ")
+    }
+
+    static func startsWithContentTag(_ text: String) -> Bool {
+        guard let first = pieces(text).first(where: { $0.kind != .insert }) else { return false }
+        return first.kind == .label && first.field.flatMap(Slot.init) != nil
+    }
+}

@@ -1,0 +1,200 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+extension MiaStitch {
+    struct Render: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Script in, finished video out: analyze, plan, render every scene, stitch, review.",
+            discussion: """
+            Scenes render with their recommended provider when it is connected (OPENAI_API_KEY, RUNWAYML_API_SECRET), \
+            else with the built-in Template generator. On a terminal Mia shows the plan and asks before spending \
+            (guided mode); --autopilot goes straight through (any run without a terminal does too). Add \
+            --remember to make the mode you chose the default for later runs. \
+            A rerun with the same script and options resumes: finished scenes are reused, provider jobs are polled \
+            again, never paid twice.
+            """
+        )
+
+        @Argument(help: "The script file, or - for standard input.")
+        var script: String
+
+        @Option(name: .shortAndLong, help: "The finished video (.mp4, .mov, .mkv). The plan and scene clips go beside it.")
+        var output: String
+
+        @OptionGroup var options: ScriptOptions
+
+        @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
+        var size: FrameSize?
+
+        @Option(help: "Frames per second.")
+        var fps: Int = 30
+
+        @Option(help: "Provider jobs in flight at once.")
+        var concurrency: Int = 2
+
+        @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
+        var theme: String = Theme.defaultName
+
+        @Flag(help: "Don't ask for approval before rendering.")
+        var autopilot = false
+
+        @Flag(help: "Show the plan and ask for approval before rendering (the default on a terminal).")
+        var guided = false
+
+        @Flag(help: "Save --autopilot or --guided as the default mode (\(UserConfig.path())).")
+        var remember = false
+
+        @Flag(name: .customLong("no-fallback"), help: "Fail a scene its provider cannot render, instead of using Template.")
+        var noFallback = false
+
+        @Flag(help: "Replace OUTPUT if it exists.")
+        var overwrite = false
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
+            if !(1...32).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 32") }
+            if autopilot && guided { throw ValidationError("choose --autopilot or --guided, not both") }
+            if remember && !autopilot && !guided { throw ValidationError("--remember saves --autopilot or --guided; give one of them") }
+        }
+
+        func run() async throws {
+            installInterruptCleanup()
+            do {
+                var config = UserConfig.load()
+                if autopilot || guided { config.mode = autopilot ? .autopilot : .guided }
+                if remember { try config.save() }
+                let (text, name) = try readScript(script)
+                let log = global.makeLog()
+                let board = global.showsProgress ? SceneBoard() : nil
+                let orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), log: log,
+                                                      progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
+                let renderOptions = RenderOptions(
+                    plan: PlanOptions(provider: options.provider.provider, width: size?.width, height: size?.height, fps: fps,
+                                      budget: options.budget, targetDuration: options.duration, aspect: options.aspect,
+                                      wordsPerMinute: options.wordsPerMinute, environment: .current()),
+                    concurrency: concurrency, fallback: !noFallback, theme: try Theme.named(theme), overwrite: overwrite)
+                let prepared = try orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
+
+                let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+                if interactive && config.mode == .guided {
+                    print(MiaMessages.summary(prepared.analysis))
+                    print("")
+                    print(MiaMessages.approvalPrompt(sceneCount: prepared.plan.scenes.count, cost: prepared.plan.estimatedCost),
+                          terminator: "")
+                    let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                    let approved = prepared.plan.estimatedCost > 0 ? ["y", "yes"].contains(answer) : !["n", "no"].contains(answer)
+                    guard approved else {
+                        print(MiaMessages.notApproved(planPath: prepared.planPath))
+                        throw ExitCode.failure
+                    }
+                }
+                board?.start(scenes: prepared.plan.scenes)
+                let outcome = try await orchestrator.execute(prepared, output: output, options: renderOptions)
+                board?.finish()
+                print(MiaMessages.renderSummary(output: output, scenes: outcome.scenes, spent: outcome.spent,
+                                                duration: outcome.stitch.duration, elapsed: outcome.elapsed))
+                print(MiaMessages.review(outcome.review))
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct RenderScene: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "render-scene",
+            abstract: "Render one scene of a plan: the unit a render farm schedules.",
+            discussion: """
+            The scene comes from --scene (1-based), else from the scheduler: SLURM_ARRAY_TASK_ID is taken as the scene \
+            number itself (submit with --array=1-N), JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) and \
+            AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch) are 0-based and so count from scene 1 at index 0. A scene already \
+            rendered and still valid is left as it is.
+            """
+        )
+
+        @Option(help: "The render plan (JSON) written by `mia-stitch plan`.")
+        var plan: String
+
+        @Option(help: "The scene number (1-based).")
+        var scene: Int?
+
+        @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
+        var theme: String = Theme.defaultName
+
+        @Flag(name: .customLong("no-fallback"), help: "Fail the scene if its provider cannot render it.")
+        var noFallback = false
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            installInterruptCleanup()
+            do {
+                let renderPlan = try RenderPlan.load(plan)
+                let number = try SceneIndexResolution.resolve(explicit: scene, environment: ProcessInfo.processInfo.environment,
+                                                    sceneCount: renderPlan.scenes.count)
+                let job = renderPlan.scenes[number - 1]
+                let jobStore = try store.open()
+                if try jobStore.plan(id: renderPlan.renderPlanId) == nil {
+                    try jobStore.record(renderPlan, planPath: URL(fileURLWithPath: plan).standardizedFileURL.path)
+                }
+                let log = global.makeLog()
+                let renderer = SceneRenderer(store: jobStore, registry: .live(log: log), log: log)
+                let context = SceneContext(plan: renderPlan, folder: URL(fileURLWithPath: plan).deletingLastPathComponent().path,
+                                           theme: try Theme.named(theme), fallback: !noFallback)
+                if renderer.reusable(job, context: context) != nil {
+                    log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(number))), ("reused", .bool(true))]))
+                    return
+                }
+                _ = try await renderer.render(job, context: context)
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+/// One status line per scene, redrawn in place on a terminal.
+final class SceneBoard: @unchecked Sendable {
+    // @unchecked: all state is touched under `lock`.
+    private let lock = NSLock()
+    private var lines: [(number: Int, title: String, provider: String, state: String, progress: Double?)] = []
+    private var drawn = 0
+
+    func start(scenes: [SceneJob]) {
+        lock.withLock {
+            lines = scenes.map { ($0.sceneNumber, $0.title, $0.provider.displayName, "waiting", nil) }
+            draw()
+        }
+    }
+
+    func update(scene: Int, state: String, progress: Double?) {
+        lock.withLock {
+            guard let index = lines.firstIndex(where: { $0.number == scene }) else { return }
+            lines[index].state = state
+            lines[index].progress = progress
+            draw()
+        }
+    }
+
+    func finish() { lock.withLock { drawn = 0 } }
+
+    private func draw() {
+        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+        for line in lines {
+            let percent = line.progress.map { String(format: " %3.0f%%", $0 * 100) } ?? ""
+            let title = line.title.count > 28 ? String(line.title.prefix(27)) + "…" : line.title
+            text += "\r\u{1B}[K" + String(format: "  scene %2d  %@  %@  %@%@", line.number,
+                                          title.padding(toLength: 28, withPad: " ", startingAt: 0),
+                                          line.provider.padding(toLength: 8, withPad: " ", startingAt: 0), line.state, percent) + "\n"
+        }
+        drawn = lines.count
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
