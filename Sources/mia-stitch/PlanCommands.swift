@@ -57,11 +57,7 @@ extension MiaStitch.Plan {
 
         @OptionGroup var options: ScriptOptions
 
-        @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
-        var size: FrameSize?
-
-        @Option(help: "Frames per second.")
-        var fps: Int = 30
+        @OptionGroup var format: FormatOptions
 
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
@@ -69,19 +65,12 @@ extension MiaStitch.Plan {
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
-        func validate() throws {
-            if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
-        }
-
         func run() async throws {
             do {
                 let (text, name) = try readScript(script)
                 let target = try AtomicOutput(destination: output, overwrite: overwrite)
                 let (plan, analysis) = try RenderPlanner(log: global.makeLog()).plan(
-                    text, scriptName: name, planFileName: output, options: PlanOptions(
-                        provider: options.provider.provider, width: size?.width, height: size?.height, fps: fps,
-                        budget: options.budget, targetDuration: options.duration, aspect: options.aspect,
-                        wordsPerMinute: options.wordsPerMinute, environment: .current()))
+                    text, scriptName: name, planFileName: output, options: options.planOptions(format))
                 let jobStore = try store.open()
                 try target.write { temporary in
                     try plan.json().write(to: URL(fileURLWithPath: temporary))

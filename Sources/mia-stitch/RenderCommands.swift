@@ -24,11 +24,7 @@ extension MiaStitch {
 
         @OptionGroup var options: ScriptOptions
 
-        @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
-        var size: FrameSize?
-
-        @Option(help: "Frames per second.")
-        var fps: Int = 30
+        @OptionGroup var format: FormatOptions
 
         @Option(help: "Provider jobs in flight at once.")
         var concurrency: Int = 2
@@ -55,7 +51,6 @@ extension MiaStitch {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
             if !(1...32).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 32") }
             if autopilot && guided { throw ValidationError("choose --autopilot or --guided, not both") }
             if remember && !autopilot && !guided { throw ValidationError("--remember saves --autopilot or --guided; give one of them") }
@@ -73,9 +68,7 @@ extension MiaStitch {
                 let orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), log: log,
                                                       progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
                 let renderOptions = RenderOptions(
-                    plan: PlanOptions(provider: options.provider.provider, width: size?.width, height: size?.height, fps: fps,
-                                      budget: options.budget, targetDuration: options.duration, aspect: options.aspect,
-                                      wordsPerMinute: options.wordsPerMinute, environment: .current()),
+                    plan: options.planOptions(format),
                     concurrency: concurrency, fallback: !noFallback, theme: try Theme.named(theme), overwrite: overwrite)
                 let prepared = try orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
 

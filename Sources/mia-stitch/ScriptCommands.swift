@@ -40,6 +40,28 @@ struct ScriptOptions: ParsableArguments {
     }
 }
 
+extension ScriptOptions {
+    /// The plan settings these options and a frame format describe, with providers from the environment.
+    func planOptions(_ format: FormatOptions) -> PlanOptions {
+        PlanOptions(provider: provider.provider, width: format.size?.width, height: format.size?.height, fps: format.fps,
+                    budget: budget, targetDuration: duration, aspect: aspect, wordsPerMinute: wordsPerMinute,
+                    environment: .current())
+    }
+}
+
+/// The frame size and rate of rendered scenes (`plan`, `render`).
+struct FormatOptions: ParsableArguments {
+    @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
+    var size: FrameSize?
+
+    @Option(help: "Frames per second.")
+    var fps: Int = 30
+
+    func validate() throws {
+        if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
+    }
+}
+
 enum ProviderChoiceArgument: String, ExpressibleByArgument, CaseIterable {
     case auto, template, sora, runway
     var provider: ProviderID? { ProviderID(rawValue: rawValue) }
