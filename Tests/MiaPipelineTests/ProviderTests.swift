@@ -363,7 +363,7 @@ import Testing
 
     @Test func aCreateThatTimesOutAfterTheServerGotItIsNotSentAgain() async throws {
         let fake = try FakeSoraServer(key: Self.soraKey)
-        fake.inject([.slow(2)], on: "create")
+        fake.inject([.slow(8)], on: "create")  // far past the 0.5 s timeout, even on a loaded machine
         let error = await providerError { _ = try await sora(fake, http: Self.http(timeout: 0.5)).create(Self.request("sora-2")) }
         #expect(error?.kind == "unavailable")
         #expect(error?.message.contains("may have been created") == true)
@@ -376,7 +376,7 @@ import Testing
         let fake = try FakeRunwayServer(key: Self.runwayKey)
         let runway = try runway(fake, http: Self.http(timeout: 0.5))
         let id = try await runway.create(Self.request("gen4.5"))
-        fake.inject([.slow(2)], on: "status")
+        fake.inject([.slow(8)], on: "status")
         #expect(try await runway.status(of: id) == .queued)
         #expect(retries.map { $0["reason"] } == [.string("timed out")])
     }
@@ -519,7 +519,7 @@ import Testing
         // Retries, timeouts, malformed answers, failed jobs, refused and cut-short downloads.
         sora.inject([.status(429, headers: ["retry-after-ms": "10"]), .status(500), .malformedJSON], on: "create")
         note(await providerError { _ = try await self.sora(sora).create(Self.request("sora-2")) })
-        sora.inject([.slow(2)], on: "create")
+        sora.inject([.slow(8)], on: "create")
         note(await providerError { _ = try await self.sora(sora, http: Self.http(timeout: 0.5)).create(Self.request("sora-2")) })
         sora.inject(Array(repeating: .cutShort, count: 3), on: "content")
         note(await providerError { try await render(self.sora(sora), Self.request("sora-2"), to: scratch.path("a.mp4")) })
