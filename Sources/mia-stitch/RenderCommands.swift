@@ -141,10 +141,7 @@ extension MiaStitch {
                 let renderer = SceneRenderer(store: jobStore, registry: .live(log: log), log: log)
                 let context = SceneContext(plan: renderPlan, folder: URL(fileURLWithPath: plan).deletingLastPathComponent().path,
                                            theme: try Theme.named(theme), fallback: !noFallback)
-                if renderer.reusable(job, context: context) != nil {
-                    log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(number))), ("reused", .bool(true))]))
-                    return
-                }
+                // A scene finished by an earlier task is verified and left as it is.
                 _ = try await renderer.render(job, context: context)
             } catch {
                 throw fail(error)

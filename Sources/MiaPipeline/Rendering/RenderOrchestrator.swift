@@ -90,37 +90,32 @@ public struct RenderOrchestrator: Sendable {
         let templateSlots = AsyncSemaphore(limit: ProcessInfo.processInfo.activeProcessorCount)
 
         var outcomes: [SceneOutcome] = []
-        var failures: [MiaError] = []
-        await withTaskGroup(of: Result<SceneOutcome, MiaError>.self) { group in
+        var failures: [(scene: Int, error: MiaError)] = []
+        await withTaskGroup(of: (Int, Result<SceneOutcome, MiaError>).self) { group in
             for job in plan.scenes {
                 group.addTask {
-                    if let reused = renderer.reusable(job, context: context) {
-                        progress?(job.sceneNumber, "done", 1)
-                        log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(job.sceneNumber))),
-                                                                ("provider", .string(reused.provider.rawValue)), ("reused", .bool(true))]))
-                        return .success(reused)
-                    }
                     let slots = job.provider == .template ? templateSlots : providerSlots
                     do {
-                        return .success(try await slots.withPermit {
+                        return (job.sceneNumber, .success(try await slots.withPermit {
                             try await renderer.render(job, context: context, mayCreatePaidJob: { await budget.commit($0) })
-                        })
+                        }))
                     } catch let error as MiaError {
-                        return .failure(error)
+                        return (job.sceneNumber, .failure(error))
                     } catch {
-                        return .failure(MiaError(file: "scene \(job.sceneNumber)", "\(error)"))
+                        return (job.sceneNumber, .failure(MiaError(file: "scene \(job.sceneNumber)", "\(error)")))
                     }
                 }
             }
-            for await result in group {
+            for await (scene, result) in group {
                 switch result {
                 case .success(let outcome): outcomes.append(outcome)
-                case .failure(let error): failures.append(error)
+                case .failure(let error): failures.append((scene, error))
                 }
             }
         }
         outcomes.sort { $0.sceneNumber < $1.sceneNumber }
-        if let failure = failures.min(by: { $0.message < $1.message }) {
+        // Report the earliest scene that failed, whatever order the tasks finished in.
+        if let failure = failures.min(by: { $0.scene < $1.scene })?.error {
             log.emit(MiaEvent("MIA:RENDER:ERROR", [("plan", .string(plan.renderPlanId)), ("failed", .int(Int64(failures.count))),
                                                    ("reason", .string(failure.message))]))
             throw failures.count == 1 ? failure : MiaError("\(failures.count) scenes failed; first: \(failure.message)")

@@ -40,7 +40,7 @@ public struct SceneRenderer: Sendable {
     }
 
     /// A finished clip from an earlier run that still matches its job, if there is one.
-    public func reusable(_ job: SceneJob, context: SceneContext) -> SceneOutcome? {
+    func reusable(_ job: SceneJob, context: SceneContext) -> SceneOutcome? {
         let path = context.clipPath(job)
         guard let stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber }),
               stored.status == JobStatus.complete.rawValue,
@@ -57,12 +57,19 @@ public struct SceneRenderer: Sendable {
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
     }
 
-    /// Renders the scene with its provider, falling back to Template when allowed.
+    /// Renders the scene with its provider, falling back to Template when allowed — unless an earlier
+    /// run already finished it and its clip is still valid, which is then reused as it is.
     /// - Parameter mayCreatePaidJob: asked before a new paid job is created (the budget guard);
     ///   false makes the scene fall back (or fail) without spending.
     /// - Throws: `MiaError` when the scene cannot be rendered (and fallback is off or Template failed too).
     public func render(_ job: SceneJob, context: SceneContext,
                        mayCreatePaidJob: @Sendable (Double) async -> Bool = { _ in true }) async throws -> SceneOutcome {
+        if let reused = reusable(job, context: context) {
+            progress?(job.sceneNumber, "done", 1)
+            log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(job.sceneNumber))),
+                                                    ("provider", .string(reused.provider.rawValue)), ("reused", .bool(true))]))
+            return reused
+        }
         let planID = context.plan.renderPlanId
         let path = context.clipPath(job)
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
