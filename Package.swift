@@ -15,9 +15,9 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CFFmpeg",
-            pkgConfig: "libavformat libavcodec libavutil libswresample libswscale",
+            pkgConfig: "libavformat libavcodec libavfilter libavutil libswresample libswscale",
             providers: [
-                .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswresample-dev", "libswscale-dev"]),
+                .apt(["libavformat-dev", "libavcodec-dev", "libavfilter-dev", "libavutil-dev", "libswresample-dev", "libswscale-dev"]),
                 .brew(["ffmpeg"]),
             ]
         ),

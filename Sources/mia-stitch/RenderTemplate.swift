@@ -20,7 +20,7 @@ extension MiaStitch {
         var duration: Double = 5
 
         @Option(help: "Frame size, e.g. 1920x1080, 1080x1920, 1080x1080.")
-        var size: FrameSize = FrameSize(argument: "1920x1080")!
+        var size = PixelSize(width: 1920, height: 1080)
 
         @Option(help: "Frames per second.")
         var fps: Int = 30
@@ -82,16 +82,7 @@ extension MiaStitch {
     }
 }
 
-/// "1920x1080"
-struct FrameSize: ExpressibleByArgument {
-    let width: Int
-    let height: Int
-
-    init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (16...8192).contains(w), (16...8192).contains(h),
-              w % 2 == 0, h % 2 == 0 else { return nil }
-        width = w
-        height = h
-    }
+/// "1920x1080" on the command line.
+extension PixelSize: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
 }

@@ -52,7 +52,7 @@ extension ScriptOptions {
 /// The frame size and rate of rendered scenes (`plan`, `render`).
 struct FormatOptions: ParsableArguments {
     @Option(help: "Frame size, e.g. 1920x1080 (default from --aspect).")
-    var size: FrameSize?
+    var size: PixelSize?
 
     @Option(help: "Frames per second.")
     var fps: Int = 30

@@ -5,7 +5,13 @@ import MiaPipeline
 extension MiaStitch {
     struct Stitch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Join clips in order into one file, copying their packets without re-encoding."
+            abstract: "Join clips in order into one file.",
+            discussion: """
+                Clips with identical parameters are joined by stream copy (their packets unchanged). Clips that \
+                differ (size, frame rate, codec, audio) are re-encoded to one format; --normalize never refuses \
+                them instead. A normalizing stitch copies the clips already in the target format when the \
+                re-encoded ones come out with the same codec parameters, and re-encodes the rest on all cores.
+                """
         )
 
         @Argument(help: "Clips to join, in order.")
@@ -26,11 +32,26 @@ extension MiaStitch {
         @Flag(name: .customLong("no-chapters"), help: "Do not add one chapter per clip.")
         var noChapters = false
 
+        @Option(help: "When clips differ: auto (copy if possible, else re-encode), never (refuse), always (re-encode all).")
+        var normalize: NormalizeModeArgument = .auto
+
+        @Option(help: "Normalize to this size, e.g. 1280x720 (default: the plan's, else the most common among the clips).")
+        var size: PixelSize?
+
+        @Option(help: "Normalize to this frame rate: 30, 29.97 or 30000/1001 (default: the plan's, else the most common).")
+        var fps: FrameRate?
+
+        @Option(help: "A clip of another shape: pad (black bars, keeps the whole picture) or crop (fills the frame).")
+        var fit: FitArgument = .pad
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
             if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
+            if normalize == .never && (size != nil || fps != nil) {
+                throw ValidationError("--size and --fps re-encode the clips; they cannot go with --normalize never")
+            }
         }
 
         func run() async throws {
@@ -41,21 +62,58 @@ extension MiaStitch {
             })
             do {
                 var clips = clips
+                var size = size, fps = fps?.rate
                 if let plan {
                     let renderPlan = try RenderPlan.load(plan)
+                    size = size ?? PixelSize(width: renderPlan.target.width, height: renderPlan.target.height)
+                    fps = fps ?? Rational(renderPlan.target.fps, 1)
                     let folder = URL(fileURLWithPath: plan).deletingLastPathComponent()
                     clips = renderPlan.scenes.map { folder.appendingPathComponent($0.output).path }
                     if let missing = clips.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
                         throw MiaError(file: plan, "scene clip \(missing) is not rendered yet (mia-stitch render-scene --plan \(plan) --scene N)")
                     }
                 }
+                if normalize == .never { size = nil; fps = nil }
                 _ = try stitcher.stitch(clips, to: output, options: StitchOptions(
-                    faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite))
+                    faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
+                    normalize: normalize.mode, size: size, fps: fps, fit: fit.fit))
                 display?.clear()
             } catch {
                 display?.clear()
                 throw fail(error)
             }
         }
+    }
+}
+
+enum NormalizeModeArgument: String, ExpressibleByArgument, CaseIterable {
+    case auto, never, always
+    var mode: NormalizeMode { NormalizeMode(rawValue: rawValue)! }
+}
+
+enum FitArgument: String, ExpressibleByArgument, CaseIterable {
+    case pad, crop
+    var fit: NormalizeTarget.Fit { NormalizeTarget.Fit(rawValue: rawValue)! }
+}
+
+/// A frame rate on the command line: "30", "30000/1001", or "29.97" (the NTSC rates exactly).
+struct FrameRate: ExpressibleByArgument {
+    let rate: Rational
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/")
+        if parts.count == 2, let num = Int(parts[0]), let den = Int(parts[1]), num > 0, den > 0 {
+            rate = Rational(num, den)
+        } else if let whole = Int(argument), whole > 0 {
+            rate = Rational(whole, 1)
+        } else if let value = Double(argument), value > 0 {
+            // 23.976, 29.97, 59.94 mean the NTSC rates N×1000/1001.
+            let ntsc = (value * 1.001).rounded()
+            rate = abs(ntsc / 1.001 - value) < 0.01 && abs(ntsc - value) > 0.01
+                ? Rational(Int(ntsc) * 1000, 1001) : Rational(Int((value * 1000).rounded()), 1000)
+        } else {
+            return nil
+        }
+        guard rate.value >= 1, rate.value <= 240 else { return nil }
     }
 }

@@ -1,19 +1,5 @@
 import CFFmpeg
 
-/// Encoder settings for template cards. Every card of a plan uses the same settings, so every
-/// card has the same SPS/PPS and they stitch by stream copy.
-public struct CardEncoding: Sendable, Equatable {
-    public var preset = "veryfast"
-    public var crf = 20
-    /// Seconds between keyframes (seek points).
-    public var keyframeSeconds = 2.0
-    public var audioSampleRate = 48_000
-    public var audioChannels = 2
-    public var audioBitRate = 128_000
-
-    public init() {}
-}
-
 /// Writes a card movie: H.264 (libx264) + silent AAC in MP4, moov first.
 ///
 /// Frames that change are encoded by x264; a still stretch after them is the last picture
@@ -36,34 +22,11 @@ final class CardMovieWriter {
     private(set) var framesWritten = 0
 
     /// - Parameter fps: frames per second as a fraction (30/1, 30000/1001).
-    init(path: String, width: Int, height: Int, fps: Rational, settings: CardEncoding) throws {
+    init(path: String, width: Int, height: Int, fps: Rational, settings: EncodingSettings) throws {
         frameTime = Rational(fps.den, fps.num)
-        let interval = max(2, Int((settings.keyframeSeconds * fps.value).rounded()))
-        keyframeInterval = interval
-        let params = ["cabac=0", "bframes=0", "weightp=0", "scenecut=0", "sliced-threads=0",
-                      "keyint=\(interval)", "min-keyint=\(interval)"].joined(separator: ":")
-        video = try Encoder(name: "libx264", globalHeader: true,
-                            options: ["preset": settings.preset, "crf": String(settings.crf), "profile": "high",
-                                      "x264-params": params, "forced-idr": "1"]) { c in
-            c.pointee.width = Int32(width)
-            c.pointee.height = Int32(height)
-            c.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-            c.pointee.time_base = Rational(fps.den, fps.num).av
-            c.pointee.framerate = fps.av
-            c.pointee.gop_size = Int32(interval)
-            c.pointee.max_b_frames = 0
-            c.pointee.colorspace = AVCOL_SPC_BT709
-            c.pointee.color_primaries = AVCOL_PRI_BT709
-            c.pointee.color_trc = AVCOL_TRC_BT709
-            c.pointee.color_range = AVCOL_RANGE_MPEG
-        }
-        audio = try Encoder(name: "aac", globalHeader: true) { c in
-            c.pointee.sample_rate = Int32(settings.audioSampleRate)
-            av_channel_layout_default(&c.pointee.ch_layout, Int32(settings.audioChannels))
-            c.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
-            c.pointee.bit_rate = Int64(settings.audioBitRate)
-            c.pointee.time_base = Rational(1, settings.audioSampleRate).av
-        }
+        keyframeInterval = settings.keyframeInterval(fps: fps)
+        video = try settings.videoEncoder(width: width, height: height, fps: fps)
+        audio = try settings.audioEncoder(sampleRate: settings.audioSampleRate, channels: settings.audioChannels)
         stills = try H264StaticFrames(extradata: video.extradata)
         scaler = try Scaler(width: width, height: height)
         picture = try Frame.video(width: width, height: height)

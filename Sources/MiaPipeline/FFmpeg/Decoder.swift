@@ -5,8 +5,9 @@ final class Decoder {
     let context: UnsafeMutablePointer<AVCodecContext>
     let path: String
 
+    /// - Parameter threads: decoding threads; 0 picks one per core.
     /// - Throws: `FFmpegError` when this FFmpeg has no decoder for the codec or cannot open it.
-    init(input: InputContainer, stream index: Int) throws {
+    init(input: InputContainer, stream index: Int, threads: Int = 0) throws {
         path = input.path
         let stream = input.stream(index)
         let parameters = stream.pointee.codecpar!
@@ -21,7 +22,7 @@ final class Decoder {
         self.context = context
         try ffCheck(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path: path)
         context.pointee.pkt_timebase = stream.pointee.time_base
-        context.pointee.thread_count = 0  // one thread per core
+        context.pointee.thread_count = Int32(threads)
         try ffCheck(avcodec_open2(context, codec, nil), "avcodec_open2", path: path)
     }
 

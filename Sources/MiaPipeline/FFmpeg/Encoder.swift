@@ -76,14 +76,20 @@ extension Frame {
         return frame
     }
 
-    /// A frame of `samples` silent planar-float stereo samples (AAC's input format).
-    static func silence(samples: Int, rate: Int, channels: Int) throws -> Frame {
+    /// A frame with its own buffers for `samples` planar-float samples (AAC's input format).
+    static func audio(samples: Int, rate: Int, channels: Int) throws -> Frame {
         let frame = Frame()
         frame.pointer.pointee.nb_samples = Int32(samples)
         frame.pointer.pointee.format = AV_SAMPLE_FMT_FLTP.rawValue
         frame.pointer.pointee.sample_rate = Int32(rate)
         av_channel_layout_default(&frame.pointer.pointee.ch_layout, Int32(channels))
         try ffCheck(av_frame_get_buffer(frame.pointer, 0), "av_frame_get_buffer")
+        return frame
+    }
+
+    /// A frame of `samples` silent planar-float samples.
+    static func silence(samples: Int, rate: Int, channels: Int) throws -> Frame {
+        let frame = try audio(samples: samples, rate: rate, channels: channels)
         try ffCheck(av_samples_set_silence(frame.pointer.pointee.extended_data, 0, Int32(samples), Int32(channels),
                                            AV_SAMPLE_FMT_FLTP), "av_samples_set_silence")
         return frame

@@ -129,9 +129,13 @@ public struct RenderOrchestrator: Sendable {
 
         let clips = outcomes.map(\.clip)
         let stitcher = Stitcher(log: log)
-        let overwrite = options.overwrite
+        // Scenes from different providers differ in size, rate and codec settings: the stitch
+        // copies them when they match and otherwise normalizes them to the plan's format.
+        let stitchOptions = StitchOptions(overwrite: options.overwrite,
+                                          size: PixelSize(width: plan.target.width, height: plan.target.height),
+                                          fps: Rational(plan.target.fps, 1))
         let stitched = try await offloaded {
-            try stitcher.stitch(clips, to: output, options: StitchOptions(overwrite: overwrite))
+            try stitcher.stitch(clips, to: output, options: stitchOptions)
         }
         let review = try Reviewer(log: log).review(video: output, plan: plan, scenes: outcomes, spent: spent)
         return RenderOutcome(plan: plan, scenes: outcomes, stitch: stitched, review: review, spent: spent,

@@ -8,12 +8,56 @@ public struct StitchOptions: Sendable {
     public var chapters = true
     /// Replace an existing output file.
     public var overwrite = false
+    /// Whether clips that differ are re-encoded to one format or refused.
+    public var normalize = NormalizeMode.auto
+    /// Normalize to this size (else the most common size among the clips).
+    public var size: PixelSize?
+    /// Normalize to this frame rate (else the most common rate among the clips).
+    public var fps: Rational?
+    public var fit = NormalizeTarget.Fit.pad
 
-    public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false) {
+    public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
+                normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
+                fit: NormalizeTarget.Fit = .pad) {
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
+        self.normalize = normalize
+        self.size = size
+        self.fps = fps
+        self.fit = fit
     }
+}
+
+/// `--normalize`: what happens when the clips cannot be joined by stream copy.
+public enum NormalizeMode: String, Sendable, CaseIterable {
+    /// Copy when every clip allows it, else re-encode to one format.
+    case auto
+    /// Copy or refuse.
+    case never
+    /// Re-encode every clip.
+    case always
+}
+
+/// A picture size, "1280x720" on the command line.
+public struct PixelSize: Sendable, Hashable, CustomStringConvertible {
+    public let width: Int
+    public let height: Int
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    /// Parses "1280x720"; sizes must be even (yuv420p) and at most 8192.
+    public init?(_ text: String) {
+        let parts = text.lowercased().split(separator: "x")
+        guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
+              (16...8192).contains(width), (16...8192).contains(height), width % 2 == 0, height % 2 == 0 else { return nil }
+        self.init(width: width, height: height)
+    }
+
+    public var description: String { "\(width)x\(height)" }
 }
 
 /// Progress of a running stitch, for a terminal display.
@@ -50,6 +94,21 @@ public struct StitchResult: Sendable {
     /// Audio frames left out at joins (encoder priming and overhang past a clip's video).
     public let droppedAudioPackets: Int
     public let elapsed: Double
+    /// Normalizing stitches: the format clips were brought to, and which clips (1-based) had their
+    /// video copied unchanged or re-encoded.
+    public var target: NormalizeTarget? = nil
+    public var copiedClips: [Int] = []
+    public var reencodedClips: [Int] = []
+}
+
+/// What a stitch pass wrote, for the read-back check and the result.
+struct StitchOutcome {
+    var spans: [ClipSpan]
+    var videoPackets: Int
+    var audioPackets: Int
+    var droppedAudioPackets: Int
+    var videoTimeBase: Rational
+    var audioEnd: Double?
 }
 
 /// The output container, chosen from the output file's extension.

@@ -29,7 +29,17 @@ public struct Stitcher: Sendable {
         guard !clips.isEmpty else { throw MiaError("no clips to stitch") }
         let container = try OutputContainerFormat(outputPath: output)
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
-        let infos = try preflight(clips)
+        let infos = try inspectAll(clips)
+        let mismatches = infos.indices.dropFirst().flatMap {
+            StitchCompatibility.mismatches(of: infos[$0], number: $0 + 1, against: infos[0])
+        }
+        if options.normalize == .never {
+            try refuseCopy(mismatches)
+        }
+        if options.normalize != .never, let reason = NormalizePlanner.reasonToNormalize(
+            mode: options.normalize, mismatches: mismatches, clips: infos, options: options) {
+            return try normalize(infos, output: target, container: container, options: options, reason: reason, started: started)
+        }
 
         log.emit(MiaEvent("MIA:STITCH:START", [
             ("clips", .int(Int64(clips.count))),
@@ -38,7 +48,7 @@ public struct Stitcher: Sendable {
         ]))
         let outcome = try target.write { temporary in
             var placement = StreamCopyStitch.indexPlacement(for: infos, container: container, options: options)
-            var outcome: StreamCopyStitch.Outcome
+            var outcome: StitchOutcome
             while true {
                 do {
                     outcome = try StreamCopyStitch(clips: infos, path: temporary, container: container, options: options,
@@ -52,44 +62,79 @@ public struct Stitcher: Sendable {
             try checkWritten(temporary, against: outcome, hasAudio: infos[0].audio != nil)
             return outcome
         }
+        return complete(outcome, output: output, mode: "copy", started: started)
+    }
+
+    /// Re-encodes what must be, copies what may be (`NormalizingStitch`).
+    private func normalize(_ infos: [ClipInfo], output: AtomicOutput, container: OutputContainerFormat,
+                           options: StitchOptions, reason: String, started: Date) throws -> StitchResult {
+        let format = NormalizePlanner.target(for: infos, options: options)
+        let copyable = NormalizePlanner.copyableVideo(infos, target: format, mode: options.normalize)
+        log.emit(MiaEvent("MIA:STITCH:START", [
+            ("clips", .int(Int64(infos.count))),
+            ("output", .string(output.destination)),
+            ("mode", "normalize"),
+            ("reason", .string(reason)),
+            ("target", .string(format.description)),
+        ]))
+        let outcome = try output.write { temporary in
+            let outcome = try NormalizingStitch(clips: infos, path: temporary, container: container, options: options,
+                                                target: format, settings: EncodingSettings(), log: log, progress: progress)
+                .run(copyable: copyable)
+            try checkWritten(temporary, against: outcome.written, hasAudio: format.audio != nil)
+            return outcome
+        }
+        var result = complete(outcome.written, output: output.destination, mode: "normalize", started: started,
+                              copied: outcome.copied)
+        result.target = format
+        return result
+    }
+
+    private func complete(_ outcome: StitchOutcome, output: String, mode: String, started: Date,
+                          copied: [Bool]? = nil) -> StitchResult {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
         let duration = outcome.spans.last.map { Double($0.end) * $0.timeBase.value } ?? 0
         let elapsed = Date().timeIntervalSince(started)
-        log.emit(MiaEvent("MIA:STITCH:COMPLETE", [
+        let copiedClips = copied.map { flags in flags.indices.filter { flags[$0] }.map { $0 + 1 } } ?? []
+        let reencodedClips = copied.map { flags in flags.indices.filter { !flags[$0] }.map { $0 + 1 } } ?? []
+        var fields: [(String, MiaEvent.Value)] = [
             ("output", .string(output)),
             ("duration", .seconds(duration)),
             ("bytes", .int(bytes)),
             ("elapsed", .seconds(elapsed)),
-        ]))
-        return StitchResult(output: output, mode: "copy", clips: outcome.spans, duration: duration,
-                            audioEnd: outcome.audioEnd, bytes: bytes, videoPackets: outcome.videoPackets,
-                            audioPackets: outcome.audioPackets, droppedAudioPackets: outcome.droppedAudioPackets,
-                            elapsed: elapsed)
+        ]
+        if copied != nil {
+            fields.append(("copied", .int(Int64(copiedClips.count))))
+            fields.append(("reencoded", .int(Int64(reencodedClips.count))))
+        }
+        log.emit(MiaEvent("MIA:STITCH:COMPLETE", fields))
+        var result = StitchResult(output: output, mode: mode, clips: outcome.spans, duration: duration,
+                                  audioEnd: outcome.audioEnd, bytes: bytes, videoPackets: outcome.videoPackets,
+                                  audioPackets: outcome.audioPackets, droppedAudioPackets: outcome.droppedAudioPackets,
+                                  elapsed: elapsed)
+        result.copiedClips = copiedClips
+        result.reencodedClips = reencodedClips
+        return result
     }
 
-    /// Reads every clip (in parallel) and checks it can be copied after clip 1, before anything is
+    /// Reads every clip (in parallel), refusing any that no stitch can use, before anything is
     /// written. The first problem in clip order is reported.
     /// - Returns: the clips' parameters, in order.
-    func preflight(_ clips: [String]) throws -> [ClipInfo] {
+    func inspectAll(_ clips: [String]) throws -> [ClipInfo] {
         let numbered = Array(clips.enumerated().map { (number: $0.offset + 1, path: $0.element) })
         let inspected = numbered.parallelMap { clip in
             Result { try Self.inspect(clip.path, subject: "clip \(clip.number) (\(clip.path))") }
         }
-        var infos: [ClipInfo] = []
-        infos.reserveCapacity(clips.count)
-        for (index, result) in inspected.enumerated() {
-            let info = try result.get()
-            if let reference = infos.first {
-                let differences = StitchCompatibility.mismatches(of: info, number: index + 1, against: reference)
-                if let firstDifference = differences.first {
-                    let more = differences.count > 1 ? " (and \(differences.count - 1) more difference\(differences.count > 2 ? "s" : ""))" : ""
-                    throw MiaError(file: "clip \(index + 1) (\(info.path))",
-                                   "\(firstDifference.problem)\(more); stream copy needs clips with identical parameters")
-                }
-            }
-            infos.append(info)
-        }
-        return infos
+        return try inspected.map { try $0.get() }
+    }
+
+    /// The copy-only refusal: the first clip that differs, with its first difference.
+    private func refuseCopy(_ mismatches: [StitchMismatch]) throws {
+        guard let first = mismatches.first else { return }
+        let count = mismatches.filter { $0.clipNumber == first.clipNumber }.count
+        let more = count > 1 ? " (and \(count - 1) more difference\(count > 2 ? "s" : ""))" : ""
+        throw MiaError(file: "clip \(first.clipNumber) (\(first.file))",
+                       "\(first.problem)\(more); stream copy needs clips with identical parameters (or use --normalize auto)")
     }
 
     /// One clip's parameters, with the problems that rule it out for any stitch.
@@ -117,7 +162,7 @@ public struct Stitcher: Sendable {
     }
 
     /// Reopens the written file and checks it holds what was written, before it is renamed into place.
-    private func checkWritten(_ path: String, against outcome: StreamCopyStitch.Outcome, hasAudio: Bool) throws {
+    private func checkWritten(_ path: String, against outcome: StitchOutcome, hasAudio: Bool) throws {
         let written: ClipInfo
         do {
             written = try MediaProbe.inspect(path)

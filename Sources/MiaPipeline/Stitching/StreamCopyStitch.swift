@@ -13,16 +13,7 @@ struct StreamCopyStitch {
     let log: any EventSink
     let progress: (@Sendable (StitchProgress) -> Void)?
 
-    struct Outcome {
-        var spans: [ClipSpan]
-        var videoPackets: Int
-        var audioPackets: Int
-        var droppedAudioPackets: Int
-        var videoTimeBase: Rational
-        var audioEnd: Double?
-    }
-
-    func run() throws -> Outcome {
+    func run() throws -> StitchOutcome {
         let first = clips[0]
         guard let referenceVideo = first.video else { throw MiaError(file: "clip 1 (\(first.path))", "has no video stream") }
         let videoTimeBase = referenceVideo.timeBase
@@ -163,7 +154,7 @@ struct StreamCopyStitch {
             if case .reserved = indexPlacement { throw IndexReservationTooSmall() }
             throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
         }
-        return Outcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
+        return StitchOutcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
                        droppedAudioPackets: timeline.audio.dropped, videoTimeBase: videoTimeBase, audioEnd: audioEnd)
     }
 

@@ -50,12 +50,12 @@ public struct TemplateResult: Sendable {
 /// text-led scenes.
 public struct TemplateRenderer: Sendable {
     public let log: any EventSink
-    public var encoding = CardEncoding()
+    public var encoding = EncodingSettings()
     /// Seconds over which the title, then the body, fade in.
     static let fadeSeconds = 0.5
     static let bodyDelay = 0.2
 
-    public init(log: any EventSink, encoding: CardEncoding = CardEncoding()) {
+    public init(log: any EventSink, encoding: EncodingSettings = EncodingSettings()) {
         self.log = log
         self.encoding = encoding
     }

@@ -1,0 +1,101 @@
+import CFFmpeg
+
+/// A libavfilter graph with one input (or none, for a generator such as `anullsrc`) and one output:
+/// scaling, padding, frame-rate conversion and resampling are FFmpeg's own filters, described the
+/// way the ffmpeg CLI's `-vf`/`-af` are. Freed with `avfilter_graph_free`.
+final class FilterGraph {
+    private var graph: UnsafeMutablePointer<AVFilterGraph>?
+    private let source: UnsafeMutablePointer<AVFilterContext>?
+    private let sink: UnsafeMutablePointer<AVFilterContext>
+    let description: String
+
+    /// What the graph's input receives.
+    enum Input {
+        case video(width: Int, height: Int, pixelFormat: Int32, timeBase: Rational, sampleAspectRatio: Rational)
+        case audio(sampleRate: Int, sampleFormat: Int32, channelLayout: String, timeBase: Rational)
+        /// No input: the description starts with a source filter.
+        case generated(isVideo: Bool)
+
+        var isVideo: Bool {
+            switch self {
+            case .video: return true
+            case .audio: return false
+            case .generated(let isVideo): return isVideo
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - description: the filter chain, e.g. `scale=1280:720,fps=30`.
+    ///   - threads: worker threads for slice-threaded filters (1 when clips run in parallel).
+    init(input: Input, description: String, threads: Int = 0) throws {
+        FFmpegLogging.configured
+        self.description = description
+        guard let graph = avfilter_graph_alloc() else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avfilter_graph_alloc", path: nil)
+        }
+        self.graph = graph
+        graph.pointee.nb_threads = Int32(threads)
+
+        var sourceContext: UnsafeMutablePointer<AVFilterContext>?
+        switch input {
+        case let .video(width, height, pixelFormat, timeBase, sar):
+            let aspect = sar.isValid ? sar : Rational(1, 1)
+            let arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
+            try ffCheck(avfilter_graph_create_filter(&sourceContext, avfilter_get_by_name("buffer"), "in", arguments, nil, graph),
+                        "avfilter_graph_create_filter (buffer)")
+        case let .audio(rate, format, layout, timeBase):
+            let arguments = "time_base=\(timeBase.num)/\(timeBase.den):sample_rate=\(rate):sample_fmt=\(format):channel_layout=\(layout)"
+            try ffCheck(avfilter_graph_create_filter(&sourceContext, avfilter_get_by_name("abuffer"), "in", arguments, nil, graph),
+                        "avfilter_graph_create_filter (abuffer)")
+        case .generated:
+            break
+        }
+        source = sourceContext
+
+        var sinkContext: UnsafeMutablePointer<AVFilterContext>?
+        try ffCheck(avfilter_graph_create_filter(&sinkContext, avfilter_get_by_name(input.isVideo ? "buffersink" : "abuffersink"),
+                                                 "out", nil, nil, graph), "avfilter_graph_create_filter (buffersink)")
+        sink = sinkContext!
+
+        // The chain's open ends: its input is our source (if any), its output our sink.
+        var outputs = sourceContext.map { context -> UnsafeMutablePointer<AVFilterInOut>? in
+            let end = avfilter_inout_alloc()
+            end?.pointee.name = av_strdup("in")
+            end?.pointee.filter_ctx = context
+            return end
+        } ?? nil
+        var inputs = avfilter_inout_alloc()
+        inputs?.pointee.name = av_strdup("out")
+        inputs?.pointee.filter_ctx = sinkContext
+        defer {
+            avfilter_inout_free(&inputs)
+            avfilter_inout_free(&outputs)
+        }
+        try ffCheck(avfilter_graph_parse_ptr(graph, description, &inputs, &outputs, nil),
+                    "avfilter_graph_parse_ptr (\(description))")
+        try ffCheck(avfilter_graph_config(graph, nil), "avfilter_graph_config (\(description))")
+    }
+
+    deinit { avfilter_graph_free(&graph) }
+
+    /// Output frames of the sink: the time base the chain settled on (e.g. 1/fps after `fps`).
+    var outputTimeBase: Rational { av_buffersink_get_time_base(sink).rational }
+
+    /// Hands a frame to the graph (the graph takes its own reference), or nil at the end of input.
+    func push(_ frame: Frame?) throws {
+        guard let source else { return }
+        try ffCheck(av_buffersrc_add_frame_flags(source, frame?.pointer, Int32(AV_BUFFERSRC_FLAG_KEEP_REF)),
+                    "av_buffersrc_add_frame_flags (\(description))")
+    }
+
+    /// Takes the next filtered frame, if one is ready.
+    func pull(into frame: Frame) throws -> CodecStep<Void> {
+        frame.unref()
+        let result = av_buffersink_get_frame(sink, frame.pointer)
+        if result == mia_averror_eagain() { return .needsInput }
+        if result == mia_averror_eof() { return .endOfStream }
+        try ffCheck(result, "av_buffersink_get_frame (\(description))")
+        return .value(())
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Decides a normalizing stitch: the target format and which clips' video may be copied as is.
+enum NormalizePlanner {
+    /// `--size`/`--fps` when given, else the most common size and rate among the clips (clip order
+    /// breaks ties). Audio: the most common sample rate, stereo unless every clip is mono; none
+    /// when no clip has audio.
+    static func target(for clips: [ClipInfo], options: StitchOptions) -> NormalizeTarget {
+        // Even sizes only: yuv420p halves the colour planes.
+        let sizes = clips.compactMap { clip -> PixelSize? in
+            guard let width = clip.video?.width, let height = clip.video?.height, width >= 2, height >= 2 else { return nil }
+            return PixelSize(width: width / 2 * 2, height: height / 2 * 2)
+        }
+        let size = options.size ?? mostCommon(sizes) ?? PixelSize(width: 1920, height: 1080)
+        let rates = clips.compactMap { $0.video?.frameRate }.filter { $0.isValid && $0.value > 0 && $0.value <= 240 }
+            .map { reduced($0) }
+        let fps = options.fps ?? mostCommon(rates) ?? Rational(30, 1)
+        let audioStreams = clips.compactMap(\.audio)
+        let audio = audioStreams.isEmpty ? nil : NormalizeTarget.Audio(
+            sampleRate: mostCommon(audioStreams.compactMap(\.sampleRate)) ?? 48_000,
+            channels: audioStreams.allSatisfy { $0.channels == 1 } ? 1 : 2)
+        return NormalizeTarget(width: size.width, height: size.height, fps: fps, fit: options.fit, audio: audio)
+    }
+
+    /// Which clips' video can be copied into a normalized output: H.264 already at the target's
+    /// size, rate and pixel format, progressive, square pixels, and sharing one set of SPS/PPS with
+    /// the largest such group. Whether the re-encoded clips come out with that same SPS/PPS is
+    /// measured afterwards (`NormalizingStitch`); if not, these are re-encoded too.
+    static func copyableVideo(_ clips: [ClipInfo], target: NormalizeTarget, mode: NormalizeMode) -> [Bool] {
+        guard mode != .always else { return clips.map { _ in false } }
+        let fits = clips.map { clip -> Bool in
+            // Only indexed containers (mp4/mov): their packets carry every timestamp a copy needs.
+            guard clip.indexedDataEnd != nil, let video = clip.video, video.codec == "h264", video.width == target.width, video.height == target.height,
+                  let rate = video.frameRate, rate.sameValue(as: target.fps),
+                  video.pixelFormat == nil || video.pixelFormat == "yuv420p",
+                  video.fieldOrder == nil || video.fieldOrder == "progressive" || video.fieldOrder == "unknown",
+                  video.sampleAspectRatio.map({ !$0.isValid || $0.sameValue(as: Rational(1, 1)) }) ?? true,
+                  !video.extradata.isEmpty else { return false }
+            return true
+        }
+        var groups: [Data: [Int]] = [:]
+        for (index, clip) in clips.enumerated() where fits[index] {
+            groups[clip.video!.extradata, default: []].append(index)
+        }
+        // The largest group; the one reached first in clip order on a tie.
+        guard let largest = groups.values.max(by: { $0.count < $1.count || ($0.count == $1.count && $0[0] > $1[0]) }) else {
+            return clips.map { _ in false }
+        }
+        let keep = Set(largest)
+        return clips.indices.map { keep.contains($0) }
+    }
+
+    /// Why the clips need re-encoding, for `[MIA:STITCH:START] reason=`; nil when a stream copy
+    /// gives what was asked.
+    /// - Parameter mismatches: what rules out a copy (`StitchCompatibility`), in clip order.
+    static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], clips: [ClipInfo],
+                                  options: StitchOptions) -> String? {
+        if mode == .always { return "--normalize always" }
+        if let first = mismatches.first { return first.description }
+        guard let video = clips.first?.video else { return nil }
+        if let size = options.size, video.width != size.width || video.height != size.height {
+            return "--size \(size) differs from the clips' \(video.size ?? "unknown size")"
+        }
+        if let fps = options.fps, !(video.frameRate.map { $0.sameValue(as: fps) } ?? false) {
+            return "--fps \(fps) differs from the clips' \(video.frameRate?.description ?? "unknown") fps"
+        }
+        return nil
+    }
+
+    private static func mostCommon<T: Hashable>(_ values: [T]) -> T? {
+        var counts: [T: Int] = [:]
+        for value in values { counts[value, default: 0] += 1 }
+        let best = counts.values.max()
+        return values.first { counts[$0] == best }
+    }
+
+    private static func reduced(_ rate: Rational) -> Rational {
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? abs(a) : gcd(b, a % b) }
+        let divisor = max(1, gcd(rate.num, rate.den))
+        return Rational(rate.num / divisor, rate.den / divisor)
+    }
+}
