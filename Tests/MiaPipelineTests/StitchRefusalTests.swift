@@ -12,12 +12,14 @@ import Testing
         ("not-a-video.mp4", "not a media file FFmpeg can read (Invalid data found when processing input)"),
         ("truncated.mp4", "truncated: its index points to byte 45811 but the file has 20000 bytes"),
         ("audio-only.m4a", "has no video stream (only audio)"),
-        ("h264-aac-160x90.mp4", "video size is 160x90, clip 1 is 320x180 (and 1 more difference); stream copy needs clips with identical parameters"),
-        ("mpeg4-aac.mp4", "video codec is mpeg4, clip 1 is h264 (and 1 more difference); stream copy needs clips with identical parameters"),
-        ("h264-noaudio.mp4", "audio is missing (no audio stream), clip 1 is aac audio; stream copy needs clips with identical parameters"),
-        ("h264-aac-44k-mono.mp4", "audio sample rate is 44100 Hz, clip 1 is 48000 Hz (and 2 more differences); stream copy needs clips with identical parameters"),
+        ("h264-aac-160x90.mp4", "video size is 160x90, clip 1 is 320x180 (and 1 more difference); stream copy needs clips with identical parameters (or use --normalize auto)"),
+        ("mpeg4-aac.mp4", "video codec is mpeg4, clip 1 is h264 (and 1 more difference); stream copy needs clips with identical parameters (or use --normalize auto)"),
+        ("h264-noaudio.mp4", "audio is missing (no audio stream), clip 1 is aac audio; stream copy needs clips with identical parameters (or use --normalize auto)"),
+        ("h264-aac-44k-mono.mp4", "audio sample rate is 44100 Hz, clip 1 is 48000 Hz (and 2 more differences); stream copy needs clips with identical parameters (or use --normalize auto)"),
     ]
 
+    /// Clips that differ are refused only with `--normalize never` (auto re-encodes them, see
+    /// NormalizeStitchTests); broken clips are refused whatever the mode.
     @Test(arguments: cases)
     func badSecondClipIsRefusedAndNothingIsWritten(file: String, message: String) throws {
         let scratch = Scratch()
@@ -25,7 +27,7 @@ import Testing
         let clip = Repo.media(file)
         let log = CollectingLog()
         #expect(throws: MiaError(file: "clip 2 (\(clip))", message)) {
-            try Stitcher(log: log).stitch([a, clip], to: output)
+            try Stitcher(log: log).stitch([a, clip], to: output, options: StitchOptions(normalize: .never))
         }
         #expect(scratch.contents.isEmpty, "left behind: \(scratch.contents)")
         #expect(log.events.map(\.tag) == ["MIA:STITCH:ERROR"])

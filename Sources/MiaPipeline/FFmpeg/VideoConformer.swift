@@ -34,6 +34,8 @@ struct VideoConformer {
 
         func drainEncoder() throws {
             while case .value = try encoder.receive(into: encoded) {
+                // libx264 leaves durations unset; without one the muxer shortens the last frame.
+                if encoded.duration <= 0 { encoded.setDuration(1) }
                 encoded.setStreamIndex(outputStream)
                 encoded.rescaleTimestamps(from: encoder.timeBase, to: outputTimeBase)
                 try output.write(encoded)

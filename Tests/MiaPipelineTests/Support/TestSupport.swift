@@ -99,11 +99,18 @@ struct ProbedPacket: Decodable {
 struct ProbedStream: Decodable {
     let index: Int
     let codecType: String
+    let codecName: String?
     let timeBase: String
     let duration: String?
     let startTime: String?
+    let width: Int?
+    let height: Int?
+    let frameRate: String?
+    let sampleRate: String?
+    let channels: Int?
     enum CodingKeys: String, CodingKey {
-        case index, codecType = "codec_type", timeBase = "time_base", duration, startTime = "start_time"
+        case index, codecType = "codec_type", codecName = "codec_name", timeBase = "time_base", duration,
+             startTime = "start_time", width, height, frameRate = "r_frame_rate", sampleRate = "sample_rate", channels
     }
     var seconds: Double? { duration.flatMap(Double.init) }
 }
