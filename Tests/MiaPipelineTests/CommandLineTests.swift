@@ -27,6 +27,29 @@ import Glibc
         #expect(verify.stdout.hasPrefix("PASS \(output): 4.000 s, 120 video frames"))
     }
 
+    @Test func clipsThatDifferAreNormalizedUnlessNeverIsGiven() throws {
+        let scratch = Scratch()
+        let small = Repo.media("h264-aac-160x90.mp4")
+        let refused = try run(Repo.cli, ["stitch", a, small, "-o", scratch.path("never.mp4"), "--normalize", "never"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasSuffix("mia-stitch: error: clip 2 (\(small)): video size is 160x90, clip 1 is 320x180 (and 1 more difference); stream copy needs clips with identical parameters (or use --normalize auto)\n"))
+        #expect(scratch.contents.isEmpty)
+
+        let conflicting = try run(Repo.cli, ["stitch", a, small, "-o", scratch.path("x.mp4"), "--normalize", "never", "--size", "640x360"])
+        #expect(conflicting.status != 0)
+        #expect(conflicting.stderr.contains("--size and --fps re-encode the clips; they cannot go with --normalize never"))
+
+        let output = scratch.path("mixed.mp4")
+        let result = try run(Repo.cli, ["stitch", a, small, "-o", output, "--fps", "29.97", "--fit", "crop"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.first == "[MIA:STITCH:START] clips=2 output=\(output) mode=normalize reason=\"clip 2 (\(small)): video size is 160x90, clip 1 is 320x180\" target=\"320x180 29.970 fps, 48000 Hz stereo\"")
+        #expect(lines.last?.contains("copied=0 reencoded=2") == true)
+        let probed = try ffprobe(output, packets: false)
+        #expect(probed.stream("video")?.frameRate == "30000/1001")
+        #expect(scratch.contents == ["mixed.mp4"])
+    }
+
     @Test func jsonLogsAreOneObjectPerLine() throws {
         let scratch = Scratch()
         let result = try run(Repo.cli, ["stitch", a, b, "-o", scratch.path("out.mkv"), "--log-format", "json"])

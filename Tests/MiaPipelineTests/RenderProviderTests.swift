@@ -103,16 +103,15 @@ import Testing
         var prepared = try render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
         prepared = PreparedRender(plan: { var p = prepared.plan; p.budget = 0.3; return p }(), analysis: prepared.analysis,
                                   planPath: prepared.planPath, folder: prepared.folder)
-        // The second scene falls back to Template, whose clip cannot be stream-copied with Runway's:
-        // until the normalizing stitch lands that is a clear pre-flight refusal, and nothing is written.
-        do {
-            _ = try await render.execute(prepared, output: output, options: try options())
-            Issue.record("a mixed Runway/Template set was stitched by copy")
-        } catch let error as MiaError {
-            #expect(error.message.contains("stream copy needs clips with identical parameters"))
-        }
+        // The second scene falls back to Template; its clip differs from Runway's, so the stitch
+        // normalizes the two to the plan's format.
+        let outcome = try await render.execute(prepared, output: output, options: try options())
         #expect(fake.jobsCreated == 1)
-        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(outcome.scenes.map(\.provider) == [.runway, .template])
+        #expect(outcome.stitch.mode == "normalize")
+        #expect(outcome.stitch.target.map { "\($0.width)x\($0.height)" } == prepared.plan.target.size)
+        let report = try #require(Verifier(log: SilentLog()).verify([output]).first)
+        #expect(report.passed, "\(report.problems)")
     }
 
     @Test func aRerunAfterACrashPollsTheRecordedJobInsteadOfPayingAgain() async throws {

@@ -43,6 +43,9 @@ final class InputContainer {
         context.pointee.streams[index]!
     }
 
+    /// A stream's time base (read while the container is alive).
+    func timeBase(ofStream index: Int) -> Rational { stream(index).pointee.time_base.rational }
+
     /// The demuxer's short names, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
     var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
 

@@ -138,7 +138,7 @@ struct NormalizingStitch {
         }
         // One time base for the joined video: a re-encoded segment's (frames land on exact ticks).
         let timeBaseIndex = copied.firstIndex(of: false) ?? 0
-        let timeBase = try open(timeBaseIndex).stream(source(timeBaseIndex).stream).pointee.time_base.rational
+        let timeBase = try open(timeBaseIndex).timeBase(ofStream: source(timeBaseIndex).stream)
         let lengths = clips.indices.map { index -> Int64 in
             if copied[index], let video = clips[index].video, let stated = video.durationTimestamp {
                 return video.timeBase.rescale(stated, to: timeBase)
@@ -172,7 +172,7 @@ struct NormalizingStitch {
             let subject = "clip \(index + 1) (\(clips[index].path))"
             let input = index == 0 ? firstInput : try open(index)
             let stream = source(index).stream
-            let sourceTimeBase = input.stream(stream).pointee.time_base.rational
+            let sourceTimeBase = input.timeBase(ofStream: stream)
             let start = copied[index] ? (clips[index].video?.startTimestamp).map { sourceTimeBase.rescale($0, to: timeBase) } ?? 0 : 0
             let clipStart = index == 0 ? 0 : ends[index - 1]
             timeline.beginClip(videoStart: start, expectedVideoDuration: lengths[index], isLast: index == clips.count - 1)
