@@ -44,13 +44,16 @@ extension MiaStitch {
         @Option(help: "A clip of another shape: pad (black bars, keeps the whole picture) or crop (fills the frame).")
         var fit: FitArgument = .pad
 
+        @Option(help: "Between clips: none (a cut) or crossfade:SECONDS, e.g. crossfade:0.5 (re-encodes every clip; the total gets shorter by the overlaps).")
+        var transition: Transition = .cut
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
             if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
-            if normalize == .never && (size != nil || fps != nil) {
-                throw ValidationError("--size and --fps re-encode the clips; they cannot go with --normalize never")
+            if normalize == .never && (size != nil || fps != nil || transition.crossfade != nil) {
+                throw ValidationError("--size, --fps and --transition re-encode the clips; they cannot go with --normalize never")
             }
         }
 
@@ -76,7 +79,7 @@ extension MiaStitch {
                 if normalize == .never { size = nil; fps = nil }
                 _ = try stitcher.stitch(clips, to: output, options: StitchOptions(
                     faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
-                    normalize: normalize.mode, size: size, fps: fps, fit: fit.fit))
+                    normalize: normalize.mode, size: size, fps: fps, fit: fit.fit, crossfade: transition.crossfade))
                 display?.clear()
             } catch {
                 display?.clear()
@@ -115,5 +118,28 @@ struct FrameRate: ExpressibleByArgument {
             return nil
         }
         guard rate.value >= 1, rate.value <= 240 else { return nil }
+    }
+}
+
+/// `--transition`: "none", or "crossfade:SECONDS" ("crossfade" alone is half a second).
+struct Transition: ExpressibleByArgument {
+    let crossfade: Double?
+    static let cut = Transition(crossfade: nil)
+
+    private init(crossfade: Double?) { self.crossfade = crossfade }
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first {
+        case "none", "cut":
+            guard parts.count == 1 else { return nil }
+            crossfade = nil
+        case "crossfade":
+            let seconds = parts.count == 2 ? Double(parts[1]) : 0.5
+            guard let seconds, seconds > 0, seconds <= 10 else { return nil }
+            crossfade = seconds
+        default:
+            return nil
+        }
     }
 }

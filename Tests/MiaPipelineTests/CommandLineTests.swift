@@ -37,7 +37,7 @@ import Glibc
 
         let conflicting = try run(Repo.cli, ["stitch", a, small, "-o", scratch.path("x.mp4"), "--normalize", "never", "--size", "640x360"])
         #expect(conflicting.status != 0)
-        #expect(conflicting.stderr.contains("--size and --fps re-encode the clips; they cannot go with --normalize never"))
+        #expect(conflicting.stderr.contains("--size, --fps and --transition re-encode the clips; they cannot go with --normalize never"))
 
         let output = scratch.path("mixed.mp4")
         let result = try run(Repo.cli, ["stitch", a, small, "-o", output, "--fps", "29.97", "--fit", "crop"])

@@ -177,6 +177,50 @@ import Testing
         #expect(always.mode == "normalize" && always.reencodedClips == [1, 2] && always.copiedClips.isEmpty)
     }
 
+    /// A crossfade dissolves each clip into the next (video and audio) and shortens the total by
+    /// the overlaps, which the summary states.
+    @Test func crossfadesOverlapClipsAndSayHowMuchShorterTheVideoIs() throws {
+        let scratch = Scratch()
+        var clips: [String] = []
+        for (index, pattern) in ["testsrc", "smptebars", "rgbtestsrc"].enumerated() {
+            let path = scratch.path("\(pattern).mp4")
+            try ffmpeg(["-f", "lavfi", "-i", "\(pattern)=s=320x180:r=30:d=1", "-f", "lavfi", "-i", "sine=f=\(300 + 200 * index):r=48000:d=1",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path])
+            clips.append(path)
+        }
+        let output = scratch.path("out.mp4")
+        let log = CollectingLog()
+        let result = try Stitcher(log: log).stitch(clips, to: output, options: StitchOptions(crossfade: 0.2))
+        #expect(result.mode == "normalize" && result.reencodedClips == [1, 2, 3])
+        #expect(abs(result.duration - 2.6) < 0.001, "3 × 1 s less 2 × 0.2 s overlaps")
+        let complete = try #require(log.events.last)
+        #expect(complete["crossfades"] == .int(2))
+        #expect(complete["shortened_by"].map { if case .seconds(let s) = $0 { abs(s - 0.4) < 1e-9 } else { false } } == true)
+        #expect(log.events.filter { $0.tag == "MIA:STITCH:CROSSFADE" }.count == 2)
+
+        let probed = try ffprobe(output, packets: false)
+        let video = try #require(probed.stream("video")?.seconds), audio = try #require(probed.stream("audio")?.seconds)
+        #expect(abs(video - 2.6) < 0.001 && abs(audio - video) <= 1.0 / 30)
+        #expect(probed.chapters?.map(\.start) == [0, 0.8, 1.6])
+        let report = try #require(Verifier(log: SilentLog()).verify([output]).first)
+        #expect(report.passed && report.videoFrames == 78, "\(report.problems)")
+
+        // Halfway through the first crossfade the picture is a mix of both clips: it differs from
+        // clip 1 and clip 2 at the same moment (decoded by the ffmpeg CLI).
+        func lumaSum(_ file: String, at seconds: Double) throws -> Int {
+            let gray = scratch.path("frame-\(UUID().uuidString).gray")
+            try ffmpeg(["-ss", String(seconds), "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", gray])
+            return try Data(contentsOf: URL(fileURLWithPath: gray)).reduce(0) { $0 + Int($1) }
+        }
+        let mixed = try lumaSum(output, at: 0.9), first = try lumaSum(clips[0], at: 0.9), second = try lumaSum(clips[1], at: 0.1)
+        #expect(mixed != first && mixed != second)
+        #expect(min(first, second) <= mixed && mixed <= max(first, second))
+
+        #expect(throws: MiaError(file: "clip 2 (\(clips[1]))", "lasts 1.000 s, too short for a 0.500 s crossfade on each side")) {
+            try Stitcher(log: SilentLog()).stitch(clips, to: scratch.path("long.mp4"), options: StitchOptions(crossfade: 0.5))
+        }
+    }
+
     @Test func scaledSizeKeepsTheDisplayShape() {
         let pad = NormalizeTarget(width: 1920, height: 1080, fps: Rational(30, 1), fit: .pad, audio: nil)
         #expect(pad.scaledSize(sourceWidth: 720, sourceHeight: 1280, sampleAspect: nil) == (608, 1080))

@@ -1,73 +1,145 @@
 import CFFmpeg
 
 /// The one audio track of a normalizing stitch. Every clip's audio (or silence, for a clip without
-/// any) is resampled by libavfilter to one rate and layout, padded or trimmed to exactly its share
-/// of the video timeline, faded over a few milliseconds at joins, and goes through one AAC
-/// encoder, so the track has no seams, priming gaps or drift however many clips there are.
+/// any) is resampled by libavfilter to one rate and layout and padded or trimmed to exactly its
+/// share of the video timeline; at a cut it fades over a few milliseconds (no click), at a crossfade
+/// it overlaps the clip before (a crossfade). One AAC encoder makes the whole track, so it has no
+/// seams, priming gaps or drift however many clips there are.
 final class ConformedAudioTrack {
+    /// One clip's share of the track.
+    struct Part {
+        let clip: ClipInfo
+        /// Samples of the clip's audio used: its video length.
+        let samples: Int64
+        /// Samples shared with the part before (a crossfade); 0 for a cut.
+        let overlap: Int64
+    }
+
     private let output: OutputContainer
     private let encoder: Encoder
-    private let fifo: AudioFifo
-    private let stream: Int
     private let format: NormalizeTarget.Audio
+    private let parts: [Part]
+    private let stream: Int
     private let packet = Packet()
     private let filtered = Frame()
-    /// Samples given to the encoder so far, across clips (the next frame's pts).
+    /// Samples placed on the output timeline, waiting for a whole encoder frame.
+    private let placed: AudioFifo
+    /// Splits a source frame where it crosses from one region (head, middle, tail) to the next.
+    private let staging: AudioFifo
+    /// The start of the current part and the end of the one before, to be crossfaded.
+    private let head: AudioFifo, tail: AudioFifo
+    private var partIndex = 0
+    private var source: ClipSource?
+    /// Samples taken from the current part's source.
+    private var taken: Int64 = 0
+    /// Samples given to the encoder so far (the next frame's pts).
     private var encodedSamples: Int64 = 0
-    /// Samples placed on the timeline so far (encoded or waiting in the FIFO).
+    /// Samples placed on the output timeline so far.
     private(set) var position: Int64 = 0
-    private var clip: ClipSource?
     private(set) var packetsWritten = 0
 
-    /// Fades at joins: long enough to avoid a click, too short to hear as a fade.
+    /// Fades at cuts: long enough to avoid a click, too short to hear as a fade.
     static let fadeSeconds = 0.005
 
     /// Adds the track to `output` (before its header is written).
-    init(output: OutputContainer, format: NormalizeTarget.Audio, settings: EncodingSettings) throws {
+    init(output: OutputContainer, format: NormalizeTarget.Audio, settings: EncodingSettings, parts: [Part]) throws {
         self.output = output
         self.format = format
+        self.parts = parts
         encoder = try settings.audioEncoder(sampleRate: format.sampleRate, channels: format.channels)
-        fifo = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
+        placed = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
+        staging = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
+        head = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
+        tail = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
         stream = try output.addEncodedStream(from: encoder)
     }
 
-    /// Starts the next clip's audio: `samples` samples from the clip's audio stream (nil: silence).
-    /// - Parameters:
-    ///   - videoStart: the clip's first video timestamp; its audio is aligned to it.
-    ///   - fadeIn, fadeOut: fade at the join before / after this clip.
-    func beginClip(_ info: ClipInfo, samples: Int64, fadeIn: Bool, fadeOut: Bool) throws {
-        clip = try ClipSource(info, samples: samples, format: format, fadeIn: fadeIn, fadeOut: fadeOut)
-    }
-
-    /// Places the current clip's audio up to `target` (a sample position on the output timeline),
-    /// encoding whole frames as they fill. Keeps the track just ahead of the video for interleaving.
+    /// Places audio up to `target` (a sample position on the output timeline), encoding whole
+    /// frames as they fill: called as the video is written, so the file interleaves.
     func advance(to target: Int64) throws {
-        guard let clip else { return }
-        while position < target, try clip.next(into: filtered) {
-            try fifo.append(filtered)
-            position += Int64(filtered.sampleCount)
-            try encodeFullFrames()
+        while position < target, partIndex < parts.count {
+            if source == nil {
+                let part = parts[partIndex]
+                let next = partIndex + 1 < parts.count ? parts[partIndex + 1] : nil
+                source = try ClipSource(part.clip, samples: part.samples, format: format,
+                                        fadeIn: partIndex > 0 && part.overlap == 0, fadeOut: next.map { $0.overlap == 0 } ?? false)
+                taken = 0
+            }
+            if try source!.next(into: filtered) {
+                try route(filtered)
+            } else {
+                source = nil
+                partIndex += 1
+            }
         }
     }
 
-    /// Places the rest of the current clip's audio.
-    func endClip() throws {
-        try advance(to: .max)
-        clip = nil
-    }
-
-    /// Encodes what is left and flushes the encoder.
+    /// Places everything left, encodes it and flushes the encoder.
     func finish() throws {
-        while fifo.count > 0 {
-            try encode(fifo.take(encoder.frameSize))
+        try advance(to: .max)
+        while placed.count > 0 {
+            try encode(placed.take(encoder.frameSize))
         }
         try encoder.send(nil)
         try drain()
     }
 
-    private func encodeFullFrames() throws {
-        while fifo.count >= encoder.frameSize {
-            try encode(fifo.take(encoder.frameSize))
+    /// Sends a frame of the current part to its region: the head (crossfaded with the previous
+    /// part's tail), the middle (placed as is) or the tail (kept for the next part's crossfade).
+    private func route(_ frame: Frame) throws {
+        let part = parts[partIndex]
+        let tailStart = part.samples - (partIndex + 1 < parts.count ? parts[partIndex + 1].overlap : 0)
+        try staging.append(frame)
+        while staging.count > 0 {
+            let available = Int64(staging.count)
+            if taken < part.overlap {
+                let count = min(available, part.overlap - taken)
+                try head.append(staging.take(Int(count)))
+                taken += count
+                if taken == part.overlap { try crossfade(samples: part.overlap) }
+            } else if taken >= tailStart {
+                try tail.append(staging.take(Int(available)))
+                taken += available
+            } else {
+                let count = min(available, tailStart - taken)
+                try place(staging.take(Int(count)))
+                taken += count
+            }
+        }
+    }
+
+    /// The previous part's tail fading out under this part's head fading in, over `samples`
+    /// (`afade` + `amix`, what `acrossfade` does; its FFmpeg 5.1 version stalls when each side
+    /// arrives as one frame).
+    private func crossfade(samples: Int64) throws {
+        let layout = ClipSource.layoutName(channels: format.channels)
+        let input = FilterGraph.Input.audio(sampleRate: format.sampleRate, sampleFormat: AV_SAMPLE_FMT_FLTP.rawValue,
+                                            channelLayout: layout, timeBase: Rational(1, format.sampleRate))
+        let graph = try FilterGraph(inputs: [input, input], isVideo: false,
+                                    description: "[in0]afade=t=out:ns=\(samples)[out];[in1]afade=t=in:ns=\(samples)[in];[out][in]amix=inputs=2:normalize=0",
+                                    threads: 1)
+        let outgoing = try tail.take(Int(samples)), incoming = try head.take(Int(samples))
+        outgoing.pts = 0
+        incoming.pts = 0
+        try graph.push(outgoing, to: 0)
+        try graph.push(nil, to: 0)
+        try graph.push(incoming, to: 1)
+        try graph.push(nil, to: 1)
+        var mixed: Int64 = 0
+        while mixed < samples, case .value = try graph.pull(into: filtered) {
+            mixed += Int64(filtered.sampleCount)
+            try place(filtered)
+        }
+        guard mixed == samples else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "audio crossfade (\(mixed) of \(samples) samples)", path: nil)
+        }
+    }
+
+    private func place(_ frame: Frame) throws {
+        try placed.append(frame)
+        position += Int64(frame.sampleCount)
+        while placed.count >= encoder.frameSize {
+            try encode(placed.take(encoder.frameSize))
         }
     }
 
@@ -103,7 +175,7 @@ private final class ClipSource {
 
     init(_ info: ClipInfo, samples: Int64, format: NormalizeTarget.Audio, fadeIn: Bool, fadeOut: Bool) throws {
         length = samples
-        let layout = format.channels == 1 ? "mono" : format.channels == 2 ? "stereo" : "\(format.channels)c"
+        let layout = Self.layoutName(channels: format.channels)
         let fade = max(1, Int64((ConformedAudioTrack.fadeSeconds * Double(format.sampleRate)).rounded()))
         // Sample-exact length: pad with silence past the clip's audio, cut at `samples`.
         var shape = ["aformat=sample_fmts=fltp:channel_layouts=\(layout)", "apad", "atrim=end_sample=\(samples)"]
@@ -141,6 +213,10 @@ private final class ClipSource {
                                     description: (["anullsrc=r=\(format.sampleRate):cl=\(layout)"] + shape).joined(separator: ","),
                                     threads: 1)
         }
+    }
+
+    static func layoutName(channels: Int) -> String {
+        channels == 1 ? "mono" : channels == 2 ? "stereo" : "\(channels)c"
     }
 
     /// The next frame of conformed audio; false at the end of the clip.

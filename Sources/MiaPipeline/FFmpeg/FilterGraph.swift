@@ -1,17 +1,19 @@
 import CFFmpeg
 
-/// A libavfilter graph with one input (or none, for a generator such as `anullsrc`) and one output:
-/// scaling, padding, frame-rate conversion and resampling are FFmpeg's own filters, described the
-/// way the ffmpeg CLI's `-vf`/`-af` are. Freed with `avfilter_graph_free`.
+/// A libavfilter graph with one output and one input, several (`xfade`, `acrossfade`: labelled
+/// `[in0][in1]` in the description) or none (a generator such as `anullsrc`). Scaling, padding,
+/// frame-rate conversion, resampling and transitions are FFmpeg's own filters, described the way
+/// the ffmpeg CLI's `-vf`/`-af`/`-filter_complex` are. Freed with `avfilter_graph_free`.
 final class FilterGraph {
     private var graph: UnsafeMutablePointer<AVFilterGraph>?
-    private let source: UnsafeMutablePointer<AVFilterContext>?
+    private let sources: [UnsafeMutablePointer<AVFilterContext>]
     private let sink: UnsafeMutablePointer<AVFilterContext>
     let description: String
 
     /// What the graph's input receives.
     enum Input {
-        case video(width: Int, height: Int, pixelFormat: Int32, timeBase: Rational, sampleAspectRatio: Rational)
+        case video(width: Int, height: Int, pixelFormat: Int32, timeBase: Rational, sampleAspectRatio: Rational,
+                   frameRate: Rational? = nil)
         case audio(sampleRate: Int, sampleFormat: Int32, channelLayout: String, timeBase: Rational)
         /// No input: the description starts with a source filter.
         case generated(isVideo: Bool)
@@ -25,10 +27,20 @@ final class FilterGraph {
         }
     }
 
+    /// A graph with one input (or none, for `.generated`), its open end unlabelled.
     /// - Parameters:
     ///   - description: the filter chain, e.g. `scale=1280:720,fps=30`.
     ///   - threads: worker threads for slice-threaded filters (1 when clips run in parallel).
-    init(input: Input, description: String, threads: Int = 0) throws {
+    convenience init(input: Input, description: String, threads: Int = 0) throws {
+        if case .generated = input {
+            try self.init(inputs: [], isVideo: input.isVideo, description: description, threads: threads)
+        } else {
+            try self.init(inputs: [input], isVideo: input.isVideo, description: description, threads: threads)
+        }
+    }
+
+    /// A graph with several inputs, labelled `in0`, `in1`, … in `description`.
+    init(inputs: [Input], isVideo: Bool, description: String, threads: Int = 0) throws {
         FFmpegLogging.configured
         self.description = description
         guard let graph = avfilter_graph_alloc() else {
@@ -37,34 +49,42 @@ final class FilterGraph {
         self.graph = graph
         graph.pointee.nb_threads = Int32(threads)
 
-        var sourceContext: UnsafeMutablePointer<AVFilterContext>?
-        switch input {
-        case let .video(width, height, pixelFormat, timeBase, sar):
-            let aspect = sar.isValid ? sar : Rational(1, 1)
-            let arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
-            try ffCheck(avfilter_graph_create_filter(&sourceContext, avfilter_get_by_name("buffer"), "in", arguments, nil, graph),
-                        "avfilter_graph_create_filter (buffer)")
-        case let .audio(rate, format, layout, timeBase):
-            let arguments = "time_base=\(timeBase.num)/\(timeBase.den):sample_rate=\(rate):sample_fmt=\(format):channel_layout=\(layout)"
-            try ffCheck(avfilter_graph_create_filter(&sourceContext, avfilter_get_by_name("abuffer"), "in", arguments, nil, graph),
-                        "avfilter_graph_create_filter (abuffer)")
-        case .generated:
-            break
+        var sources: [UnsafeMutablePointer<AVFilterContext>] = []
+        for (index, input) in inputs.enumerated() {
+            var context: UnsafeMutablePointer<AVFilterContext>?
+            let name = inputs.count == 1 ? "in" : "in\(index)"
+            switch input {
+            case let .video(width, height, pixelFormat, timeBase, sar, frameRate):
+                let aspect = sar.isValid ? sar : Rational(1, 1)
+                var arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat):time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=\(aspect.num)/\(aspect.den)"
+                if let frameRate { arguments += ":frame_rate=\(frameRate.num)/\(frameRate.den)" }
+                try ffCheck(avfilter_graph_create_filter(&context, avfilter_get_by_name("buffer"), name, arguments, nil, graph),
+                            "avfilter_graph_create_filter (buffer)")
+            case let .audio(rate, format, layout, timeBase):
+                let arguments = "time_base=\(timeBase.num)/\(timeBase.den):sample_rate=\(rate):sample_fmt=\(format):channel_layout=\(layout)"
+                try ffCheck(avfilter_graph_create_filter(&context, avfilter_get_by_name("abuffer"), name, arguments, nil, graph),
+                            "avfilter_graph_create_filter (abuffer)")
+            case .generated:
+                continue
+            }
+            sources.append(context!)
         }
-        source = sourceContext
+        self.sources = sources
 
         var sinkContext: UnsafeMutablePointer<AVFilterContext>?
-        try ffCheck(avfilter_graph_create_filter(&sinkContext, avfilter_get_by_name(input.isVideo ? "buffersink" : "abuffersink"),
+        try ffCheck(avfilter_graph_create_filter(&sinkContext, avfilter_get_by_name(isVideo ? "buffersink" : "abuffersink"),
                                                  "out", nil, nil, graph), "avfilter_graph_create_filter (buffersink)")
         sink = sinkContext!
 
-        // The chain's open ends: its input is our source (if any), its output our sink.
-        var outputs = sourceContext.map { context -> UnsafeMutablePointer<AVFilterInOut>? in
+        // The description's open ends: its inputs are our sources (if any), its output our sink.
+        var outputs: UnsafeMutablePointer<AVFilterInOut>?
+        for (index, source) in sources.enumerated().reversed() {
             let end = avfilter_inout_alloc()
-            end?.pointee.name = av_strdup("in")
-            end?.pointee.filter_ctx = context
-            return end
-        } ?? nil
+            end?.pointee.name = av_strdup(sources.count == 1 ? "in" : "in\(index)")
+            end?.pointee.filter_ctx = source
+            end?.pointee.next = outputs
+            outputs = end
+        }
         var inputs = avfilter_inout_alloc()
         inputs?.pointee.name = av_strdup("out")
         inputs?.pointee.filter_ctx = sinkContext
@@ -82,10 +102,10 @@ final class FilterGraph {
     /// Output frames of the sink: the time base the chain settled on (e.g. 1/fps after `fps`).
     var outputTimeBase: Rational { av_buffersink_get_time_base(sink).rational }
 
-    /// Hands a frame to the graph (the graph takes its own reference), or nil at the end of input.
-    func push(_ frame: Frame?) throws {
-        guard let source else { return }
-        try ffCheck(av_buffersrc_add_frame_flags(source, frame?.pointer, Int32(AV_BUFFERSRC_FLAG_KEEP_REF)),
+    /// Hands a frame to input `input` (the graph takes its own reference), or nil at its end.
+    func push(_ frame: Frame?, to input: Int = 0) throws {
+        guard input < sources.count else { return }
+        try ffCheck(av_buffersrc_add_frame_flags(sources[input], frame?.pointer, Int32(AV_BUFFERSRC_FLAG_KEEP_REF)),
                     "av_buffersrc_add_frame_flags (\(description))")
     }
 

@@ -1,121 +1,214 @@
 import CFFmpeg
 
-/// Re-encodes one clip's video to a normalize target: decode, then libavfilter scales (keeping
-/// the display shape), pads or crops, converts to the target's constant frame rate and to
-/// yuv420p, then libx264 with the shared `EncodingSettings`. The result is a video-only mp4
-/// segment of exactly the asked number of frames, ready to be joined by copy.
+/// Re-encodes clips' video to a normalize target. Each clip's pictures come from
+/// `ConformedPictures` (decode, then libavfilter scale/pad-or-crop/fps/yuv420p); they are encoded by
+/// libx264 with the shared `EncodingSettings` into video-only mp4 segments that join by copy.
 struct VideoConformer {
     let target: NormalizeTarget
     let settings: EncodingSettings
-    /// Threads for this clip's decoder, filters and encoder (clips run side by side).
+    /// Threads for one clip's decoder, filters and encoder (clips run side by side).
     let threads: Int
 
-    /// - Parameters:
-    ///   - frames: frames to write; the last picture is held if the clip runs short.
-    ///   - segment: the mp4 file to write.
+    /// Writes pictures `range` of the clip's `frames` conformed pictures into `segment`.
     /// - Throws: `FFmpegError` from decoding, filtering or encoding.
-    func conform(_ clip: ClipInfo, frames: Int, into segment: String) throws {
-        guard let streamIndex = clip.videoIndex, let video = clip.video else { return }
-        let input = try InputContainer(path: clip.path)
-        let decoder = try Decoder(input: input, stream: streamIndex, threads: threads)
-        let encoder = try settings.videoEncoder(width: target.width, height: target.height, fps: target.fps, threads: threads)
-        let output = try OutputContainer(path: segment, formatName: "mp4")
-        let outputStream = try output.addEncodedStream(from: encoder)
-        try output.writeHeader(options: [:])
-        let outputTimeBase = output.timeBase(ofStream: outputStream)
-
-        let start = video.startTimestamp ?? 0
-        let frameTicks = StreamCopyStitch.frameDuration(video)
-        var graph: FilterGraph?
-        var written = 0
-        var lastPicture: Frame?
-        var previousPTS: Int64?
-        let packet = Packet(), decoded = Frame(), filtered = Frame(), encoded = Packet()
-
-        func drainEncoder() throws {
-            while case .value = try encoder.receive(into: encoded) {
-                // libx264 leaves durations unset; without one the muxer shortens the last frame.
-                if encoded.duration <= 0 { encoded.setDuration(1) }
-                encoded.setStreamIndex(outputStream)
-                encoded.rescaleTimestamps(from: encoder.timeBase, to: outputTimeBase)
-                try output.write(encoded)
-            }
+    func conform(_ clip: ClipInfo, frames: Int, range: Range<Int>, into segment: String) throws {
+        let pictures = try ConformedPictures(clip, target: target, frames: frames, threads: threads)
+        let writer = try SegmentWriter(path: segment, target: target, settings: settings, threads: threads)
+        try pictures.skip(range.lowerBound)
+        for _ in range {
+            guard let picture = try pictures.next() else { break }
+            try writer.encode(picture)
         }
-        func encode(_ picture: Frame) throws {
-            picture.pts = Int64(written)
-            picture.forceKeyframe(false)
-            try encoder.send(picture)
-            written += 1
-            try drainEncoder()
-        }
-        /// Moves filtered pictures to the encoder; false once enough frames are written.
-        func drainGraph() throws -> Bool {
-            guard let graph else { return true }
-            while written < frames, case .value = try graph.pull(into: filtered) {
-                if lastPicture == nil { lastPicture = Frame() }
-                lastPicture!.unref()
-                try ffCheck(av_frame_ref(lastPicture!.pointer, filtered.pointer), "av_frame_ref")
-                try encode(filtered)
-            }
-            return written < frames
-        }
-        /// Hands decoded pictures to the graph (built from the first picture's real format).
-        func drainDecoder() throws -> Bool {
-            while case .value = try decoder.receive(into: decoded) {
-                let pts = decoded.bestEffortTimestamp.map { $0 - start } ?? previousPTS.map { $0 + frameTicks } ?? 0
-                previousPTS = pts
-                decoded.pts = pts
-                if graph == nil {
-                    graph = try FilterGraph(input: .video(width: Int(decoded.pointer.pointee.width),
-                                                          height: Int(decoded.pointer.pointee.height),
-                                                          pixelFormat: decoded.pointer.pointee.format,
-                                                          timeBase: video.timeBase,
-                                                          sampleAspectRatio: decoded.pointer.pointee.sample_aspect_ratio.rational),
-                                            description: filterDescription(for: decoded), threads: threads)
-                }
-                try graph!.push(decoded)
-                guard try drainGraph() else { return false }
-            }
-            return true
-        }
-
-        var wantMore = true
-        while wantMore, try input.read(into: packet) {
-            guard packet.streamIndex == streamIndex else { continue }
-            try decoder.send(packet)
-            wantMore = try drainDecoder()
-        }
-        if wantMore {
-            try decoder.send(nil)
-            if try drainDecoder() {
-                try graph?.push(nil)
-                _ = try drainGraph()
-            }
-        }
-        // A clip a little shorter than its stated length (the frame-rate conversion rounds its
-        // end) holds its last picture, so every clip lasts exactly its planned frame count.
-        guard let lastPicture else { throw FFmpegError(code: mia_averror_invaliddata(), function: "no video frame decoded", path: clip.path) }
-        while written < frames { try encode(lastPicture) }
-        try encoder.send(nil)
-        try drainEncoder()
-        try output.finish()
+        try writer.finish()
     }
 
-    /// scale (display shape kept) → pad or crop → square pixels → constant frame rate → yuv420p.
-    private func filterDescription(for picture: Frame) -> String {
+    /// Writes a crossfade of `count` pictures: the last `count` of `outgoing` dissolving into the
+    /// first `count` of `incoming` (libavfilter's `xfade`).
+    func crossfade(from outgoing: (clip: ClipInfo, frames: Int), to incoming: (clip: ClipInfo, frames: Int),
+                   count: Int, into segment: String) throws {
+        let first = try ConformedPictures(outgoing.clip, target: target, frames: outgoing.frames, threads: threads)
+        let second = try ConformedPictures(incoming.clip, target: target, frames: incoming.frames, threads: threads)
+        try first.skip(outgoing.frames - count)
+        let writer = try SegmentWriter(path: segment, target: target, settings: settings, threads: threads)
+        let frameTime = Rational(target.fps.den, target.fps.num)
+        let picture = FilterGraph.Input.video(width: target.width, height: target.height, pixelFormat: AV_PIX_FMT_YUV420P.rawValue,
+                                              timeBase: frameTime, sampleAspectRatio: Rational(1, 1), frameRate: target.fps)
+        let seconds = Double(count) * frameTime.value
+        let graph = try FilterGraph(inputs: [picture, picture], isVideo: true,
+                                    description: "[in0][in1]xfade=transition=fade:duration=\(seconds):offset=0,format=yuv420p",
+                                    threads: threads)
+        let blended = Frame()
+        var written = 0
+        func drain() throws {
+            while written < count, case .value = try graph.pull(into: blended) {
+                try writer.encode(blended)
+                written += 1
+            }
+        }
+        for index in 0..<count {
+            guard let a = try first.next(), let b = try second.next() else { break }
+            a.pts = Int64(index)
+            b.pts = Int64(index)
+            try graph.push(a, to: 0)
+            try graph.push(b, to: 1)
+            try drain()
+        }
+        try graph.push(nil, to: 0)
+        try graph.push(nil, to: 1)
+        try drain()
+        guard written == count else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "xfade (\(written) of \(count) pictures)", path: incoming.clip.path)
+        }
+        try writer.finish()
+    }
+}
+
+/// One clip's pictures in the target format, one at a time: exactly `frames` of them, the last
+/// held if the clip runs a little short (the frame-rate conversion rounds its end).
+final class ConformedPictures {
+    private let input: InputContainer
+    private let decoder: Decoder
+    private let streamIndex: Int
+    private let video: StreamInfo
+    private let target: NormalizeTarget
+    private let threads: Int
+    private let frames: Int
+    private var graph: FilterGraph?
+    private let packet = Packet(), decoded = Frame(), filtered = Frame()
+    private var lastPicture: Frame?
+    private var previousPTS: Int64?
+    private var produced = 0
+    private var inputEnded = false, decoderEnded = false
+
+    init(_ clip: ClipInfo, target: NormalizeTarget, frames: Int, threads: Int) throws {
+        guard let index = clip.videoIndex, let video = clip.video else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "no video stream", path: clip.path)
+        }
+        input = try InputContainer(path: clip.path)
+        decoder = try Decoder(input: input, stream: index, threads: threads)
+        streamIndex = index
+        self.video = video
+        self.target = target
+        self.threads = threads
+        self.frames = frames
+    }
+
+    /// Skips `count` pictures.
+    func skip(_ count: Int) throws {
+        for _ in 0..<count where try next() != nil {}
+    }
+
+    /// The next picture (valid until the next call), or nil after the last.
+    func next() throws -> Frame? {
+        guard produced < frames else { return nil }
+        while true {
+            if let graph {
+                switch try graph.pull(into: filtered) {
+                case .value:
+                    produced += 1
+                    if lastPicture == nil { lastPicture = Frame() }
+                    lastPicture!.unref()
+                    try ffCheck(av_frame_ref(lastPicture!.pointer, filtered.pointer), "av_frame_ref")
+                    return filtered
+                case .endOfStream:
+                    produced += 1
+                    return lastPicture
+                case .needsInput:
+                    break
+                }
+            }
+            try feed()
+        }
+    }
+
+    /// Decodes until one picture went into the graph, or tells the graph the clip ended.
+    private func feed() throws {
+        while true {
+            switch try decoder.receive(into: decoded) {
+            case .value:
+                let start = video.startTimestamp ?? 0
+                let pts = decoded.bestEffortTimestamp.map { $0 - start }
+                    ?? previousPTS.map { $0 + StreamCopyStitch.frameDuration(video) } ?? 0
+                previousPTS = pts
+                decoded.pts = pts
+                if graph == nil { graph = try makeGraph(for: decoded) }
+                try graph!.push(decoded)
+                return
+            case .endOfStream:
+                guard let graph, !decoderEnded else {
+                    throw FFmpegError(code: mia_averror_invaliddata(), function: "no video frame decoded", path: input.path)
+                }
+                decoderEnded = true
+                try graph.push(nil)
+                return
+            case .needsInput:
+                if inputEnded { continue }
+                if try input.read(into: packet) {
+                    if packet.streamIndex == streamIndex { try decoder.send(packet) }
+                } else {
+                    inputEnded = true
+                    try decoder.send(nil)
+                }
+            }
+        }
+    }
+
+    /// scale (display shape kept) → pad or crop → square pixels → constant frame rate → yuv420p,
+    /// built from the first picture's real size and format.
+    private func makeGraph(for picture: Frame) throws -> FilterGraph {
         let width = Int(picture.pointer.pointee.width), height = Int(picture.pointer.pointee.height)
-        let scaled = target.scaledSize(sourceWidth: width, sourceHeight: height,
-                                       sampleAspect: picture.pointer.pointee.sample_aspect_ratio.rational)
+        let aspect = picture.pointer.pointee.sample_aspect_ratio.rational
+        let scaled = target.scaledSize(sourceWidth: width, sourceHeight: height, sampleAspect: aspect)
         var chain = ["scale=\(scaled.width):\(scaled.height):flags=bicubic:out_color_matrix=bt709:out_range=tv"]
         switch target.fit {
         case .pad:
-            chain.append("pad=\(target.width):\(target.height):\((target.width - scaled.width) / 2 / 2 * 2):\((target.height - scaled.height) / 2 / 2 * 2):color=black")
+            chain.append("pad=\(target.width):\(target.height):\((target.width - scaled.width) / 4 * 2):\((target.height - scaled.height) / 4 * 2):color=black")
         case .crop:
             chain.append("crop=\(target.width):\(target.height):\((scaled.width - target.width) / 2):\((scaled.height - target.height) / 2)")
         }
-        chain.append("setsar=1")
-        chain.append("fps=fps=\(target.fps.num)/\(target.fps.den):round=near")
-        chain.append("format=yuv420p")
-        return chain.joined(separator: ",")
+        chain += ["setsar=1", "fps=fps=\(target.fps.num)/\(target.fps.den):round=near", "format=yuv420p"]
+        return try FilterGraph(input: .video(width: width, height: height, pixelFormat: picture.pointer.pointee.format,
+                                             timeBase: video.timeBase, sampleAspectRatio: aspect),
+                               description: chain.joined(separator: ","), threads: threads)
+    }
+}
+
+/// Encodes pictures with the shared settings into a video-only mp4 segment.
+final class SegmentWriter {
+    private let encoder: Encoder
+    private let output: OutputContainer
+    private let stream: Int
+    private let packet = Packet()
+    private var written = 0
+
+    init(path: String, target: NormalizeTarget, settings: EncodingSettings, threads: Int) throws {
+        encoder = try settings.videoEncoder(width: target.width, height: target.height, fps: target.fps, threads: threads)
+        output = try OutputContainer(path: path, formatName: "mp4")
+        stream = try output.addEncodedStream(from: encoder)
+        try output.writeHeader(options: [:])
+    }
+
+    func encode(_ picture: Frame) throws {
+        picture.pts = Int64(written)
+        picture.forceKeyframe(false)
+        try encoder.send(picture)
+        written += 1
+        try drain()
+    }
+
+    func finish() throws {
+        try encoder.send(nil)
+        try drain()
+        try output.finish()
+    }
+
+    private func drain() throws {
+        while case .value = try encoder.receive(into: packet) {
+            // libx264 leaves durations unset; without one the muxer shortens the last frame.
+            if packet.duration <= 0 { packet.setDuration(1) }
+            packet.setStreamIndex(stream)
+            packet.rescaleTimestamps(from: encoder.timeBase, to: output.timeBase(ofStream: stream))
+            try output.write(packet)
+        }
     }
 }

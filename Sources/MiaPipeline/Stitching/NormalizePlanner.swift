@@ -56,6 +56,7 @@ enum NormalizePlanner {
     static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], clips: [ClipInfo],
                                   options: StitchOptions) -> String? {
         if mode == .always { return "--normalize always" }
+        if let seconds = options.crossfade { return "a \(seconds) s crossfade re-encodes every clip" }
         if let first = mismatches.first { return first.description }
         guard let video = clips.first?.video else { return nil }
         if let size = options.size, video.width != size.width || video.height != size.height {

@@ -22,40 +22,86 @@ struct NormalizingStitch {
         var written: StitchOutcome
         /// Per clip: its video was copied unchanged (else re-encoded).
         var copied: [Bool]
+        /// Seconds the crossfades took off the total (clips overlap there).
+        var overlapSeconds: Double
+    }
+
+    /// One stretch of the output video, in order: a clip's own frames (copied, or re-encoded into
+    /// a segment) or a crossfade between two clips (always a segment).
+    struct Piece {
+        enum Kind: Equatable {
+            /// Frames `range` of clip `clip`'s conformed pictures.
+            case body(clip: Int, range: Range<Int>)
+            /// The last frames of clip `after` dissolving into the first of clip `after + 1`.
+            case crossfade(after: Int, frames: Int)
+        }
+        let kind: Kind
+        /// The clip's own packets, not a segment.
+        var copied: Bool
     }
 
     /// - Parameter copyable: per clip, whether its video may be copied (`NormalizePlanner.copyableVideo`).
     func run(copyable: [Bool]) throws -> Outcome {
-        let segments = SegmentFiles(beside: path, count: clips.count)
-        defer { segments.removeAll() }
         let frames = clips.map { target.frames(forSeconds: Self.videoSeconds($0)) }
-        var copied = copyable
+        let overlap = try crossfadeFrames(frames)
+        var pieces = Self.pieces(frames: frames, overlap: overlap, copyable: copyable)
+        let segments = SegmentFiles(beside: path, count: pieces.count)
+        defer { segments.removeAll() }
 
-        try reencode(clips.indices.filter { !copied[$0] }, frames: frames, segments: segments)
+        try reencode(pieces.indices.filter { !pieces[$0].copied }, of: pieces, frames: frames, segments: segments)
         // Measured, not assumed: copying the matching clips is only right if the re-encoded ones
         // came out with the very same SPS/PPS. If not, they are re-encoded too.
-        if let made = copied.firstIndex(of: false), let kept = copied.firstIndex(of: true) {
-            let madeParameters = try segmentExtradata(segments[made])
-            if madeParameters != clips[kept].video?.extradata {
+        if let made = pieces.firstIndex(where: { !$0.copied }), let kept = pieces.first(where: \.copied),
+           case .body(let keptClip, _) = kept.kind {
+            if try segmentExtradata(segments[made]) != clips[keptClip].video?.extradata {
                 log.emit(MiaEvent("MIA:STITCH:NORMALIZE", [
                     ("note", "re-encoded clips differ in SPS/PPS from the matching ones; re-encoding those too"),
                 ]))
-                let rest = clips.indices.filter { copied[$0] }
-                copied = clips.map { _ in false }
-                try reencode(rest, frames: frames, segments: segments)
+                let rest = pieces.indices.filter { pieces[$0].copied }
+                for index in rest { pieces[index].copied = false }
+                try reencode(rest, of: pieces, frames: frames, segments: segments)
             }
         }
-        try checkSameParameters(copied: copied, segments: segments)
+        try checkSameParameters(pieces, segments: segments)
 
+        let copied = clips.indices.map { clip in pieces.contains { $0.copied && $0.kind.clip == clip } }
         var placement = indexPlacement(frames: frames.reduce(0, +))
         while true {
             do {
-                let written = try assemble(copied: copied, frames: frames, segments: segments, placement: placement)
-                return Outcome(written: written, copied: copied)
+                let written = try assemble(pieces, frames: frames, overlap: overlap, segments: segments, placement: placement)
+                return Outcome(written: written, copied: copied,
+                               overlapSeconds: Double((clips.count - 1) * overlap) / target.fps.value)
             } catch is StreamCopyStitch.IndexReservationTooSmall {
                 placement = .secondPass
             }
         }
+    }
+
+    /// Frames each crossfade lasts (0 without one); every clip must outlast its crossfades.
+    private func crossfadeFrames(_ frames: [Int]) throws -> Int {
+        guard let seconds = options.crossfade, clips.count > 1 else { return 0 }
+        let overlap = max(1, Int((seconds * target.fps.value).rounded()))
+        for (index, count) in frames.enumerated() {
+            let sides = (index > 0 ? 1 : 0) + (index < clips.count - 1 ? 1 : 0)
+            if count <= sides * overlap {
+                throw MiaError(file: "clip \(index + 1) (\(clips[index].path))", String(
+                    format: "lasts %.3f s, too short for a %.3f s crossfade on %@", Double(count) / target.fps.value,
+                    Double(overlap) / target.fps.value, sides == 2 ? "each side" : "one side"))
+            }
+        }
+        return overlap
+    }
+
+    /// The output's video, in order: each clip's frames, with a crossfade between clips when asked.
+    static func pieces(frames: [Int], overlap: Int, copyable: [Bool]) -> [Piece] {
+        var pieces: [Piece] = []
+        for (index, count) in frames.enumerated() {
+            let head = index > 0 ? overlap : 0
+            let tail = index < frames.count - 1 ? overlap : 0
+            pieces.append(Piece(kind: .body(clip: index, range: head..<(count - tail)), copied: overlap == 0 && copyable[index]))
+            if tail > 0 { pieces.append(Piece(kind: .crossfade(after: index, frames: overlap), copied: false)) }
+        }
+        return pieces
     }
 
     /// Room for the index up front: every frame count is known before anything is written.
@@ -71,19 +117,26 @@ struct NormalizingStitch {
 
     // MARK: - Re-encoding
 
-    private func reencode(_ indices: [Int], frames: [Int], segments: SegmentFiles) throws {
+    private func reencode(_ indices: [Int], of pieces: [Piece], frames: [Int], segments: SegmentFiles) throws {
         guard !indices.isEmpty else { return }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        // x264 threads well on its own; with several clips at once, one lane per core avoids
+        // x264 threads well on its own; with several pieces at once, one lane per core avoids
         // oversubscribing the machine.
         let threads = max(1, cores / min(indices.count, cores))
         let conformer = VideoConformer(target: target, settings: settings, threads: threads)
         let clips = clips
         let results = indices.parallelMap { index -> Result<Double, MiaError> in
             let started = Date()
-            let subject = "clip \(index + 1) (\(clips[index].path))"
+            let clip = pieces[index].kind.clip
+            let subject = "clip \(clip + 1) (\(clips[clip].path))"
             do {
-                try conformer.conform(clips[index], frames: frames[index], into: segments[index])
+                switch pieces[index].kind {
+                case let .body(clip, range):
+                    try conformer.conform(clips[clip], frames: frames[clip], range: range, into: segments[index])
+                case let .crossfade(after, count):
+                    try conformer.crossfade(from: (clips[after], frames[after]), to: (clips[after + 1], frames[after + 1]),
+                                            count: count, into: segments[index])
+                }
                 return .success(Date().timeIntervalSince(started))
             } catch let error as FFmpegError {
                 return .failure(MiaError(file: subject, "cannot re-encode its video: \(error.function) failed: \(error.message)"))
@@ -95,13 +148,22 @@ struct NormalizingStitch {
         }
         for (index, result) in zip(indices, results) {
             let elapsed = try result.get()
-            log.emit(MiaEvent("MIA:STITCH:REENCODE", [
-                ("index", .int(Int64(index + 1))),
-                ("file", .string(clips[index].path)),
-                ("from", .string(Self.formatText(clips[index]))),
-                ("frames", .int(Int64(frames[index]))),
-                ("elapsed", .seconds(elapsed)),
-            ]))
+            switch pieces[index].kind {
+            case let .body(clip, range):
+                log.emit(MiaEvent("MIA:STITCH:REENCODE", [
+                    ("index", .int(Int64(clip + 1))),
+                    ("file", .string(clips[clip].path)),
+                    ("from", .string(Self.formatText(clips[clip]))),
+                    ("frames", .int(Int64(range.count))),
+                    ("elapsed", .seconds(elapsed)),
+                ]))
+            case let .crossfade(after, count):
+                log.emit(MiaEvent("MIA:STITCH:CROSSFADE", [
+                    ("after", .int(Int64(after + 1))),
+                    ("frames", .int(Int64(count))),
+                    ("elapsed", .seconds(elapsed)),
+                ]))
+            }
         }
     }
 
@@ -110,13 +172,14 @@ struct NormalizingStitch {
     }
 
     /// Every piece of video must decode with one SPS/PPS: a copy keeps only the first's.
-    private func checkSameParameters(copied: [Bool], segments: SegmentFiles) throws {
+    private func checkSameParameters(_ pieces: [Piece], segments: SegmentFiles) throws {
         var reference: Data?
-        for index in clips.indices {
-            let parameters = copied[index] ? clips[index].video?.extradata : try segmentExtradata(segments[index])
+        for (index, piece) in pieces.enumerated() {
+            let clip = piece.kind.clip
+            let parameters = piece.copied ? clips[clip].video?.extradata : try segmentExtradata(segments[index])
             if reference == nil { reference = parameters }
             if parameters != reference {
-                throw MiaError(file: "clip \(index + 1) (\(clips[index].path))",
+                throw MiaError(file: "clip \(clip + 1) (\(clips[clip].path))",
                                "re-encoding gave it different codec parameters (SPS/PPS) from clip 1; this is a bug in mia-stitch")
             }
         }
@@ -124,41 +187,61 @@ struct NormalizingStitch {
 
     // MARK: - Joining
 
-    private func assemble(copied: [Bool], frames: [Int], segments: SegmentFiles,
+    private func assemble(_ pieces: [Piece], frames: [Int], overlap: Int, segments: SegmentFiles,
                           placement: OutputContainerFormat.IndexPlacement) throws -> StitchOutcome {
         func source(_ index: Int) -> (path: String, stream: Int) {
-            copied[index] ? (clips[index].path, clips[index].videoIndex!) : (segments[index], 0)
+            let clip = pieces[index].kind.clip
+            return pieces[index].copied ? (clips[clip].path, clips[clip].videoIndex!) : (segments[index], 0)
         }
         func open(_ index: Int) throws -> InputContainer {
+            let clip = pieces[index].kind.clip
             do {
                 return try MediaProbe.openInput(source(index).path, findStreamInfo: false)
             } catch let error as MiaError {
-                throw error.about("clip \(index + 1) (\(clips[index].path))")
+                throw error.about("clip \(clip + 1) (\(clips[clip].path))")
             }
         }
         // One time base for the joined video: a re-encoded segment's (frames land on exact ticks).
-        let timeBaseIndex = copied.firstIndex(of: false) ?? 0
+        let timeBaseIndex = pieces.firstIndex { !$0.copied } ?? 0
         let timeBase = try open(timeBaseIndex).timeBase(ofStream: source(timeBaseIndex).stream)
-        let lengths = clips.indices.map { index -> Int64 in
-            if copied[index], let video = clips[index].video, let stated = video.durationTimestamp {
-                return video.timeBase.rescale(stated, to: timeBase)
+        let tick = Rational(target.fps.den, target.fps.num).rescale(1, to: timeBase)
+        let lengths = pieces.map { piece -> Int64 in
+            switch piece.kind {
+            case let .body(clip, range):
+                if piece.copied, let video = clips[clip].video, let stated = video.durationTimestamp {
+                    return video.timeBase.rescale(stated, to: timeBase)
+                }
+                return Int64(range.count) * tick
+            case let .crossfade(_, count):
+                return Int64(count) * tick
             }
-            return Int64(frames[index]) * Rational(target.fps.den, target.fps.num).rescale(1, to: timeBase)
         }
-        var ends: [Int64] = []
-        for length in lengths { ends.append((ends.last ?? 0) + length) }
+        var starts: [Int64] = [0]
+        for length in lengths { starts.append(starts.last! + length) }
+        // Each clip's span on the output timeline: from its first piece (a crossfade in, or its
+        // body) to the end of its last (its body, or a crossfade out).
+        let clipSpans = clips.indices.map { clip -> (start: Int64, end: Int64) in
+            let owned = pieces.indices.filter { pieces[$0].kind.touches(clip) }
+            return (starts[owned.first!], starts[owned.last! + 1])
+        }
+        let chapterStarts = clipSpans.map(\.start)
         let sampleUnit = Rational(1, target.audio?.sampleRate ?? 1)
+        func samples(_ ticks: Int64) -> Int64 { timeBase.rescale(ticks, to: sampleUnit) }
 
         let output = try wrapWrite { try OutputContainer(path: path, formatName: container.muxer) }
         let firstInput = try open(0)
         let videoOut = try wrapWrite { try output.addCopiedStream(from: firstInput, stream: source(0).stream, timeBase: timeBase) }
         let audioTrack = try target.audio.map { format in
-            try wrapWrite { try ConformedAudioTrack(output: output, format: format, settings: settings) }
+            let parts = clips.indices.map { clip in
+                ConformedAudioTrack.Part(clip: clips[clip], samples: samples(clipSpans[clip].end) - samples(clipSpans[clip].start),
+                                         overlap: clip == 0 ? 0 : samples(clipSpans[clip - 1].end) - samples(clipSpans[clip].start))
+            }
+            return try wrapWrite { try ConformedAudioTrack(output: output, format: format, settings: settings, parts: parts) }
         }
         if options.chapters {
-            let chapters = clips.indices.map { index in
-                (title: URL(fileURLWithPath: clips[index].path).deletingPathExtension().lastPathComponent,
-                 start: index == 0 ? 0 : ends[index - 1], end: ends[index])
+            let chapters = clips.indices.map { clip in
+                (title: URL(fileURLWithPath: clips[clip].path).deletingPathExtension().lastPathComponent,
+                 start: chapterStarts[clip], end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!)
             }
             try wrapWrite { try output.setChapters(chapters, timeBase: timeBase) }
         }
@@ -166,25 +249,19 @@ struct NormalizingStitch {
         let muxTimeBase = output.timeBase(ofStream: videoOut)
 
         var timeline = JoinTimeline(videoTimeBase: timeBase, audioRate: Int64(target.audio?.sampleRate ?? 1))
-        var spans: [ClipSpan] = []
         let packet = Packet()
-        for index in clips.indices {
-            let subject = "clip \(index + 1) (\(clips[index].path))"
+        for (index, piece) in pieces.enumerated() {
+            let clip = piece.kind.clip
+            let subject = "clip \(clip + 1) (\(clips[clip].path))"
             let input = index == 0 ? firstInput : try open(index)
             let stream = source(index).stream
             let sourceTimeBase = input.timeBase(ofStream: stream)
-            let start = copied[index] ? (clips[index].video?.startTimestamp).map { sourceTimeBase.rescale($0, to: timeBase) } ?? 0 : 0
-            let clipStart = index == 0 ? 0 : ends[index - 1]
-            timeline.beginClip(videoStart: start, expectedVideoDuration: lengths[index], isLast: index == clips.count - 1)
-            try wrapWrite {
-                try audioTrack?.beginClip(clips[index],
-                                          samples: timeBase.rescale(ends[index], to: sampleUnit) - timeBase.rescale(clipStart, to: sampleUnit),
-                                          fadeIn: index > 0, fadeOut: index < clips.count - 1)
-            }
+            let start = piece.copied ? (clips[clip].video?.startTimestamp).map { sourceTimeBase.rescale($0, to: timeBase) } ?? 0 : 0
+            timeline.beginClip(videoStart: start, expectedVideoDuration: lengths[index], isLast: index == pieces.count - 1)
             while try read(input, into: packet, subject: subject) {
                 guard packet.streamIndex == stream, packet.pts != nil, packet.dts != nil else { continue }
                 packet.rescaleTimestamps(from: sourceTimeBase, to: timeBase)
-                let duration = packet.duration > 0 ? packet.duration : Rational(target.fps.den, target.fps.num).rescale(1, to: timeBase)
+                let duration = packet.duration > 0 ? packet.duration : tick
                 let placed: (pts: Int64, dts: Int64)
                 do {
                     placed = try timeline.placeVideo(pts: packet.pts!, dts: packet.dts!, duration: duration, hidden: packet.isDiscarded)
@@ -199,23 +276,24 @@ struct NormalizingStitch {
                 packet.rescaleTimestamps(from: timeBase, to: muxTimeBase)
                 try wrapWrite { try output.write(packet) }
                 // Keep the audio just ahead of the video, so the file interleaves.
-                try wrapWrite { try audioTrack?.advance(to: timeBase.rescale(placed.pts + duration, to: sampleUnit)) }
+                try wrapWrite { try audioTrack?.advance(to: samples(placed.pts + duration)) }
             }
             let span = timeline.endClip()
             if span.end - span.start != lengths[index] {
                 throw MiaError(file: subject, String(format: "its video lasts %.3f s, not the %.3f s planned; run again with --normalize always",
                                                      Double(span.end - span.start) * timeBase.value, Double(lengths[index]) * timeBase.value))
             }
-            try wrapWrite { try audioTrack?.endClip() }
-            spans.append(ClipSpan(path: clips[index].path, start: span.start, end: span.end, timeBase: timeBase))
-            log.emit(MiaEvent("MIA:STITCH:CLIP", [
-                ("index", .int(Int64(index + 1))),
-                ("file", .string(clips[index].path)),
-                ("offset", .seconds(spans[index].startSeconds)),
-                ("duration", .seconds(spans[index].durationSeconds)),
-                ("video", copied[index] ? "copied" : "re-encoded"),
-            ]))
-            progress?(StitchProgress(clipsDone: index + 1, clipCount: clips.count))
+            if case .body = piece.kind {
+                let end = clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!
+                log.emit(MiaEvent("MIA:STITCH:CLIP", [
+                    ("index", .int(Int64(clip + 1))),
+                    ("file", .string(clips[clip].path)),
+                    ("offset", .seconds(Double(chapterStarts[clip]) * timeBase.value)),
+                    ("duration", .seconds(Double(end - chapterStarts[clip]) * timeBase.value)),
+                    ("video", piece.copied ? "copied" : "re-encoded"),
+                ]))
+                progress?(StitchProgress(clipsDone: clip + 1, clipCount: clips.count))
+            }
         }
         try wrapWrite { try audioTrack?.finish() }
         do {
@@ -223,6 +301,10 @@ struct NormalizingStitch {
         } catch let error as FFmpegError {
             if case .reserved = placement { throw StreamCopyStitch.IndexReservationTooSmall() }
             throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
+        }
+        let spans = clips.indices.map { clip in
+            ClipSpan(path: clips[clip].path, start: chapterStarts[clip],
+                     end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!, timeBase: timeBase)
         }
         return StitchOutcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: audioTrack?.packetsWritten ?? 0,
                              droppedAudioPackets: 0, videoTimeBase: timeBase,
@@ -281,6 +363,24 @@ final class SegmentFiles: Sendable {
         for path in paths {
             unlink(path)
             TemporaryFiles.shared.unregister(path)
+        }
+    }
+}
+
+extension NormalizingStitch.Piece.Kind {
+    /// The clip whose file the piece reads first (for messages).
+    var clip: Int {
+        switch self {
+        case let .body(clip, _): return clip
+        case let .crossfade(after, _): return after
+        }
+    }
+
+    /// The piece shows part of `clip`.
+    func touches(_ clip: Int) -> Bool {
+        switch self {
+        case let .body(owner, _): return owner == clip
+        case let .crossfade(after, _): return after == clip || after + 1 == clip
         }
     }
 }

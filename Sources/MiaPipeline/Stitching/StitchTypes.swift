@@ -15,10 +15,13 @@ public struct StitchOptions: Sendable {
     /// Normalize to this frame rate (else the most common rate among the clips).
     public var fps: Rational?
     public var fit = NormalizeTarget.Fit.pad
+    /// Seconds each clip dissolves into the next (video `xfade`, audio `acrossfade`); re-encodes
+    /// every clip and shortens the total by the overlaps.
+    public var crossfade: Double?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
-                fit: NormalizeTarget.Fit = .pad) {
+                fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil) {
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
@@ -26,6 +29,7 @@ public struct StitchOptions: Sendable {
         self.size = size
         self.fps = fps
         self.fit = fit
+        self.crossfade = crossfade
     }
 }
 

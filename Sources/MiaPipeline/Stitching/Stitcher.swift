@@ -34,6 +34,7 @@ public struct Stitcher: Sendable {
             StitchCompatibility.mismatches(of: infos[$0], number: $0 + 1, against: infos[0])
         }
         if options.normalize == .never {
+            if options.crossfade != nil { throw MiaError("a crossfade re-encodes the clips; it cannot go with --normalize never") }
             try refuseCopy(mismatches)
         }
         if options.normalize != .never, let reason = NormalizePlanner.reasonToNormalize(
@@ -85,13 +86,15 @@ public struct Stitcher: Sendable {
             return outcome
         }
         var result = complete(outcome.written, output: output.destination, mode: "normalize", started: started,
-                              copied: outcome.copied)
+                              copied: outcome.copied, overlap: options.crossfade == nil ? nil : outcome.overlapSeconds)
         result.target = format
         return result
     }
 
+    /// - Parameter overlap: seconds crossfades took off the total, said in the summary so a shorter
+    ///   video is no surprise.
     private func complete(_ outcome: StitchOutcome, output: String, mode: String, started: Date,
-                          copied: [Bool]? = nil) -> StitchResult {
+                          copied: [Bool]? = nil, overlap: Double? = nil) -> StitchResult {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
         let duration = outcome.spans.last.map { Double($0.end) * $0.timeBase.value } ?? 0
         let elapsed = Date().timeIntervalSince(started)
@@ -106,6 +109,10 @@ public struct Stitcher: Sendable {
         if copied != nil {
             fields.append(("copied", .int(Int64(copiedClips.count))))
             fields.append(("reencoded", .int(Int64(reencodedClips.count))))
+        }
+        if let overlap {
+            fields.append(("crossfades", .int(Int64(max(0, outcome.spans.count - 1)))))
+            fields.append(("shortened_by", .seconds(overlap)))
         }
         log.emit(MiaEvent("MIA:STITCH:COMPLETE", fields))
         var result = StitchResult(output: output, mode: mode, clips: outcome.spans, duration: duration,
