@@ -87,8 +87,12 @@ public struct SceneRenderer: Sendable {
                 ("reason", .string(failure.message)),
             ]))
             guard context.fallback else {
-                try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .failed, error: failure.message)
-                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)")
+                // A provider job that may still deliver (slow, or its download failed) stays open, so the
+                // retried task polls it again instead of paying for a new one.
+                try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: failure.resumable ? .submitted : .failed,
+                                       error: failure.message)
+                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)",
+                               retryable: failure.retryable)
             }
             let reason = MiaMessages.fallback(job.provider, because: failure.message)
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(job.sceneNumber))), ("message", .string(reason))]))
@@ -100,6 +104,10 @@ public struct SceneRenderer: Sendable {
     struct SceneFailure: Error {
         let message: String
         let spent: Double
+        /// Trying again later may work (`ProviderError.retryable`).
+        var retryable = false
+        /// The recorded provider job may still deliver: a retry polls it instead of creating another.
+        var resumable = false
     }
 
     private func renderWithProvider(_ job: SceneJob, context: SceneContext,
@@ -121,7 +129,7 @@ public struct SceneRenderer: Sendable {
             do {
                 jobID = try await provider.create(request)
             } catch let error as ProviderError {
-                throw SceneFailure(message: error.message, spent: 0)
+                throw SceneFailure(message: error.message, spent: 0, retryable: error.retryable)
             }
             // Recorded before the first poll: a crash from here on resumes this job, never pays again.
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .submitted, providerJobId: jobID,
@@ -149,7 +157,9 @@ public struct SceneRenderer: Sendable {
             }
             return cost
         } catch let error as ProviderError {
-            throw SceneFailure(message: error.message, spent: cost)
+            var failedForGood = false
+            if case .jobFailed = error { failedForGood = true }
+            throw SceneFailure(message: error.message, spent: cost, retryable: error.retryable, resumable: !failedForGood)
         }
     }
 
