@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch"]),
+        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams")]),
     ]
 )
 

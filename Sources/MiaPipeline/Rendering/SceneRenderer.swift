@@ -42,16 +42,28 @@ public struct SceneRenderer: Sendable {
     /// A finished clip from an earlier run that still matches its job, if there is one.
     func reusable(_ job: SceneJob, context: SceneContext) -> SceneOutcome? {
         let path = context.clipPath(job)
-        guard let stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber }),
-              stored.status == JobStatus.complete.rawValue,
-              FileManager.default.fileExists(atPath: path),
-              let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil
+        guard FileManager.default.fileExists(atPath: path),
+              let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil,
+              var stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber })
         else { return nil }
+        if stored.status != JobStatus.complete.rawValue {
+            // This store did not see it finish (another machine's task did): its receipt says whether the clip
+            // is this plan's scene.
+            guard let receipt = SceneReceipt.read(forClip: path), receipt.planId == context.plan.renderPlanId,
+                  receipt.sceneNumber == job.sceneNumber else { return nil }
+            stored.provider = receipt.provider.rawValue
+            stored.cost = receipt.cost
+            stored.error = receipt.fallbackReason
+        }
         // Template clips are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
         if stored.provider == ProviderID.template.rawValue,
            !PlanConformance.problems(info, decodedDuration: nil, job: job, target: context.plan.target).isEmpty {
             return nil
+        }
+        if stored.status != JobStatus.complete.rawValue {
+            guard (try? store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .complete,
+                                          cost: stored.cost, error: stored.error)) != nil else { return nil }
         }
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: ProviderID(rawValue: stored.provider) ?? job.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
@@ -72,13 +84,15 @@ public struct SceneRenderer: Sendable {
         }
         let planID = context.plan.renderPlanId
         let path = context.clipPath(job)
+        // A receipt left from another plan must never vouch for the clip this render is about to write.
+        unlink(SceneReceipt.path(forClip: path))
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                 withIntermediateDirectories: true)
         guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
             let cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: cost)
-            complete(job, provider: job.provider, cost: cost)
+            try complete(job, context: context, provider: job.provider, cost: cost, fallbackReason: nil)
             return SceneOutcome(sceneNumber: job.sceneNumber, provider: job.provider, clip: path, seconds: job.seconds,
                                 cost: cost, fallbackReason: nil, reused: false)
         } catch let failure as SceneFailure {
@@ -229,12 +243,14 @@ public struct SceneRenderer: Sendable {
             throw error
         }
         try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
-        complete(job, provider: .template, cost: spent)
+        try complete(job, context: context, provider: .template, cost: spent, fallbackReason: fallbackReason)
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: context.clipPath(job), seconds: job.seconds,
                             cost: spent, fallbackReason: fallbackReason, reused: false)
     }
 
-    private func complete(_ job: SceneJob, provider: ProviderID, cost: Double) {
+    private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?) throws {
+        try SceneReceipt(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, provider: provider, cost: cost,
+                         fallbackReason: fallbackReason).write(forClip: context.clipPath(job))
         progress?(job.sceneNumber, "done", 1)
         log.emit(MiaEvent("MIA:SCENE:COMPLETE", [
             ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(provider.rawValue)),
