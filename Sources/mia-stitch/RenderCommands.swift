@@ -26,7 +26,7 @@ extension MiaStitch {
 
         @OptionGroup var format: FormatOptions
 
-        @Option(help: "Provider jobs in flight at once.")
+        @Option(help: "Provider jobs in flight at once, per provider.")
         var concurrency: Int = 2
 
         @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
