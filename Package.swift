@@ -37,7 +37,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "MiaPipelineTests", dependencies: [
+            "MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )
 

@@ -262,7 +262,11 @@ private struct ManifestReader {
             if let rule = RenderLimits.wordsPerMinute(wpm) { problem(line, "\(field): \(rule)") } else { settings.wordsPerMinute = wpm }
         case "theme":
             guard let theme = text(value, field: field) else { return }
-            do { settings.theme = try Theme.named(theme).name } catch let error as MiaError { problem(line, "\(field): \(error.message)") } catch {}
+            do {
+                settings.theme = try Theme.named(theme).name
+            } catch {
+                problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")")
+            }
         case "no-fallback":
             if let flag = flag(value, field: field) { settings.fallback = !flag }
         case "overwrite":

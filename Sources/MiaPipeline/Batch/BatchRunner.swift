@@ -135,7 +135,9 @@ public struct BatchRunner: Sendable {
                 result.plan = plan.renderPlanId
                 result.scenes = plan.scenes.count
                 let recorded = try store.batchJobs(manifest: manifest).first { $0.output == job.output }
-                if let problem = Self.unfinished(job.output, plan: plan, recordedPlan: recorded?.planId) {
+                // Decoding a whole video blocks a thread for a while: keep it off Swift's cooperative pool.
+                let output = job.output
+                if let problem = try await offloaded({ Self.unfinished(output, plan: plan, recordedPlan: recorded?.planId) }) {
                     guard options.overwrite else {
                         throw MiaError(file: job.output, "already exists and is not this job's finished video (\(problem)); "
                                        + "remove it, or set overwrite: true for this job")
