@@ -307,5 +307,19 @@ import Testing
         expected.theme = "sunset"
         expected.fallback = false
         #expect(job.settings == expected)
+
+        // The same job written as JSON.
+        try """
+            {
+              "defaults": {"provider": "template", "fps": 25, "theme": "sunset"},
+              "jobs": [
+                {"script": "a.txt", "output": "videos/a.mov", "aspect": "9:16", "budget": 2.5, "duration": 30,
+                 "wpm": 170, "no-fallback": true, "fps": 24}
+              ]
+            }
+            """.write(toFile: scratch.path("m.json"), atomically: true, encoding: .utf8)
+        let json = try BatchManifest.load(path: scratch.path("m.json"))
+        #expect(json.jobs.map(\.settings) == [expected])
+        #expect(json.jobs.map(\.line) == [4])
     }
 }
