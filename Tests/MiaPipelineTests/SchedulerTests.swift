@@ -122,6 +122,41 @@ import Yams
         #expect(refused.stderr.contains("SAFETY.INPUT.TEXT"))
     }
 
+    @Test func aProviderJobPastItsDeadlineIsRetryableAndTheRetryPollsItInsteadOfPayingAgain() async throws {
+        let scratch = Scratch()
+        let fake = try FakeRunwayServer(key: RenderProviderTests.key)
+        fake.steps = [.running(0.4)]
+        let runway = try RunwayProvider(apiKey: RenderProviderTests.key, baseURL: fake.baseURL, options: RunwayProvider.Options(
+            poll: PollSchedule(initial: 0.02, maximum: 0.02)), log: SilentLog())
+        let renderer = SceneRenderer(store: try JobStore(path: scratch.path("jobs.sqlite")), registry: ProviderRegistry([runway]),
+                                     log: SilentLog())
+        let (plan, _) = try RenderPlanner(log: SilentLog()).plan(
+            "Scene 1: Boats\nVISUAL: Animated illustration of paper boats.\nVO: Boats drift across the pond.\n",
+            scriptName: "boats.txt", planFileName: "boats", options: PlanOptions(
+                provider: .runway, width: 320, height: 180, environment: ProviderEnvironment(runwayKeySet: true)))
+        try renderer.store.record(plan, planPath: scratch.path("boats.plan.json"))
+        let job = plan.scenes[0]
+        var context = SceneContext(plan: plan, folder: scratch.url.path, theme: try Theme.named("midnight"), fallback: false,
+                                   deadline: .milliseconds(100))
+        do {
+            _ = try await renderer.render(job, context: context)
+            Issue.record("a job still running past the deadline counted as rendered")
+        } catch let error as MiaError {
+            #expect(error.retryable, "\(error)")
+            #expect(error.message.contains("no result within"))
+        }
+        let open = try #require(try renderer.store.plan(id: plan.renderPlanId)?.scenes.first)
+        #expect(open.status == "submitted" && open.providerJobId != nil)
+
+        // The task is retried once the job has finished: the same job is polled and downloaded.
+        fake.steps = [.done]
+        context.deadline = .seconds(30)
+        let outcome = try await renderer.render(job, context: context)
+        #expect(outcome.provider == .runway && !outcome.reused)
+        #expect(fake.jobsCreated == 1)
+        #expect(try renderer.store.plan(id: plan.renderPlanId)?.scenes.first?.providerJobId == open.providerJobId)
+    }
+
     // MARK: - The shipped examples
 
     static let examples = Repo.root.appendingPathComponent("examples")
