@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -26,7 +27,9 @@ let package = Package(
             pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]
         ),
-        .target(name: "MiaPipeline", dependencies: ["CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "MiaPipeline", dependencies: [
+            "CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+        ]),
         .executableTarget(
             name: "mia-stitch",
             dependencies: [
@@ -34,7 +37,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch"]),
+        .testTarget(name: "MiaPipelineTests", dependencies: [
+            "MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )
 

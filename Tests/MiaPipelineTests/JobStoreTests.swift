@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import MiaPipeline
 
 /// The SQLite job store: a real database file, migrations, reopen, concurrent readers.
@@ -21,7 +22,7 @@ import Testing
         let path = scratch.path("nested/folder/jobs.sqlite")
         do {
             let store = try JobStore(path: path)
-            #expect(try store.appliedMigrations() == ["v1: plans and scene jobs"])
+            #expect(try store.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs"])
             try store.record(samplePlan(), planPath: "/tmp/launch.json")
         }
         let reopened = try JobStore(path: path)
@@ -35,6 +36,31 @@ import Testing
         #expect(plans[0].scenes[0].outputPath == "launch-scenes/scene-01.mp4")
         let decoded = try JSONDecoder().decode(RenderPlan.self, from: Data(plans[0].plan.planJson.utf8))
         #expect(decoded == samplePlan())
+    }
+
+    @Test func aStoreFromBeforeBatchesIsUpgradedKeepingItsPlans() throws {
+        let scratch = Scratch()
+        let path = scratch.path("jobs.sqlite")
+        do {
+            // The store as the first release made it: v1 only, with a plan in it.
+            let old = try DatabaseQueue(path: path)
+            try JobStore.migrator.migrate(old, upTo: "v1: plans and scene jobs")
+        }
+        do {
+            let store = try JobStore(path: path)
+            try store.record(samplePlan(), planPath: "a.json")
+        }
+        let upgraded = try JobStore(path: path)
+        #expect(try upgraded.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs"])
+        #expect(try upgraded.plans().map(\.plan.id) == ["plan-0123456789abcdef"])
+        let job = BatchJob(number: 1, line: 2, script: "/m/a.txt", output: "/m/a.mp4", settings: BatchJobSettings())
+        try upgraded.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .rendered, planId: "plan-0123456789abcdef",
+                                    rendered: true, cost: 0.48, elapsed: 3)
+        try upgraded.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .reused, elapsed: 0.1)
+        let recorded = try upgraded.batchJobs(manifest: "/m/batch.yaml")
+        #expect(recorded.count == 1)
+        #expect(recorded[0].status == "reused" && recorded[0].renders == 1 && recorded[0].cost == 0.48)
+        #expect(recorded[0].planId == "plan-0123456789abcdef")
     }
 
     @Test func recordingAgainKeepsSceneProgress() throws {

@@ -71,6 +71,25 @@ public final class JobStore: Sendable {
             }
             try db.create(index: "scene_jobs_by_status", on: "scene_jobs", columns: ["status"])
         }
+        migrator.registerMigration("v2: batch jobs") { db in
+            // One row per manifest job (keyed by the manifest and the job's output), so a rerun knows what
+            // it finished and how many times each job was rendered.
+            try db.create(table: "batch_jobs") { t in
+                t.column("manifest", .text).notNull()
+                t.column("output", .text).notNull()
+                t.column("job_number", .integer).notNull()
+                t.column("script", .text).notNull()
+                t.column("plan_id", .text)
+                t.column("status", .text).notNull()
+                t.column("renders", .integer).notNull().defaults(to: 0)
+                t.column("cost", .double)
+                t.column("elapsed", .double)
+                t.column("error", .text)
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.primaryKey(["manifest", "output"])
+            }
+        }
         return migrator
     }
 
@@ -114,6 +133,28 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// Records a batch job's state. `rendered` counts one more render of it (not a reuse of its finished video).
+    /// Fields left nil keep their stored value.
+    public func recordBatchJob(manifest: String, job: BatchJob, status: BatchJobStatus, planId: String? = nil,
+                               rendered: Bool = false, cost: Double? = nil, elapsed: Double? = nil, error: String? = nil,
+                               now: Date = Date()) throws {
+        try write { db in
+            let existing = try BatchJobRecord.fetchOne(db, key: ["manifest": manifest, "output": job.output])
+            try BatchJobRecord(manifest: manifest, output: job.output, jobNumber: job.number, script: job.script,
+                               planId: planId ?? existing?.planId, status: status.rawValue,
+                               renders: (existing?.renders ?? 0) + (rendered ? 1 : 0), cost: cost ?? existing?.cost,
+                               elapsed: elapsed ?? existing?.elapsed, error: error,
+                               createdAt: existing?.createdAt ?? now, updatedAt: now).save(db)
+        }
+    }
+
+    /// The jobs recorded for a manifest (its absolute path), in manifest order.
+    public func batchJobs(manifest: String) throws -> [BatchJobRecord] {
+        try read { db in
+            try BatchJobRecord.filter(Column("manifest") == manifest).order(Column("job_number")).fetchAll(db)
+        }
+    }
+
     /// Every recorded plan, newest first.
     public func plans() throws -> [StoredPlan] {
         try read { db in
@@ -153,7 +194,9 @@ public final class JobStore: Sendable {
     }
 
     private func storeError(_ error: DatabaseError) -> MiaError {
-        MiaError(file: path, "job store error: \(error.message ?? "\(error.resultCode)")")
+        // Another process holding the database too long is worth another try; anything else is not.
+        MiaError(file: path, "job store error: \(error.message ?? "\(error.resultCode)")",
+                 retryable: [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode))
     }
 }
 
@@ -204,6 +247,30 @@ public struct SceneJobRecord: Sendable, Codable, FetchableRecord, PersistableRec
     public var estimatedCost: Double
     public var cost: Double?
     public var outputPath: String
+    public var error: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// A row of `batch_jobs`: one manifest job, its plan, and how it last ended.
+public struct BatchJobRecord: Sendable, Codable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "batch_jobs"
+    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
+    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
+
+    /// The manifest's absolute path.
+    public var manifest: String
+    /// The job's video, absolute.
+    public var output: String
+    public var jobNumber: Int
+    public var script: String
+    public var planId: String?
+    /// A `BatchJobStatus`.
+    public var status: String
+    /// How many times the job was rendered (a rerun that reuses its verified video does not count).
+    public var renders: Int
+    public var cost: Double?
+    public var elapsed: Double?
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
