@@ -221,6 +221,23 @@ import Testing
         }
     }
 
+    /// The copy decision compares SPS/PPS, not container bytes: a card's mp4 (avcC) matches what
+    /// the encoder gives (Annex B) at the card's size and rate, and nothing else.
+    @Test func parameterSetsAreComparedAcrossAvcCAndAnnexB() throws {
+        let scratch = Scratch()
+        let card = scratch.path("card.mp4")
+        _ = try TemplateRenderer(log: SilentLog()).render(TemplateCard(title: "Hi", seconds: 1, width: 640, height: 360, fps: 30), to: card)
+        let extradata = try #require(MediaProbe.inspect(card).video?.extradata)
+        #expect(extradata.first == 1, "mp4 stores avcC")
+        let settings = EncodingSettings()
+        #expect(try settings.givesParameterSets(of: extradata, width: 640, height: 360, fps: Rational(30, 1)))
+        #expect(try !settings.givesParameterSets(of: extradata, width: 640, height: 360, fps: Rational(25, 1)))
+        #expect(try !settings.givesParameterSets(of: extradata, width: 1280, height: 720, fps: Rational(30, 1)))
+        let other = try #require(MediaProbe.inspect(Repo.media("h264-aac-a.mp4")).video?.extradata)
+        #expect(try !settings.givesParameterSets(of: other, width: 320, height: 180, fps: Rational(30, 1)))
+        #expect(H264ParameterSets(extradata: [1, 2, 3]) == nil)
+    }
+
     @Test func scaledSizeKeepsTheDisplayShape() {
         let pad = NormalizeTarget(width: 1920, height: 1080, fps: Rational(30, 1), fit: .pad, audio: nil)
         #expect(pad.scaledSize(sourceWidth: 720, sourceHeight: 1280, sampleAspect: nil) == (608, 1080))

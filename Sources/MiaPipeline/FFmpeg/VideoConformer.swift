@@ -111,6 +111,9 @@ final class ConformedPictures {
                     try ffCheck(av_frame_ref(lastPicture!.pointer, filtered.pointer), "av_frame_ref")
                     return filtered
                 case .endOfStream:
+                    guard let lastPicture else {
+                        throw FFmpegError(code: mia_averror_invaliddata(), function: "no video frame decoded", path: input.path)
+                    }
                     produced += 1
                     return lastPicture
                 case .needsInput:
@@ -159,7 +162,8 @@ final class ConformedPictures {
         let width = Int(picture.pointer.pointee.width), height = Int(picture.pointer.pointee.height)
         let aspect = picture.pointer.pointee.sample_aspect_ratio.rational
         let scaled = target.scaledSize(sourceWidth: width, sourceHeight: height, sampleAspect: aspect)
-        var chain = ["scale=\(scaled.width):\(scaled.height):flags=bicubic:out_color_matrix=bt709:out_range=tv"]
+        var chain = ["scale=\(scaled.width):\(scaled.height):in_color_matrix=\(Self.colorMatrix(of: picture)):out_color_matrix=bt709"
+                     + ":in_range=\(picture.pointer.pointee.color_range == AVCOL_RANGE_JPEG ? "pc" : "tv"):out_range=tv"]
         switch target.fit {
         case .pad:
             chain.append("pad=\(target.width):\(target.height):\((target.width - scaled.width) / 4 * 2):\((target.height - scaled.height) / 4 * 2):color=black")
@@ -170,6 +174,21 @@ final class ConformedPictures {
         return try FilterGraph(input: .video(width: width, height: height, pixelFormat: picture.pointer.pointee.format,
                                              timeBase: video.timeBase, sampleAspectRatio: aspect),
                                description: chain.joined(separator: ","), threads: threads)
+    }
+}
+
+extension ConformedPictures {
+    /// The YCbCr matrix a picture was made with: its tag, else what untagged video of its size
+    /// conventionally is (HD BT.709, SD BT.601). The output is BT.709, so an HD source is not
+    /// converted at all and an SD one gets its colours right.
+    static func colorMatrix(of picture: Frame) -> String {
+        switch picture.pointer.pointee.colorspace {
+        case AVCOL_SPC_BT709: return "bt709"
+        case AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M: return "bt601"
+        case AVCOL_SPC_SMPTE240M: return "smpte240m"
+        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return "bt2020"
+        default: return picture.pointer.pointee.height >= 720 ? "bt709" : "bt601"
+        }
     }
 }
 

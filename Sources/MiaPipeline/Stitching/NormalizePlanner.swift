@@ -23,31 +23,29 @@ enum NormalizePlanner {
     }
 
     /// Which clips' video can be copied into a normalized output: H.264 already at the target's
-    /// size, rate and pixel format, progressive, square pixels, and sharing one set of SPS/PPS with
-    /// the largest such group. Whether the re-encoded clips come out with that same SPS/PPS is
-    /// measured afterwards (`NormalizingStitch`); if not, these are re-encoded too.
-    static func copyableVideo(_ clips: [ClipInfo], target: NormalizeTarget, mode: NormalizeMode) -> [Bool] {
+    /// size, rate and pixel format, progressive, square pixels, in an indexed container, and with
+    /// the very SPS/PPS our encoder gives at the target (measured: `givesParameterSets`), so the
+    /// re-encoded clips decode with them too. `NormalizingStitch` checks the segments it makes
+    /// against them again before joining.
+    static func copyableVideo(_ clips: [ClipInfo], target: NormalizeTarget, mode: NormalizeMode,
+                              settings: EncodingSettings) throws -> [Bool] {
         guard mode != .always else { return clips.map { _ in false } }
-        let fits = clips.map { clip -> Bool in
+        var verdicts: [Data: Bool] = [:]
+        return try clips.map { clip in
             // Only indexed containers (mp4/mov): their packets carry every timestamp a copy needs.
-            guard clip.indexedDataEnd != nil, let video = clip.video, video.codec == "h264", video.width == target.width, video.height == target.height,
+            guard clip.indexedDataEnd != nil, let video = clip.video, video.codec == "h264",
+                  video.width == target.width, video.height == target.height,
                   let rate = video.frameRate, rate.sameValue(as: target.fps),
                   video.pixelFormat == nil || video.pixelFormat == "yuv420p",
                   video.fieldOrder == nil || video.fieldOrder == "progressive" || video.fieldOrder == "unknown",
                   video.sampleAspectRatio.map({ !$0.isValid || $0.sameValue(as: Rational(1, 1)) }) ?? true,
                   !video.extradata.isEmpty else { return false }
-            return true
+            if let known = verdicts[video.extradata] { return known }
+            let verdict = try settings.givesParameterSets(of: video.extradata, width: target.width, height: target.height,
+                                                          fps: target.fps)
+            verdicts[video.extradata] = verdict
+            return verdict
         }
-        var groups: [Data: [Int]] = [:]
-        for (index, clip) in clips.enumerated() where fits[index] {
-            groups[clip.video!.extradata, default: []].append(index)
-        }
-        // The largest group; the one reached first in clip order on a tie.
-        guard let largest = groups.values.max(by: { $0.count < $1.count || ($0.count == $1.count && $0[0] > $1[0]) }) else {
-            return clips.map { _ in false }
-        }
-        let keep = Set(largest)
-        return clips.indices.map { keep.contains($0) }
     }
 
     /// Why the clips need re-encoding, for `[MIA:STITCH:START] reason=`; nil when a stream copy

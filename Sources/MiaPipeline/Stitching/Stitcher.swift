@@ -70,7 +70,13 @@ public struct Stitcher: Sendable {
     private func normalize(_ infos: [ClipInfo], output: AtomicOutput, container: OutputContainerFormat,
                            options: StitchOptions, reason: String, started: Date) throws -> StitchResult {
         let format = NormalizePlanner.target(for: infos, options: options)
-        let copyable = NormalizePlanner.copyableVideo(infos, target: format, mode: options.normalize)
+        let settings = EncodingSettings()
+        let copyable: [Bool]
+        do {
+            copyable = try NormalizePlanner.copyableVideo(infos, target: format, mode: options.normalize, settings: settings)
+        } catch let error as FFmpegError {
+            throw MiaError("cannot open the H.264 encoder (libx264) for \(format): \(error.function) failed: \(error.message)")
+        }
         log.emit(MiaEvent("MIA:STITCH:START", [
             ("clips", .int(Int64(infos.count))),
             ("output", .string(output.destination)),
@@ -80,7 +86,7 @@ public struct Stitcher: Sendable {
         ]))
         let outcome = try output.write { temporary in
             let outcome = try NormalizingStitch(clips: infos, path: temporary, container: container, options: options,
-                                                target: format, settings: EncodingSettings(), log: log, progress: progress)
+                                                target: format, settings: settings, log: log, progress: progress)
                 .run(copyable: copyable)
             try checkWritten(temporary, against: outcome.written, hasAudio: format.audio != nil)
             return outcome
