@@ -137,3 +137,28 @@ struct JoinTimeline {
         return (video.clipStart, video.clipEnd)
     }
 }
+
+extension JoinTimeline {
+    /// Places a clip's video packet (timestamps in the video time base) on the output timeline and
+    /// readies it for the muxer: output stream, muxer time base, no discard mark.
+    /// - Parameter fallbackDuration: for packets that state no duration (one frame).
+    /// - Returns: the packet's output presentation time and where it ends, in the video time base.
+    @discardableResult
+    mutating func place(videoPacket packet: Packet, fallbackDuration: Int64, stream: Int, muxTimeBase: Rational,
+                        subject: String) throws -> (pts: Int64, end: Int64) {
+        let duration = packet.duration > 0 ? packet.duration : fallbackDuration
+        let placed: (pts: Int64, dts: Int64)
+        do {
+            placed = try placeVideo(pts: packet.pts!, dts: packet.dts!, duration: duration, hidden: packet.isDiscarded)
+        } catch {
+            throw StreamCopyStitch.explain(error, subject: subject, timeBase: videoTimeBase)
+        }
+        packet.rawPTS = placed.pts
+        packet.rawDTS = placed.dts
+        packet.setDuration(duration)
+        packet.setStreamIndex(stream)
+        packet.clearForMuxing()
+        packet.rescaleTimestamps(from: videoTimeBase, to: muxTimeBase)
+        return (placed.pts, placed.pts + duration)
+    }
+}

@@ -228,24 +228,24 @@ struct NormalizingStitch {
         let sampleUnit = Rational(1, target.audio?.sampleRate ?? 1)
         func samples(_ ticks: Int64) -> Int64 { timeBase.rescale(ticks, to: sampleUnit) }
 
-        let output = try wrapWrite { try OutputContainer(path: path, formatName: container.muxer) }
+        let output = try StitchIO.writing(path) { try OutputContainer(path: path, formatName: container.muxer) }
         let firstInput = try open(0)
-        let videoOut = try wrapWrite { try output.addCopiedStream(from: firstInput, stream: source(0).stream, timeBase: timeBase) }
+        let videoOut = try StitchIO.writing(path) { try output.addCopiedStream(from: firstInput, stream: source(0).stream, timeBase: timeBase) }
         let audioTrack = try target.audio.map { format in
             let parts = clips.indices.map { clip in
                 ConformedAudioTrack.Part(clip: clips[clip], samples: samples(clipSpans[clip].end) - samples(clipSpans[clip].start),
                                          overlap: clip == 0 ? 0 : samples(clipSpans[clip - 1].end) - samples(clipSpans[clip].start))
             }
-            return try wrapWrite { try ConformedAudioTrack(output: output, format: format, settings: settings, parts: parts) }
+            return try StitchIO.writing(path) { try ConformedAudioTrack(output: output, format: format, settings: settings, parts: parts) }
         }
         if options.chapters {
             let chapters = clips.indices.map { clip in
                 (title: URL(fileURLWithPath: clips[clip].path).deletingPathExtension().lastPathComponent,
                  start: chapterStarts[clip], end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!)
             }
-            try wrapWrite { try output.setChapters(chapters, timeBase: timeBase) }
+            try StitchIO.writing(path) { try output.setChapters(chapters, timeBase: timeBase) }
         }
-        try wrapWrite { try output.writeHeader(options: container.headerOptions(placement)) }
+        try StitchIO.writing(path) { try output.writeHeader(options: container.headerOptions(placement)) }
         let muxTimeBase = output.timeBase(ofStream: videoOut)
 
         var timeline = JoinTimeline(videoTimeBase: timeBase, audioRate: Int64(target.audio?.sampleRate ?? 1))
@@ -258,25 +258,14 @@ struct NormalizingStitch {
             let sourceTimeBase = input.timeBase(ofStream: stream)
             let start = piece.copied ? (clips[clip].video?.startTimestamp).map { sourceTimeBase.rescale($0, to: timeBase) } ?? 0 : 0
             timeline.beginClip(videoStart: start, expectedVideoDuration: lengths[index], isLast: index == pieces.count - 1)
-            while try read(input, into: packet, subject: subject) {
+            while try StitchIO.read(input, into: packet, subject: subject) {
                 guard packet.streamIndex == stream, packet.pts != nil, packet.dts != nil else { continue }
                 packet.rescaleTimestamps(from: sourceTimeBase, to: timeBase)
-                let duration = packet.duration > 0 ? packet.duration : tick
-                let placed: (pts: Int64, dts: Int64)
-                do {
-                    placed = try timeline.placeVideo(pts: packet.pts!, dts: packet.dts!, duration: duration, hidden: packet.isDiscarded)
-                } catch {
-                    throw StreamCopyStitch.explain(error, subject: subject, timeBase: timeBase)
-                }
-                packet.rawPTS = placed.pts
-                packet.rawDTS = placed.dts
-                packet.setDuration(duration)
-                packet.setStreamIndex(videoOut)
-                packet.clearForMuxing()
-                packet.rescaleTimestamps(from: timeBase, to: muxTimeBase)
-                try wrapWrite { try output.write(packet) }
+                let placed = try timeline.place(videoPacket: packet, fallbackDuration: tick, stream: videoOut,
+                                                muxTimeBase: muxTimeBase, subject: subject)
+                try StitchIO.writing(path) { try output.write(packet) }
                 // Keep the audio just ahead of the video, so the file interleaves.
-                try wrapWrite { try audioTrack?.advance(to: samples(placed.pts + duration)) }
+                try StitchIO.writing(path) { try audioTrack?.advance(to: samples(placed.end)) }
             }
             let span = timeline.endClip()
             if span.end - span.start != lengths[index] {
@@ -295,7 +284,7 @@ struct NormalizingStitch {
                 progress?(StitchProgress(clipsDone: clip + 1, clipCount: clips.count))
             }
         }
-        try wrapWrite { try audioTrack?.finish() }
+        try StitchIO.writing(path) { try audioTrack?.finish() }
         do {
             try output.finish()
         } catch let error as FFmpegError {
@@ -309,23 +298,6 @@ struct NormalizingStitch {
         return StitchOutcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: audioTrack?.packetsWritten ?? 0,
                              droppedAudioPackets: 0, videoTimeBase: timeBase,
                              audioEnd: audioTrack.map { Double($0.position) * sampleUnit.value })
-    }
-
-    private func read(_ input: InputContainer, into packet: Packet, subject: String) throws -> Bool {
-        do {
-            return try input.read(into: packet)
-        } catch let error as FFmpegError {
-            throw MiaError(file: subject, "cannot read media data, the file is truncated or damaged (\(error.message))")
-        }
-    }
-
-    /// Runs a step of writing the output, naming the output file if FFmpeg fails.
-    private func wrapWrite<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FFmpegError {
-            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
-        }
     }
 
     /// A clip's video length in seconds: the stream's stated length, else the container's.

@@ -20,20 +20,20 @@ struct StreamCopyStitch {
         let audioRate = Int64(first.audio?.sampleRate ?? 0)
         let samples = Rational(1, Int(max(audioRate, 1)))
 
-        let output = try wrapWrite { try OutputContainer(path: path, formatName: container.muxer) }
+        let output = try StitchIO.writing(path) { try OutputContainer(path: path, formatName: container.muxer) }
         var firstInput: InputContainer? = try open(clip: 0)
         // Fully probed (the pre-flight may have read headers only): the AAC frame size comes from here.
         let audioFrameSize = Int64(ClipInfo(container: firstInput!).audio?.frameSize ?? 0)
-        let videoOut = try wrapWrite {
+        let videoOut = try StitchIO.writing(path) {
             try output.addCopiedStream(from: firstInput!, stream: first.videoIndex!, timeBase: videoTimeBase)
         }
         let audioOut: Int? = try first.audioIndex.map { index in
-            try wrapWrite { try output.addCopiedStream(from: firstInput!, stream: index, timeBase: samples) }
+            try StitchIO.writing(path) { try output.addCopiedStream(from: firstInput!, stream: index, timeBase: samples) }
         }
         if options.chapters {
-            try wrapWrite { try output.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase) }
+            try StitchIO.writing(path) { try output.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase) }
         }
-        try wrapWrite { try output.writeHeader(options: container.headerOptions(indexPlacement)) }
+        try StitchIO.writing(path) { try output.writeHeader(options: container.headerOptions(indexPlacement)) }
         let videoMuxTimeBase = output.timeBase(ofStream: videoOut)
         let audioMuxTimeBase = audioOut.map { output.timeBase(ofStream: $0) }
 
@@ -45,26 +45,13 @@ struct StreamCopyStitch {
         let heldAudio = Packet()
         var holdingAudio = false
         func writeVideo(_ packet: Packet, subject: String, frameDuration: Int64) throws {
-            let pts = packet.pts!
-            let dts = packet.dts!
-            let duration = packet.duration > 0 ? packet.duration : frameDuration
-            let placed: (pts: Int64, dts: Int64)
-            do {
-                placed = try timeline.placeVideo(pts: pts, dts: dts, duration: duration, hidden: packet.isDiscarded)
-            } catch {
-                throw Self.explain(error, subject: subject, timeBase: videoTimeBase)
-            }
-            packet.rawPTS = placed.pts
-            packet.rawDTS = placed.dts
-            packet.setDuration(duration)
-            packet.setStreamIndex(videoOut)
-            packet.clearForMuxing()
-            packet.rescaleTimestamps(from: videoTimeBase, to: videoMuxTimeBase)
-            try wrapWrite { try output.write(packet) }
+            try timeline.place(videoPacket: packet, fallbackDuration: frameDuration, stream: videoOut,
+                               muxTimeBase: videoMuxTimeBase, subject: subject)
+            try StitchIO.writing(path) { try output.write(packet) }
         }
         func writeHeld() throws {
             heldAudio.rescaleTimestamps(from: samples, to: audioMuxTimeBase!)
-            try wrapWrite { try output.write(heldAudio) }
+            try StitchIO.writing(path) { try output.write(heldAudio) }
         }
 
         for (index, clip) in clips.enumerated() {
@@ -79,7 +66,7 @@ struct StreamCopyStitch {
             timeline.beginClip(videoStart: videoStart, expectedVideoDuration: video.durationTimestamp,
                                isLast: index == clips.count - 1)
 
-            while try readPacket(input, into: packet, subject: subject) {
+            while try StitchIO.read(input, into: packet, subject: subject) {
                 if packet.streamIndex == clip.videoIndex {
                     guard packet.pts != nil else {
                         throw MiaError(file: subject, "a video packet has no timestamp; stream copy needs timestamps")
@@ -226,23 +213,6 @@ struct StreamCopyStitch {
             return input
         } catch let error as MiaError {
             throw error.about("clip \(index + 1) (\(clip.path))")
-        }
-    }
-
-    private func readPacket(_ input: InputContainer, into packet: Packet, subject: String) throws -> Bool {
-        do {
-            return try input.read(into: packet)
-        } catch let error as FFmpegError {
-            throw MiaError(file: subject, "cannot read media data, the file is truncated or damaged (\(error.message))")
-        }
-    }
-
-    /// Runs a step of writing the output, naming the output file if FFmpeg fails.
-    private func wrapWrite<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as FFmpegError {
-            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
         }
     }
 
