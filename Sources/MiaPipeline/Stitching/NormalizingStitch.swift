@@ -53,7 +53,7 @@ struct NormalizingStitch {
         // came out with the very same SPS/PPS. If not, they are re-encoded too.
         if let made = pieces.firstIndex(where: { !$0.copied }), let kept = pieces.first(where: \.copied),
            case .body(let keptClip, _) = kept.kind {
-            if try segmentExtradata(segments[made]) != clips[keptClip].video?.extradata {
+            if try !Self.sameParameterSets(segmentExtradata(segments[made]), clips[keptClip].video?.extradata) {
                 log.emit(MiaEvent("MIA:STITCH:NORMALIZE", [
                     ("note", "re-encoded clips differ in SPS/PPS from the matching ones; re-encoding those too"),
                 ]))
@@ -68,7 +68,7 @@ struct NormalizingStitch {
         var placement = indexPlacement(frames: frames.reduce(0, +))
         while true {
             do {
-                let written = try assemble(pieces, frames: frames, overlap: overlap, segments: segments, placement: placement)
+                let written = try assemble(pieces, segments: segments, placement: placement)
                 return Outcome(written: written, copied: copied,
                                overlapSeconds: Double((clips.count - 1) * overlap) / target.fps.value)
             } catch is StreamCopyStitch.IndexReservationTooSmall {
@@ -167,6 +167,13 @@ struct NormalizingStitch {
         }
     }
 
+    /// Equal SPS and PPS, whichever form (avcC, Annex B) each container keeps them in.
+    static func sameParameterSets(_ a: Data?, _ b: Data?) -> Bool {
+        guard let a, let b, let first = H264ParameterSets(extradata: [UInt8](a)),
+              let second = H264ParameterSets(extradata: [UInt8](b)) else { return false }
+        return first == second
+    }
+
     private func segmentExtradata(_ segment: String) throws -> Data? {
         try MediaProbe.inspectHeader(segment).video?.extradata
     }
@@ -178,7 +185,7 @@ struct NormalizingStitch {
             let clip = piece.kind.clip
             let parameters = piece.copied ? clips[clip].video?.extradata : try segmentExtradata(segments[index])
             if reference == nil { reference = parameters }
-            if parameters != reference {
+            if !Self.sameParameterSets(parameters, reference) {
                 throw MiaError(file: "clip \(clip + 1) (\(clips[clip].path))",
                                "re-encoding gave it different codec parameters (SPS/PPS) from clip 1; this is a bug in mia-stitch")
             }
@@ -187,7 +194,7 @@ struct NormalizingStitch {
 
     // MARK: - Joining
 
-    private func assemble(_ pieces: [Piece], frames: [Int], overlap: Int, segments: SegmentFiles,
+    private func assemble(_ pieces: [Piece], segments: SegmentFiles,
                           placement: OutputContainerFormat.IndexPlacement) throws -> StitchOutcome {
         func source(_ index: Int) -> (path: String, stream: Int) {
             let clip = pieces[index].kind.clip
