@@ -7,7 +7,7 @@ struct MiaStitch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mia-stitch",
         abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
-        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
+        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Submit.self, Worker.self, Status.self, RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
     )
 }
 
