@@ -43,7 +43,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "MiaPipelineTests", dependencies: ["MiaPipeline", "mia-stitch"]),
+        .testTarget(
+            name: "MiaPipelineTests",
+            dependencies: ["MiaPipeline", "mia-stitch", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )
 
