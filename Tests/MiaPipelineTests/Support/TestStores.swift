@@ -10,23 +10,16 @@ final class PostgresCluster {
     private static let script = Repo.root.appendingPathComponent("scripts/pg-throwaway").path
 
     init() throws {
-        let temporary = FileManager.default.temporaryDirectory
-        folder = temporary.appendingPathComponent("mia-pg-\(UUID().uuidString)").path
-        let output = temporary.appendingPathComponent("mia-pg-\(UUID().uuidString).out").path
-        let errors = output + ".err"
-        defer { unlink(output); unlink(errors) }
-        let ending = try ChildProcess(Self.script, ["start", folder], stdout: output, stderr: errors).wait()
-        let printed = { (path: String) in
-            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("mia-pg-\(UUID().uuidString)").path
+        let started = try run(Self.script, ["start", folder])
+        guard started.status == 0 else {
+            _ = try? run(Self.script, ["stop", folder])
+            throw MiaError("cannot start a throwaway PostgreSQL for the tests: \(started.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        guard ending == .exited(0) else {
-            _ = try? ChildProcess(Self.script, ["stop", folder]).wait()
-            throw MiaError("cannot start a throwaway PostgreSQL for the tests: \(printed(errors))")
-        }
-        url = printed(output)
+        url = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    deinit { _ = try? ChildProcess(Self.script, ["stop", folder]).wait() }
+    deinit { _ = try? run(Self.script, ["stop", folder]) }
 }
 
 /// The two places a job store can live; contract tests run on both.
