@@ -4,6 +4,8 @@ import Testing
 
 /// The work queue on both backends: claims under leases, renewal, takeover after expiry with the
 /// provider job kept, exactly one stitcher per plan, and many concurrent claimers never sharing a scene.
+/// Tests that wait for a lease are synchronous (`Thread.sleep`): an async test's wake-ups can be late by
+/// more than a lease while the rest of the suite keeps every thread busy.
 @Suite struct WorkQueueTests {
     static let render = QueuedRender(output: "/farm/launch.mp4", theme: "midnight", fallback: true, overwrite: false)
 
@@ -17,10 +19,10 @@ import Testing
     }
 
     /// Claims until one is handed out, however long the lease takes to run out.
-    func claimWhenFree(_ store: JobStore, worker: String) async throws -> ClaimedScene {
+    func claimWhenFree(_ store: JobStore, worker: String) throws -> ClaimedScene {
         while true {
             if let claim = try store.claimScene(worker: worker, leaseSeconds: 30) { return claim }
-            try await Task.sleep(for: .milliseconds(100))
+            Thread.sleep(forTimeInterval: 0.1)
         }
     }
 
@@ -53,10 +55,10 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func anExpiredLeaseIsTakenOverWithTheRecordedProviderJob(_ kind: StoreKind) async throws {
+    func anExpiredLeaseIsTakenOverWithTheRecordedProviderJob(_ kind: StoreKind) throws {
         let test = try queued(kind, scenes: 1)
         let store = test.store
-        let dead = try #require(try store.claimScene(worker: "host:1:dead", leaseSeconds: 1))
+        let dead = try #require(try store.claimScene(worker: "host:1:dead", leaseSeconds: 2))
         #expect(dead.providerJobId == nil)
         try store.updateScene(planId: "plan-a", sceneNumber: 1, status: .submitted, providerJobId: "task_1", attempts: 1)
         // Still leased: nobody else gets it.
@@ -64,7 +66,7 @@ import Testing
         #expect(try other.claimScene(worker: "host:2:live", leaseSeconds: 30) == nil)
 
         // The first worker stops renewing (it died); once the lease runs out the scene moves, job id and all.
-        let takeover = try await claimWhenFree(other, worker: "host:2:live")
+        let takeover = try claimWhenFree(other, worker: "host:2:live")
         #expect(takeover.job.sceneNumber == 1)
         #expect(takeover.previousOwner == "host:1:dead")
         #expect(takeover.providerJobId == "task_1")
@@ -75,18 +77,18 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func renewingKeepsTheLeaseAndStoppingLetsItGo(_ kind: StoreKind) async throws {
+    func renewingKeepsTheLeaseAndStoppingLetsItGo(_ kind: StoreKind) throws {
         let test = try queued(kind, scenes: 1)
         let holder = test.store
         let other = try test.open()
-        _ = try #require(try holder.claimScene(worker: "host:1:a", leaseSeconds: 1))
-        // Renewed every third of the lease for three lease lengths: never free meanwhile.
-        for _ in 0..<9 {
-            try await Task.sleep(for: .milliseconds(333))
-            #expect(try holder.renewLeases(worker: "host:1:a", leaseSeconds: 1) == 1)
+        _ = try #require(try holder.claimScene(worker: "host:1:a", leaseSeconds: 2))
+        // Renewed every eighth of the lease for three lease lengths: never free meanwhile.
+        for _ in 0..<24 {
+            Thread.sleep(forTimeInterval: 0.25)
+            #expect(try holder.renewLeases(worker: "host:1:a", leaseSeconds: 2) == 1)
             #expect(try other.claimScene(worker: "host:2:b", leaseSeconds: 30) == nil)
         }
-        let taken = try await claimWhenFree(other, worker: "host:2:b")
+        let taken = try claimWhenFree(other, worker: "host:2:b")
         #expect(taken.previousOwner == "host:1:a")
     }
 
@@ -120,7 +122,7 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
-    func aStitcherThatDiesIsReplacedAndTheRetakeMayReplaceItsOutput(_ kind: StoreKind) async throws {
+    func aStitcherThatDiesIsReplacedAndTheRetakeMayReplaceItsOutput(_ kind: StoreKind) throws {
         let test = try queued(kind, scenes: 1)
         let store = test.store
         try store.updateScene(planId: "plan-a", sceneNumber: 1, status: .complete)
@@ -128,7 +130,7 @@ import Testing
         #expect(!first.isRetake)
         var retake: ClaimedStitch?
         while retake == nil {
-            try await Task.sleep(for: .milliseconds(100))
+            Thread.sleep(forTimeInterval: 0.1)
             retake = try store.claimStitch(worker: "host:2:live", leaseSeconds: 30)
         }
         #expect(retake?.isRetake == true)

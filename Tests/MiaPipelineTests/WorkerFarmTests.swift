@@ -4,6 +4,9 @@ import Testing
 
 /// `mia-stitch submit` and `worker` processes (the built binary) on one throwaway PostgreSQL: the farm of
 /// issue 7, a worker killed mid-scene, a worker stopped by SIGTERM, and an unreachable database.
+///
+/// The tests are synchronous and watch the farm with `Thread.sleep`: an async test's wake-ups can wait
+/// seconds for a free thread while the rest of the suite runs, and would miss the moment to kill a worker.
 @Suite struct WorkerFarmTests {
     static let key = "key_" + String(repeating: "0123456789abcdef", count: 8)
 
@@ -41,13 +44,6 @@ import Testing
         return process
     }
 
-    /// Waits for a process off Swift's cooperative pool.
-    func ended(_ process: Process) async {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { process.waitUntilExit(); continuation.resume() }
-        }
-    }
-
     /// The `[MIA:*]` events in JSON-lines logs, as dictionaries.
     func events(_ logs: [String], tag: String) throws -> [[String: Any]] {
         try logs.flatMap { log in
@@ -62,7 +58,7 @@ import Testing
     /// The pid in a worker id (`host:pid:xxxx`).
     func pid(of worker: String) -> Int32? { worker.split(separator: ":").dropLast().last.flatMap { Int32($0) } }
 
-    @Test func threeWorkersWithOneKilledMidSceneRenderEverySceneOnceAndStitchEveryPlanOnce() async throws {
+    @Test func threeWorkersWithOneKilledMidSceneRenderEverySceneOnceAndStitchEveryPlanOnce() throws {
         let cluster = try PostgresCluster()
         let scratch = Scratch()
         let fake = try FakeRunwayServer(key: Self.key)
@@ -84,18 +80,18 @@ import Testing
 
         // Kill the worker holding a Runway scene whose provider job is recorded: mid-scene, money spent.
         var victim: (process: Process, id: String, plan: String, scene: Int)?
-        while victim == nil {
+        while victim == nil && workers.contains(where: \.isRunning) {
             for lease in try store.queueSnapshot().leases where lease.provider == "runway" && lease.providerJobId != nil {
                 if let process = workers.first(where: { $0.processIdentifier == pid(of: lease.owner) }) {
                     victim = (process, lease.owner, lease.planId, lease.sceneNumber)
                     break
                 }
             }
-            if victim == nil { try await Task.sleep(for: .milliseconds(50)) }
+            if victim == nil { Thread.sleep(forTimeInterval: 0.05) }
         }
-        let killed = try #require(victim)
+        let killed = try #require(victim, "no worker was seen holding a Runway scene with its provider job recorded")
         kill(killed.process.processIdentifier, SIGKILL)
-        for worker in workers { await ended(worker) }
+        for worker in workers { worker.waitUntilExit() }
 
         #expect(killed.process.terminationReason == .uncaughtSignal && killed.process.terminationStatus == SIGKILL)
         for worker in workers where worker !== killed.process {
@@ -136,7 +132,7 @@ import Testing
         #expect(try events(logs, tag: "MIA:WORKER:STOP").map { $0["reason"] as? String } == ["idle", "idle"])
     }
 
-    @Test func sigtermFinishesTheSceneInHandReleasesNothingHalfDoneAndExitsZero() async throws {
+    @Test func sigtermFinishesTheSceneInHandReleasesNothingHalfDoneAndExitsZero() throws {
         let cluster = try PostgresCluster()
         let scratch = Scratch()
         let environment = ["MIA_DB": cluster.url]
@@ -147,10 +143,10 @@ import Testing
         let worker = try startWorker(["--lease-seconds", "30"], log: log, environment: environment)
         // Stop it once it has started working.
         while try store.plans()[0].scenes.allSatisfy({ $0.status == "queued" && $0.leaseOwner == nil }) {
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
         kill(worker.processIdentifier, SIGTERM)
-        await ended(worker)
+        worker.waitUntilExit()
         #expect(worker.terminationReason == .exit && worker.terminationStatus == 0)
         #expect(try events([log], tag: "MIA:WORKER:STOP").first?["reason"] as? String == "signal")
         // Nothing is left leased or half-rendered: each scene is done or still queued for the next worker.
@@ -160,7 +156,7 @@ import Testing
 
         // A second worker finishes the plan.
         let second = try startWorker(["--exit-when-idle"], log: scratch.path("second.log"), environment: environment)
-        await ended(second)
+        second.waitUntilExit()
         #expect(second.terminationStatus == 0)
         #expect(try store.queueSnapshot().plans.first?.status == .stitched)
         #expect(Verifier(log: SilentLog()).verify([output])[0].passed)

@@ -225,10 +225,12 @@ extension JobStore {
         }
     }
 
-    /// Adds a worker to the `workers` table (shown by `mia-stitch status`).
+    /// Adds a worker to the `workers` table (shown by `mia-stitch status`), and forgets workers that
+    /// stopped more than a day ago so the table stays the size of the farm.
     public func registerWorker(id: String, host: String, pid: Int) throws {
         let now = backend.now()
         try backend.transaction { session in
+            try session.execute("DELETE FROM workers WHERE state = 'stopped' AND heartbeat_at < ?", [.date(now.addingTimeInterval(-86_400))])
             try session.execute("""
                 INSERT INTO workers (id, host, pid, state, started_at, heartbeat_at) VALUES (?, ?, ?, 'idle', ?, ?)
                 """, [.text(id), .text(host), .int(pid), .date(now), .date(now)])

@@ -63,21 +63,27 @@ public final class RenderWorker: Sendable {
         var summary = WorkerSummary()
         var reason = "signal"
         while !stopFlag.isSet {
-            if let stitch = try store.claimStitch(worker: id, leaseSeconds: options.leaseSeconds) {
-                if await self.stitch(stitch) { summary.plansStitched += 1 } else { summary.failures += 1 }
-                continue
-            }
-            if let scene = try store.claimScene(worker: id, leaseSeconds: options.leaseSeconds) {
-                if await render(scene) { summary.scenesRendered += 1 } else { summary.failures += 1 }
-                continue
-            }
-            if options.exitWhenIdle, try !store.hasUnfinishedQueuedWork() {
-                reason = "idle"
-                break
+            do {
+                if let stitch = try store.claimStitch(worker: id, leaseSeconds: options.leaseSeconds) {
+                    if await self.stitch(stitch) { summary.plansStitched += 1 } else { summary.failures += 1 }
+                    continue
+                }
+                if let scene = try store.claimScene(worker: id, leaseSeconds: options.leaseSeconds) {
+                    if await render(scene) { summary.scenesRendered += 1 } else { summary.failures += 1 }
+                    continue
+                }
+                if options.exitWhenIdle, try !store.hasUnfinishedQueuedWork() {
+                    reason = "idle"
+                    break
+                }
+            } catch {
+                // A database restart or network blip should not stop the farm: look again after a pause.
+                log.emit(MiaEvent("MIA:WARN", [("kind", "job-store"), ("worker", .string(id)),
+                                               ("message", .string((error as? MiaError)?.message ?? "\(error)"))]))
             }
             await idle()
         }
-        try store.updateWorker(id: id, state: "stopped", current: nil)
+        try? store.updateWorker(id: id, state: "stopped", current: nil)
         log.emit(MiaEvent("MIA:WORKER:STOP", [("worker", .string(id)), ("reason", .string(reason)),
                                               ("scenes", .int(Int64(summary.scenesRendered))),
                                               ("stitched", .int(Int64(summary.plansStitched))),
