@@ -16,9 +16,6 @@ public final class JobStore: Sendable {
         self.path = backend.displayName
     }
 
-    /// True for a PostgreSQL URL: the store many workers can share.
-    public var isShared: Bool { backend is PostgresBackend }
-
     /// `MIA_DB` if set, else the user's data folder (`$XDG_DATA_HOME` or `~/.local/share`).
     public static func defaultPath(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let chosen = environment["MIA_DB"], !chosen.isEmpty { return chosen }

@@ -34,6 +34,8 @@ public final class RenderWorker: Sendable {
     let log: any EventSink
     let options: WorkerOptions
     private let stopFlag = StopFlag()
+    /// What this worker holds a lease on ("plan-… scene 3", "plan-… stitch"), for noticing a lost lease.
+    private let holding = Holding()
 
     public init(store: JobStore, registry: ProviderRegistry, log: any EventSink, options: WorkerOptions) {
         self.store = store
@@ -65,10 +67,12 @@ public final class RenderWorker: Sendable {
         while !stopFlag.isSet {
             do {
                 if let stitch = try store.claimStitch(worker: id, leaseSeconds: options.leaseSeconds) {
+                    holding.set("\(stitch.plan.renderPlanId) stitch")
                     if await self.stitch(stitch) { summary.plansStitched += 1 } else { summary.failures += 1 }
                     continue
                 }
                 if let scene = try store.claimScene(worker: id, leaseSeconds: options.leaseSeconds) {
+                    holding.set("\(scene.plan.renderPlanId) scene \(scene.job.sceneNumber)")
                     if await render(scene) { summary.scenesRendered += 1 } else { summary.failures += 1 }
                     continue
                 }
@@ -101,7 +105,10 @@ public final class RenderWorker: Sendable {
         if let jobID = claim.providerJobId { fields.append(("provider_job", .string(jobID))) }
         log.emit(MiaEvent("MIA:WORKER:CLAIM", fields))
         let scene = "\(plan.renderPlanId) scene \(job.sceneNumber)"
-        defer { try? store.releaseScene(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, worker: id) }
+        defer {
+            holding.set(nil)  // before the release, so a renewal that finds nothing held is not taken for a lost lease
+            try? store.releaseScene(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, worker: id)
+        }
         do {
             try store.updateWorker(id: id, state: "rendering", current: scene)
             let theme = try Theme.named(claim.render.theme)
@@ -148,6 +155,7 @@ public final class RenderWorker: Sendable {
             log.emit(MiaEvent("MIA:ALL_SCENES_COMPLETE", [("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(clips.count))),
                                                           ("worker", .string(id))]))
             let result = try await offloaded { try stitcher.stitch(clips, to: output, options: stitchOptions) }
+            holding.set(nil)
             try store.finishStitch(planId: plan.renderPlanId, worker: id, error: nil)
             try store.updateWorker(id: id, state: "idle", current: nil, plansStitched: 1)
             log.emit(MiaEvent("MIA:WORKER:STITCH", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
@@ -156,6 +164,7 @@ public final class RenderWorker: Sendable {
             return true
         } catch {
             let message = (error as? MiaError)?.message ?? "\(error)"
+            holding.set(nil)
             try? store.finishStitch(planId: plan.renderPlanId, worker: id, error: message)
             try? store.updateWorker(id: id, state: "idle", current: nil)
             log.emit(MiaEvent("MIA:WORKER:STITCH", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
@@ -171,7 +180,14 @@ public final class RenderWorker: Sendable {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { return }
             do {
-                try store.renewLeases(worker: id, leaseSeconds: options.leaseSeconds)
+                let before = holding.value
+                let held = try store.renewLeases(worker: id, leaseSeconds: options.leaseSeconds)
+                // Still working on the same thing (its lease is only given back after `holding` is cleared),
+                // yet nothing renewed: the lease ran out and another worker took the work over.
+                if held == 0, let before, holding.value == before {
+                    log.emit(MiaEvent("MIA:WARN", [("kind", "lease-lost"), ("worker", .string(id)), ("work", .string(before)),
+                                                   ("message", .string(MiaMessages.leaseLost(before)))]))
+                }
             } catch {
                 // The next renewal tries again; the lease outlasts two missed ones.
                 log.emit(MiaEvent("MIA:WARN", [("kind", "lease-renewal"), ("worker", .string(id)),
@@ -188,6 +204,16 @@ public final class RenderWorker: Sendable {
             try? await Task.sleep(for: min(.milliseconds(100), end - clock.now))
         }
     }
+}
+
+/// What the worker holds a lease on, read by the renewal task.
+final class Holding: @unchecked Sendable {
+    // @unchecked: `work` is only touched under `lock`.
+    private let lock = NSLock()
+    private var work: String?
+
+    func set(_ value: String?) { lock.withLock { work = value } }
+    var value: String? { lock.withLock { work } }
 }
 
 /// A flag set once from any thread (a signal source) and read by the worker's loop.

@@ -150,6 +150,11 @@ public enum MiaMessages {
             + "Workers render it: mia-stitch worker --db \(store)"
     }
 
+    public static func leaseLost(_ work: String) -> String {
+        "This worker's lease on \(work) ran out before it was renewed and another worker took it over; "
+            + "give --lease-seconds more room if the machine or the database is slow."
+    }
+
     public static func workerStopped(_ worker: String, scenes: Int, stitched: Int, failures: Int) -> String {
         "Worker \(worker) stopped: \(count(scenes, "scene")) rendered, \(count(stitched, "plan")) stitched"
             + (failures > 0 ? ", \(failures) failed." : ".")
