@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -31,7 +32,7 @@ let package = Package(
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"),
+                "CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -43,10 +44,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(
-            name: "MiaPipelineTests",
-            dependencies: ["MiaPipeline", "mia-stitch", .product(name: "GRDB", package: "GRDB.swift")]
-        ),
+        .testTarget(name: "MiaPipelineTests", dependencies: [
+            "MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )
 

@@ -7,7 +7,8 @@ struct MiaStitch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mia-stitch",
         abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
-        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Submit.self, Worker.self, Status.self, RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
+        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Batch.self, Submit.self, Worker.self, Status.self,
+                      RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
     )
 }
 
@@ -32,6 +33,20 @@ func fail(_ error: any Error) -> ExitCode {
     let message = (error as? MiaError)?.message ?? "\(error)"
     FileHandle.standardError.write(Data("mia-stitch: error: \(message)\n".utf8))
     return ExitCode.failure
+}
+
+/// Exit statuses a scheduler acts on (named as in sysexits.h). Usage errors exit 64 (EX_USAGE).
+enum TaskExitCode {
+    /// EX_TEMPFAIL: a later try may work (a provider throttled or unreachable, a timeout, a busy job store).
+    static let retry: Int32 = 75
+    /// EX_DATAERR: the same input will fail the same way (a bad plan or scene number, the budget, a refusal).
+    static let doNotRetry: Int32 = 65
+}
+
+/// Like `fail`, for a render-farm task: the exit status says whether retrying the task can help.
+func failTask(_ error: any Error) -> ExitCode {
+    _ = fail(error)
+    return ExitCode((error as? MiaError)?.retryable == true ? TaskExitCode.retry : TaskExitCode.doNotRetry)
 }
 
 /// Removes half-written outputs when the user interrupts (Ctrl-C) or a scheduler stops us.

@@ -26,7 +26,7 @@ extension MiaStitch {
 
         @OptionGroup var format: FormatOptions
 
-        @Option(help: "Provider jobs in flight at once.")
+        @Option(help: "Provider jobs in flight at once, per provider.")
         var concurrency: Int = 2
 
         @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
@@ -51,7 +51,7 @@ extension MiaStitch {
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
-            if !(1...32).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 32") }
+            if let problem = RenderLimits.concurrency(concurrency) { throw ValidationError("--concurrency \(problem)") }
             if autopilot && guided { throw ValidationError("choose --autopilot or --guided, not both") }
             if remember && !autopilot && !guided { throw ValidationError("--remember saves --autopilot or --guided; give one of them") }
         }
@@ -107,7 +107,11 @@ extension MiaStitch {
             The scene comes from --scene (1-based), else from the scheduler: SLURM_ARRAY_TASK_ID is taken as the scene \
             number itself (submit with --array=1-N), JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) and \
             AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch) are 0-based and so count from scene 1 at index 0. A scene already \
-            rendered and still valid is left as it is.
+            rendered and still valid is left as it is. The clip is written under a temporary name in the plan's \
+            scene folder and renamed into place when complete. \
+            Exit status: 0 the scene is rendered (or already was); 75 retry later (a provider throttled, \
+            unreachable or too slow, a busy job store; a provider job already created is polled again, not paid twice); \
+            65 do not retry (bad plan or scene number, budget, a refusal such as a safety rejection); 64 bad arguments.
             """
         )
 
@@ -144,7 +148,7 @@ extension MiaStitch {
                 // A scene finished by an earlier task is verified and left as it is.
                 _ = try await renderer.render(job, context: context)
             } catch {
-                throw fail(error)
+                throw failTask(error)
             }
         }
     }

@@ -88,10 +88,8 @@ struct FrameSize: ExpressibleByArgument {
     let height: Int
 
     init?(argument: String) {
-        let parts = argument.lowercased().split(separator: "x")
-        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), (16...8192).contains(w), (16...8192).contains(h),
-              w % 2 == 0, h % 2 == 0 else { return nil }
-        width = w
-        height = h
+        guard let size = RenderLimits.frameSize(argument) else { return nil }
+        width = size.width
+        height = size.height
     }
 }

@@ -34,9 +34,9 @@ struct ScriptOptions: ParsableArguments {
     var wordsPerMinute: Double = 150
 
     func validate() throws {
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
-        if let budget, !(budget >= 0) { throw ValidationError("--budget must be zero or more dollars") }
-        if !(wordsPerMinute >= 40 && wordsPerMinute <= 400) { throw ValidationError("--wpm must be between 40 and 400") }
+        if let problem = duration.flatMap(RenderLimits.duration) { throw ValidationError("--duration \(problem)") }
+        if let problem = budget.flatMap(RenderLimits.budget) { throw ValidationError("--budget \(problem)") }
+        if let problem = RenderLimits.wordsPerMinute(wordsPerMinute) { throw ValidationError("--wpm \(problem)") }
     }
 }
 
@@ -58,7 +58,7 @@ struct FormatOptions: ParsableArguments {
     var fps: Int = 30
 
     func validate() throws {
-        if !(1...240).contains(fps) { throw ValidationError("--fps must be between 1 and 240") }
+        if let problem = RenderLimits.fps(fps) { throw ValidationError("--fps \(problem)") }
     }
 }
 

@@ -5,19 +5,21 @@ import MiaPipeline
 extension MiaStitch {
     struct Submit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue a script for workers: plan it, record it, and leave the rendering to `mia-stitch worker`.",
+            abstract: "Queue scripts for workers: plan them, record them, and leave the rendering to `mia-stitch worker`.",
             discussion: """
-            The plan goes beside OUTPUT (NAME.plan.json, scene clips in NAME-scenes/), as with render. Workers on other \
-            machines read and write those paths, so put OUTPUT on storage they all share. Submitting the same script \
-            and options again is harmless: finished scenes are kept and a failed plan is tried again.
+            SCRIPT with -o OUTPUT and render's options queues one script; a manifest (.yaml, .yml, .json, as for \
+            batch) queues every job in it, each with its own output and options. Each plan goes beside its output \
+            (NAME.plan.json, scene clips in NAME-scenes/), as with render. Workers on other machines read and write \
+            those paths, so put outputs on storage they all share. Submitting again is harmless: finished scenes are \
+            kept and a failed plan is tried again. Exit status 65: the manifest is invalid (nothing was queued).
             """
         )
 
-        @Argument(help: "The script file, or - for standard input.")
+        @Argument(help: "The script file (or - for standard input), or a manifest (.yaml, .yml, .json).")
         var script: String
 
-        @Option(name: .shortAndLong, help: "The finished video (.mp4, .mov, .mkv), written by the worker that stitches it.")
-        var output: String
+        @Option(name: .shortAndLong, help: "The finished video (.mp4, .mov, .mkv), written by the worker that stitches it (scripts only).")
+        var output: String?
 
         @OptionGroup var options: ScriptOptions
 
@@ -35,26 +37,61 @@ extension MiaStitch {
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
+        var isManifest: Bool { [".yaml", ".yml", ".json"].contains { script.lowercased().hasSuffix($0) } }
+
+        func validate() throws {
+            if isManifest && output != nil { throw ValidationError("a manifest names each job's output; leave out --output") }
+            if !isManifest && output == nil { throw ValidationError("give the video to write with -o OUTPUT") }
+        }
+
         func run() async throws {
+            var batch: BatchManifest?
+            if isManifest {
+                do {
+                    batch = try BatchManifest.load(path: script)
+                } catch let invalid as BatchManifestError {
+                    for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
+                    throw ExitCode(TaskExitCode.doNotRetry)
+                }
+            }
             do {
-                let (text, name) = try readScript(script)
                 let jobStore = try store.open()
                 let log = global.makeLog()
-                // Absolute, so a worker on any machine (or in any folder) finds the same files.
-                let absoluteOutput = URL(fileURLWithPath: output).standardizedFileURL.path
-                let renderOptions = RenderOptions(plan: options.planOptions(format), fallback: !noFallback,
-                                                  theme: try Theme.named(theme), overwrite: overwrite)
-                let prepared = try RenderOrchestrator(store: jobStore, registry: ProviderRegistry([]), log: log)
-                    .prepare(script: text, name: name, output: absoluteOutput, options: renderOptions)
-                try jobStore.enqueue(planId: prepared.plan.renderPlanId,
-                                     render: QueuedRender(output: absoluteOutput, theme: theme, fallback: !noFallback, overwrite: overwrite))
-                log.emit(MiaEvent("MIA:SUBMIT", [("plan", .string(prepared.plan.renderPlanId)), ("scenes", .int(Int64(prepared.plan.scenes.count))),
-                                                 ("output", .string(absoluteOutput)), ("db", .string(jobStore.path))]))
-                print(MiaMessages.submitted(planId: prepared.plan.renderPlanId, scenes: prepared.plan.scenes.count,
-                                            cost: prepared.plan.estimatedCost, output: absoluteOutput, store: jobStore.path))
+                if let batch {
+                    for job in batch.jobs {
+                        let settings = job.settings
+                        // As `batch` does: a manifest's output folders are made for it.
+                        try FileManager.default.createDirectory(at: URL(fileURLWithPath: job.output).deletingLastPathComponent(),
+                                                                withIntermediateDirectories: true)
+                        try queue(job.script, output: job.output, options: try settings.renderOptions(environment: .current()),
+                                  theme: settings.theme, fallback: settings.fallback, overwrite: settings.overwrite,
+                                  store: jobStore, log: log)
+                    }
+                } else if let output {
+                    try queue(script, output: output,
+                              options: RenderOptions(plan: options.planOptions(format), fallback: !noFallback,
+                                                     theme: try Theme.named(theme), overwrite: overwrite),
+                              theme: theme, fallback: !noFallback, overwrite: overwrite, store: jobStore, log: log)
+                }
             } catch {
                 throw fail(error)
             }
+        }
+
+        /// Plans one script beside its output, records it, and hands it to workers.
+        private func queue(_ scriptPath: String, output: String, options renderOptions: RenderOptions, theme: String, fallback: Bool,
+                           overwrite: Bool, store jobStore: JobStore, log: any EventSink) throws {
+            let (text, name) = try readScript(scriptPath)
+            // Absolute, so a worker on any machine (or in any folder) finds the same files.
+            let absoluteOutput = URL(fileURLWithPath: output).standardizedFileURL.path
+            let prepared = try RenderOrchestrator(store: jobStore, registry: ProviderRegistry([]), log: log)
+                .prepare(script: text, name: name, output: absoluteOutput, options: renderOptions)
+            try jobStore.enqueue(planId: prepared.plan.renderPlanId,
+                                 render: QueuedRender(output: absoluteOutput, theme: theme, fallback: fallback, overwrite: overwrite))
+            log.emit(MiaEvent("MIA:SUBMIT", [("plan", .string(prepared.plan.renderPlanId)), ("scenes", .int(Int64(prepared.plan.scenes.count))),
+                                             ("output", .string(absoluteOutput)), ("db", .string(jobStore.path))]))
+            print(MiaMessages.submitted(planId: prepared.plan.renderPlanId, scenes: prepared.plan.scenes.count,
+                                        cost: prepared.plan.estimatedCost, output: absoluteOutput, store: jobStore.path))
         }
     }
 

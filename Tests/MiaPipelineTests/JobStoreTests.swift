@@ -10,7 +10,7 @@ import GRDB
     @Test(arguments: StoreKind.allCases)
     func recordsPlansAndSceneJobsAndReadsThemBackAfterReopening(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
-        #expect(try test.store.appliedMigrations() == ["v1: plans and scene jobs", "workers: queue, leases, workers"])
+        #expect(try test.store.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs", "workers: queue, leases, workers"])
         try test.store.record(samplePlan(), planPath: "/tmp/launch.json")
         let reopened = try test.open()
         #expect(try reopened.appliedMigrations() == JobStoreMigration.all.map(\.name))
@@ -163,6 +163,22 @@ import GRDB
         #expect(try store.plan(id: "plan-0123456789abcdef")?.scenes.map(\.status) == ["submitted", "pending", "pending"])
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func batchJobsAreRecordedKeepingWhatARerunDoesNotSay(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = test.store
+        try store.record(samplePlan(), planPath: "a.json")
+        let job = BatchJob(number: 1, line: 2, script: "/m/a.txt", output: "/m/a.mp4", settings: BatchJobSettings())
+        try store.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .rendered, planId: "plan-0123456789abcdef",
+                                 rendered: true, cost: 0.48, elapsed: 3)
+        try store.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .reused, elapsed: 0.1)
+        let recorded = try test.open().batchJobs(manifest: "/m/batch.yaml")
+        #expect(recorded.count == 1)
+        #expect(recorded[0].status == "reused" && recorded[0].renders == 1 && recorded[0].cost == 0.48 && recorded[0].elapsed == 0.1)
+        #expect(recorded[0].planId == "plan-0123456789abcdef" && recorded[0].jobNumber == 1 && recorded[0].script == "/m/a.txt")
+        #expect(try store.batchJobs(manifest: "/m/other.yaml").isEmpty)
+    }
+
     @Test func aPostgresURLIsReadAndNeverShownWithItsPassword() throws {
         let url = try PostgresURL("postgresql://mia:s3cret@db.example:6543/farm?sslmode=require", environment: [:])
         #expect(url.user == "mia" && url.password == "s3cret" && url.host == "db.example" && url.port == 6543)
@@ -178,7 +194,7 @@ import GRDB
 
     @Test func anUnreachablePostgresIsOneLineNamingTheURLWithoutItsPassword() throws {
         // Port 1 on loopback: nothing listens there.
-        #expect(throws: MiaError(file: "postgres://mia@127.0.0.1:1/jobs", "cannot open the job store: connection refused")) {
+        #expect(throws: MiaError(file: "postgres://mia@127.0.0.1:1/jobs", "cannot open the job store: connection refused", retryable: true)) {
             try JobStore(path: "postgres://mia:hunter2@127.0.0.1:1/jobs")
         }
     }

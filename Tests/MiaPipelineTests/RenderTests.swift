@@ -105,6 +105,12 @@ import Testing
             try SceneIndexResolution.resolve(explicit: nil, environment: ["AWS_BATCH_JOB_ARRAY_INDEX": "5"], sceneCount: 5)
         }
         #expect(throws: MiaError.self) { try SceneIndexResolution.resolve(explicit: nil, environment: [:], sceneCount: 5) }
+        // An empty variable is not set; a variable that is not a number is an error, not a silent "no index".
+        #expect(try SceneIndexResolution.resolve(explicit: nil, environment: ["JOB_COMPLETION_INDEX": "", "AWS_BATCH_JOB_ARRAY_INDEX": "2"],
+                                                 sceneCount: 5) == 3)
+        #expect(throws: MiaError("SLURM_ARRAY_TASK_ID is \"4_7\", not a whole number")) {
+            try SceneIndexResolution.resolve(explicit: nil, environment: ["SLURM_ARRAY_TASK_ID": "4_7"], sceneCount: 5)
+        }
     }
 
     @Test func planRenderSceneAndStitchPlanFromTheCommandLine() throws {

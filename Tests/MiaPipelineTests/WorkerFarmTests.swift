@@ -162,6 +162,45 @@ import Testing
         #expect(Verifier(log: SilentLog()).verify([output])[0].passed)
     }
 
+    @Test func aManifestQueuesEveryJobForWorkersAndAnInvalidOneQueuesNothing() throws {
+        let cluster = try PostgresCluster()
+        let scratch = Scratch()
+        let environment = ["MIA_DB": cluster.url]
+        for plan in 1...2 { try templateScript(plan).write(toFile: scratch.path("cards-\(plan).txt"), atomically: true, encoding: .utf8) }
+        let broken = scratch.path("broken.yaml")
+        try "jobs:\n  - script: cards-1.txt\n    output: out/one.mp4\n  - script: missing.txt\n    output: out/two.mp4\n"
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        let refused = try run(Repo.cli, ["submit", broken], environment: environment)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("missing.txt"))
+        #expect(try JobStore(path: cluster.url).queueSnapshot().plans.isEmpty)
+
+        let manifest = scratch.path("night.yaml")
+        try """
+            defaults:
+              provider: template
+              size: 320x180
+            jobs:
+              - script: cards-1.txt
+                output: out/one.mp4
+              - script: cards-2.txt
+                output: out/two.mp4
+                theme: sunset
+            """.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let submitted = try run(Repo.cli, ["submit", manifest], environment: environment)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let store = try JobStore(path: cluster.url)
+        let queued = try store.queueSnapshot().plans
+        #expect(Set(queued.map(\.output)) == [scratch.path("out/one.mp4"), scratch.path("out/two.mp4")])
+        #expect(queued.allSatisfy { $0.status == .queued && $0.scenes == 5 })
+
+        let worker = try startWorker(["--exit-when-idle"], log: scratch.path("worker.log"), environment: environment)
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        #expect(try store.queueSnapshot().plans.allSatisfy { $0.status == .stitched })
+        #expect(Verifier(log: SilentLog()).verify([scratch.path("out/one.mp4"), scratch.path("out/two.mp4")]).allSatisfy { $0.passed })
+    }
+
     @Test func statusShowsPlansLeasesAndWorkers() throws {
         let cluster = try PostgresCluster()
         let scratch = Scratch()

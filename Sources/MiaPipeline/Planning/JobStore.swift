@@ -81,6 +81,33 @@ public final class JobStore: Sendable {
         }
     }
 
+    /// Records a batch job's state. `rendered` counts one more render of it (not a reuse of its finished video).
+    /// Fields left nil keep their stored value.
+    public func recordBatchJob(manifest: String, job: BatchJob, status: BatchJobStatus, planId: String? = nil,
+                               rendered: Bool = false, cost: Double? = nil, elapsed: Double? = nil, error: String? = nil,
+                               now: Date = Date()) throws {
+        try backend.transaction { session in
+            try session.execute("""
+                INSERT INTO batch_jobs (manifest, output, job_number, script, plan_id, status, renders, cost, elapsed, error,
+                                        created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (manifest, output) DO UPDATE SET job_number = excluded.job_number, script = excluded.script,
+                  plan_id = COALESCE(excluded.plan_id, batch_jobs.plan_id), status = excluded.status,
+                  renders = batch_jobs.renders + excluded.renders, cost = COALESCE(excluded.cost, batch_jobs.cost),
+                  elapsed = COALESCE(excluded.elapsed, batch_jobs.elapsed), error = excluded.error, updated_at = excluded.updated_at
+                """, [.text(manifest), .text(job.output), .int(job.number), .text(job.script), .optional(planId),
+                      .text(status.rawValue), .int(rendered ? 1 : 0), .optional(cost), .optional(elapsed), .optional(error),
+                      .date(now), .date(now)])
+        }
+    }
+
+    /// The jobs recorded for a manifest (its absolute path), in manifest order.
+    public func batchJobs(manifest: String) throws -> [BatchJobRecord] {
+        try backend.read { session in
+            try session.rows("SELECT * FROM batch_jobs WHERE manifest = ? ORDER BY job_number", [.text(manifest)]).map(BatchJobRecord.init)
+        }
+    }
+
     /// Every recorded plan, newest first.
     public func plans() throws -> [StoredPlan] {
         try backend.read { session in
@@ -175,5 +202,34 @@ extension SceneJobRecord {
                   cost: try row.optionalDouble("cost"), outputPath: try row.text("output_path"), error: try row.optionalText("error"),
                   createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
                   leaseOwner: try row.optionalText("lease_owner"), leaseExpiresAt: try row.optionalDate("lease_expires_at"))
+    }
+}
+
+/// A row of `batch_jobs`: one manifest job, its plan, and how it last ended.
+public struct BatchJobRecord: Sendable, Codable {
+    /// The manifest's absolute path.
+    public var manifest: String
+    /// The job's video, absolute.
+    public var output: String
+    public var jobNumber: Int
+    public var script: String
+    public var planId: String?
+    /// A `BatchJobStatus`.
+    public var status: String
+    /// How many times the job was rendered (a rerun that reuses its verified video does not count).
+    public var renders: Int
+    public var cost: Double?
+    public var elapsed: Double?
+    public var error: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+extension BatchJobRecord {
+    init(_ row: SQLRow) throws {
+        self.init(manifest: try row.text("manifest"), output: try row.text("output"), jobNumber: try row.int("job_number"),
+                  script: try row.text("script"), planId: try row.optionalText("plan_id"), status: try row.text("status"),
+                  renders: try row.int("renders"), cost: try row.optionalDouble("cost"), elapsed: try row.optionalDouble("elapsed"),
+                  error: try row.optionalText("error"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 }

@@ -51,6 +51,27 @@ extension JobStoreMigration {
             """,
             "CREATE INDEX scene_jobs_by_status ON scene_jobs(status)",
         ]),
+        JobStoreMigration(name: "v2: batch jobs", statements: [
+            // One row per manifest job (keyed by the manifest and the job's output), so a rerun knows what
+            // it finished and how many times each job was rendered.
+            """
+            CREATE TABLE batch_jobs (
+              manifest TEXT NOT NULL,
+              output TEXT NOT NULL,
+              job_number BIGINT NOT NULL,
+              script TEXT NOT NULL,
+              plan_id TEXT,
+              status TEXT NOT NULL,
+              renders BIGINT NOT NULL DEFAULT 0,
+              cost DOUBLE PRECISION,
+              elapsed DOUBLE PRECISION,
+              error TEXT,
+              created_at TIMESTAMPTZ NOT NULL,
+              updated_at TIMESTAMPTZ NOT NULL,
+              PRIMARY KEY (manifest, output)
+            )
+            """,
+        ]),
         JobStoreMigration(name: "workers: queue, leases, workers", statements: [
             // A scene job's lease: who renders it and until when; another worker may take it after that.
             "ALTER TABLE scene_jobs ADD COLUMN lease_owner TEXT",

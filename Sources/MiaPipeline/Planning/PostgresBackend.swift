@@ -104,7 +104,9 @@ final class PostgresBackend: JobStoreBackend, @unchecked Sendable {
             connection = opened
             return opened
         } catch {
-            throw MiaError(file: displayName, "cannot open the job store: \(Self.describe(error))")
+            // An unreachable database may be back soon (render farms retry such tasks); a refusal by the server is final.
+            throw MiaError(file: displayName, "cannot open the job store: \(Self.describe(error))",
+                           retryable: (error as? PSQLError)?.serverInfo == nil)
         }
     }
 
@@ -125,7 +127,9 @@ final class PostgresBackend: JobStoreBackend, @unchecked Sendable {
             return try connection.query(PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings),
                                         logger: logger).wait()
         } catch {
-            throw MiaError(file: displayName, "job store error: \(Self.describe(error))")
+            // The server's own refusals (a constraint, bad SQL) are final; a dropped connection is not.
+            throw MiaError(file: displayName, "job store error: \(Self.describe(error))",
+                           retryable: (error as? PSQLError)?.serverInfo == nil)
         }
     }
 

@@ -51,7 +51,7 @@ final class SQLiteBackend: JobStoreBackend {
                 return result!
             }
         } catch let error as DatabaseError {
-            throw MiaError(file: displayName, "job store error: \(error.message ?? "\(error.resultCode)")")
+            throw storeError(error)
         }
     }
 
@@ -59,7 +59,7 @@ final class SQLiteBackend: JobStoreBackend {
         do {
             return try database.read { db in try body(Session(db: db)) }
         } catch let error as DatabaseError {
-            throw MiaError(file: displayName, "job store error: \(error.message ?? "\(error.resultCode)")")
+            throw storeError(error)
         }
     }
 
@@ -67,8 +67,14 @@ final class SQLiteBackend: JobStoreBackend {
         do {
             return try database.read { db in try Self.migrator.appliedMigrations(db) }
         } catch let error as DatabaseError {
-            throw MiaError(file: displayName, "job store error: \(error.message ?? "\(error.resultCode)")")
+            throw storeError(error)
         }
+    }
+
+    private func storeError(_ error: DatabaseError) -> MiaError {
+        // Another process holding the database too long is worth another try; anything else is not.
+        MiaError(file: displayName, "job store error: \(error.message ?? "\(error.resultCode)")",
+                 retryable: [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode))
     }
 
     private struct Session: SQLSession {

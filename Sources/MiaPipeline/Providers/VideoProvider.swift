@@ -67,6 +67,18 @@ public enum ProviderError: Error, Sendable, Equatable {
     /// The clip could not be downloaded (too large, not https, wrong host, cut short).
     case download(message: String)
 
+    /// A later attempt may succeed: the provider was throttled, unreachable or slow, or failed the job in a
+    /// way it says is worth a new one. A failed download is always worth another try: the job is finished and
+    /// recorded, so a retry only downloads again and never pays again. Refusals (4xx, safety), a provider that
+    /// is not connected or gone, and answers we cannot read will fail the same way again.
+    public var retryable: Bool {
+        switch self {
+        case .unavailable, .deadlineExceeded, .download: true
+        case .jobFailed(let failure): failure.retryable
+        case .notConnected, .rejected, .discontinued, .malformedResponse: false
+        }
+    }
+
     /// One line for logs and the summary. Never contains a key.
     public var message: String {
         switch self {

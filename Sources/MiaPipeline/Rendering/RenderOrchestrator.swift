@@ -3,7 +3,7 @@ import Foundation
 /// What `render` takes besides the script and the output path.
 public struct RenderOptions: Sendable {
     public var plan: PlanOptions
-    /// Provider jobs in flight at once for this plan (the studio's concurrency guard: 2).
+    /// Provider jobs in flight at once, per provider (the studio's concurrency guard: 2).
     public var concurrency = 2
     /// Render with Template when a provider cannot deliver (`--no-fallback` turns this off).
     public var fallback = true
@@ -78,25 +78,26 @@ public struct RenderOrchestrator: Sendable {
 
     /// Renders every scene (reusing verified clips from earlier runs and resuming recorded
     /// provider jobs), then stitches and reviews.
+    /// - Parameter slots: the concurrency limits to render within; several renders given the same one share
+    ///   its limits (a batch). Default: this render's own, `options.concurrency` per provider.
     /// - Throws: `MiaError` when a scene cannot be rendered or the clips cannot be stitched.
-    public func execute(_ prepared: PreparedRender, output: String, options: RenderOptions) async throws -> RenderOutcome {
+    public func execute(_ prepared: PreparedRender, output: String, options: RenderOptions,
+                        slots: RenderSlots? = nil) async throws -> RenderOutcome {
         let started = Date()
         let plan = prepared.plan
         let context = SceneContext(plan: plan, folder: prepared.folder, theme: options.theme, fallback: options.fallback,
                                    deadline: options.sceneDeadline)
         let renderer = SceneRenderer(store: store, registry: registry, log: log, progress: progress)
         let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan))
-        let providerSlots = AsyncSemaphore(limit: options.concurrency)
-        let templateSlots = AsyncSemaphore(limit: ProcessInfo.processInfo.activeProcessorCount)
+        let slots = slots ?? RenderSlots(perProvider: options.concurrency)
 
         var outcomes: [SceneOutcome] = []
         var failures: [(scene: Int, error: MiaError)] = []
         await withTaskGroup(of: (Int, Result<SceneOutcome, MiaError>).self) { group in
             for job in plan.scenes {
                 group.addTask {
-                    let slots = job.provider == .template ? templateSlots : providerSlots
                     do {
-                        return (job.sceneNumber, .success(try await slots.withPermit {
+                        return (job.sceneNumber, .success(try await slots.slots(for: job.provider).withPermit {
                             try await renderer.render(job, context: context, mayCreatePaidJob: { await budget.commit($0) })
                         }))
                     } catch let error as MiaError {

@@ -122,7 +122,7 @@ public final class RenderWorker: Sendable {
                                                    ("scene", .int(Int64(job.sceneNumber))), ("result", "complete"),
                                                    ("provider", .string(outcome.provider.rawValue)), ("reused", .bool(outcome.reused))]))
             return true
-        } catch let error as MiaError where error.subject != store.path {
+        } catch let error as MiaError where !error.retryable && error.subject != store.path {
             // The scene cannot be rendered (SceneRenderer has recorded why): the plan cannot be finished.
             try? store.updateScene(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, status: .failed, error: error.message)
             try? store.failQueuedPlan(planId: plan.renderPlanId, error: "scene \(job.sceneNumber): \(error.message)")
@@ -132,7 +132,7 @@ public final class RenderWorker: Sendable {
                                                    ("reason", .string(error.message))]))
             return false
         } catch {
-            // Not the scene's fault (the job store unreachable, say): give it back for another try.
+            // Worth another try (a provider throttled or unreachable, the job store away): give it back.
             try? store.updateWorker(id: id, state: "idle", current: nil)
             log.emit(MiaEvent("MIA:WORKER:SCENE", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
                                                    ("scene", .int(Int64(job.sceneNumber))), ("result", "released"),

@@ -4,12 +4,18 @@
 public enum SceneIndexResolution {
     /// - Throws: `MiaError` when no index is given or it is outside the plan.
     public static func resolve(explicit: Int?, environment: [String: String], sceneCount: Int) throws -> Int {
+        // A variable set but empty counts as not set (job templates often export every variable).
+        func index(_ name: String) throws -> Int? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let value = Int(text) else { throw MiaError("\(name) is \"\(text)\", not a whole number") }
+            return value
+        }
         let number: Int
         if let explicit {
             number = explicit
-        } else if let slurm = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init) {
+        } else if let slurm = try index("SLURM_ARRAY_TASK_ID") {
             number = slurm
-        } else if let index = (environment["JOB_COMPLETION_INDEX"] ?? environment["AWS_BATCH_JOB_ARRAY_INDEX"]).flatMap(Int.init) {
+        } else if let index = try index("JOB_COMPLETION_INDEX") ?? index("AWS_BATCH_JOB_ARRAY_INDEX") {
             number = index + 1
         } else {
             throw MiaError("which scene? give --scene N, or run as a Slurm, Kubernetes or AWS Batch array task")

@@ -42,16 +42,28 @@ public struct SceneRenderer: Sendable {
     /// A finished clip from an earlier run that still matches its job, if there is one.
     func reusable(_ job: SceneJob, context: SceneContext) -> SceneOutcome? {
         let path = context.clipPath(job)
-        guard let stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber }),
-              stored.status == JobStatus.complete.rawValue,
-              FileManager.default.fileExists(atPath: path),
-              let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil
+        guard FileManager.default.fileExists(atPath: path),
+              let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil,
+              var stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber })
         else { return nil }
+        if stored.status != JobStatus.complete.rawValue {
+            // This store did not see it finish (another machine's task did): its receipt says whether the clip
+            // is this plan's scene.
+            guard let receipt = SceneReceipt.read(forClip: path), receipt.planId == context.plan.renderPlanId,
+                  receipt.sceneNumber == job.sceneNumber else { return nil }
+            stored.provider = receipt.provider.rawValue
+            stored.cost = receipt.cost
+            stored.error = receipt.fallbackReason
+        }
         // Template clips are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
         if stored.provider == ProviderID.template.rawValue,
            !PlanConformance.problems(info, decodedDuration: nil, job: job, target: context.plan.target).isEmpty {
             return nil
+        }
+        if stored.status != JobStatus.complete.rawValue {
+            guard (try? store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .complete,
+                                          cost: stored.cost, error: stored.error)) != nil else { return nil }
         }
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: ProviderID(rawValue: stored.provider) ?? job.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
@@ -72,13 +84,15 @@ public struct SceneRenderer: Sendable {
         }
         let planID = context.plan.renderPlanId
         let path = context.clipPath(job)
+        // A receipt left from another plan must never vouch for the clip this render is about to write.
+        unlink(SceneReceipt.path(forClip: path))
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
                                                 withIntermediateDirectories: true)
         guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
             let cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: cost)
-            complete(job, provider: job.provider, cost: cost)
+            try complete(job, context: context, provider: job.provider, cost: cost, fallbackReason: nil)
             return SceneOutcome(sceneNumber: job.sceneNumber, provider: job.provider, clip: path, seconds: job.seconds,
                                 cost: cost, fallbackReason: nil, reused: false)
         } catch let failure as SceneFailure {
@@ -87,8 +101,12 @@ public struct SceneRenderer: Sendable {
                 ("reason", .string(failure.message)),
             ]))
             guard context.fallback else {
-                try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .failed, error: failure.message)
-                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)")
+                // A provider job that may still deliver (slow, or its download failed) stays open, so the
+                // retried task polls it again instead of paying for a new one.
+                try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: failure.resumable ? .submitted : .failed,
+                                       error: failure.message)
+                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)",
+                               retryable: failure.retryable)
             }
             let reason = MiaMessages.fallback(job.provider, because: failure.message)
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(job.sceneNumber))), ("message", .string(reason))]))
@@ -100,6 +118,10 @@ public struct SceneRenderer: Sendable {
     struct SceneFailure: Error {
         let message: String
         let spent: Double
+        /// Trying again later may work (`ProviderError.retryable`).
+        var retryable = false
+        /// The recorded provider job may still deliver: a retry polls it instead of creating another.
+        var resumable = false
     }
 
     private func renderWithProvider(_ job: SceneJob, context: SceneContext,
@@ -121,7 +143,7 @@ public struct SceneRenderer: Sendable {
             do {
                 jobID = try await provider.create(request)
             } catch let error as ProviderError {
-                throw SceneFailure(message: error.message, spent: 0)
+                throw SceneFailure(message: error.message, spent: 0, retryable: error.retryable)
             }
             // Recorded before the first poll: a crash from here on resumes this job, never pays again.
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .submitted, providerJobId: jobID,
@@ -149,7 +171,9 @@ public struct SceneRenderer: Sendable {
             }
             return cost
         } catch let error as ProviderError {
-            throw SceneFailure(message: error.message, spent: cost)
+            var failedForGood = false
+            if case .jobFailed = error { failedForGood = true }
+            throw SceneFailure(message: error.message, spent: cost, retryable: error.retryable, resumable: !failedForGood)
         }
     }
 
@@ -219,12 +243,14 @@ public struct SceneRenderer: Sendable {
             throw error
         }
         try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
-        complete(job, provider: .template, cost: spent)
+        try complete(job, context: context, provider: .template, cost: spent, fallbackReason: fallbackReason)
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: context.clipPath(job), seconds: job.seconds,
                             cost: spent, fallbackReason: fallbackReason, reused: false)
     }
 
-    private func complete(_ job: SceneJob, provider: ProviderID, cost: Double) {
+    private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?) throws {
+        try SceneReceipt(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, provider: provider, cost: cost,
+                         fallbackReason: fallbackReason).write(forClip: context.clipPath(job))
         progress?(job.sceneNumber, "done", 1)
         log.emit(MiaEvent("MIA:SCENE:COMPLETE", [
             ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(provider.rawValue)),

@@ -1,0 +1,397 @@
+import Foundation
+import Yams
+
+/// A batch manifest: many scripts to render, each into its own video, with `render`'s options.
+///
+/// YAML, or JSON (which is YAML too, so one parser gives line numbers for both):
+///
+/// ```yaml
+/// defaults:            # optional: options for every job; a job's own keys win
+///   provider: template
+///   size: 1280x720
+/// jobs:
+///   - script: scripts/launch.txt     # paths are relative to the manifest's folder
+///     output: out/launch.mp4
+///     theme: sunset
+///   - script: scripts/recap.txt
+///     output: out/recap.mp4
+///     budget: 5
+///     aspect: "9:16"
+/// ```
+///
+/// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm,
+/// theme, no-fallback, overwrite.
+public struct BatchManifest: Sendable, Equatable {
+    /// The manifest file, as given.
+    public var path: String
+    public var jobs: [BatchJob]
+
+    /// Reads and checks a manifest: every job's keys, types and values, that each script exists, and that
+    /// no two jobs write the same output (or the same plan and scene folder). Nothing is rendered.
+    /// - Throws: `BatchManifestError` listing every problem found, each naming `FILE:LINE` and the field.
+    public static func load(path: String) throws -> BatchManifest {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw BatchManifestError([MiaError(file: path, "file not found")])
+        }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw BatchManifestError([MiaError(file: path, isDirectory.boolValue ? "is a directory, not a manifest" : "cannot be read")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw BatchManifestError([MiaError(file: path, "is not UTF-8 text")])
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Checks a manifest's text; relative paths in it are taken from `path`'s folder.
+    /// - Throws: `BatchManifestError`.
+    public static func parse(_ text: String, path: String) throws -> BatchManifest {
+        var reader = ManifestReader(path: path)
+        let jobs = reader.read(text)
+        // In file order, whichever check found them.
+        let problems = reader.problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+        guard problems.isEmpty else { throw BatchManifestError(problems.map(\.element.error)) }
+        return BatchManifest(path: path, jobs: jobs)
+    }
+}
+
+/// Every problem found in a manifest, in file order.
+public struct BatchManifestError: Error, CustomStringConvertible, Sendable {
+    public let problems: [MiaError]
+
+    public init(_ problems: [MiaError]) { self.problems = problems }
+
+    public var description: String { problems.map(\.message).joined(separator: "\n") }
+}
+
+/// One job of a manifest: a script rendered into one video.
+public struct BatchJob: Sendable, Equatable {
+    /// 1-based position in the manifest.
+    public var number: Int
+    /// The manifest line the job starts on.
+    public var line: Int
+    /// The script, resolved against the manifest's folder.
+    public var script: String
+    /// The video to write, resolved against the manifest's folder.
+    public var output: String
+    public var settings: BatchJobSettings
+}
+
+/// A job's `render` options, as the manifest set them (defaults, then the job's own keys).
+public struct BatchJobSettings: Sendable, Equatable {
+    /// nil: pick per scene (`provider: auto`).
+    public var provider: ProviderID?
+    public var width: Int?
+    public var height: Int?
+    public var aspect: Aspect?
+    public var fps = 30
+    public var budget: Double?
+    public var duration: Double?
+    public var wordsPerMinute: Double = 150
+    public var theme = Theme.defaultName
+    public var fallback = true
+    /// Replace an existing output that is not this job's finished video.
+    public var overwrite = false
+
+    public init() {}
+
+    /// The plan settings, with the providers connected in `environment`.
+    public func planOptions(environment: ProviderEnvironment) -> PlanOptions {
+        PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
+                    aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment)
+    }
+
+    /// The render settings (`concurrency` is the batch's, shared by all jobs).
+    /// - Throws: `MiaError` for an unknown theme (the manifest's check already refuses one).
+    public func renderOptions(environment: ProviderEnvironment) throws -> RenderOptions {
+        RenderOptions(plan: planOptions(environment: environment), fallback: fallback, theme: try Theme.named(theme),
+                      overwrite: overwrite)
+    }
+}
+
+/// Walks the YAML tree, collecting every problem with its line instead of stopping at the first.
+private struct ManifestReader {
+    let path: String
+    let folder: URL
+    var problems: [(line: Int, error: MiaError)] = []
+    /// Every job's resolved output with its line, for the duplicate-output check (jobs with other problems too).
+    var outputs: [(job: Int, path: String, line: Int)] = []
+
+    static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "theme", "no-fallback", "overwrite"]
+    static let jobKeys = ["script", "output"] + optionKeys
+
+    init(path: String) {
+        self.path = path
+        folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    }
+
+    mutating func problem(_ line: Int?, _ text: String) {
+        problems.append((line ?? 0, MiaError(file: line.map { "\(path):\($0)" } ?? path, text)))
+    }
+
+    mutating func read(_ text: String) -> [BatchJob] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            let (line, reason) = Self.describe(error)
+            problem(line, "is not valid YAML or JSON: \(reason)")
+            return []
+        } catch {
+            problem(nil, "is not valid YAML or JSON: \(error)")
+            return []
+        }
+        guard let root, let top = root.mapping else {
+            problem(root?.mark?.line ?? 1, "a manifest is a mapping with a \"jobs\" list (and optional \"defaults\")")
+            return []
+        }
+        for (key, _) in top where !["jobs", "defaults"].contains(key.string ?? "") {
+            problem(key.mark?.line, "unknown key \"\(key.string ?? "?")\" (a manifest has \"jobs\" and \"defaults\")")
+        }
+        var defaults = BatchJobSettings()
+        if let node = top["defaults"] {
+            if let mapping = node.mapping {
+                for (key, value) in mapping {
+                    let name = key.string ?? ""
+                    if Self.optionKeys.contains(name) {
+                        apply(name, value, to: &defaults, field: "defaults.\(name)")
+                    } else {
+                        problem(key.mark?.line, "defaults: unknown key \"\(name)\"\(Self.suggestion(name, in: Self.optionKeys))")
+                    }
+                }
+            } else {
+                problem(node.mark?.line, "defaults: must be a mapping of render options")
+            }
+        }
+        guard let jobsNode = top["jobs"] else {
+            problem(root.mark?.line ?? 1, "has no \"jobs\" list")
+            return []
+        }
+        guard case .sequence(let list) = jobsNode, !list.isEmpty else {
+            problem(jobsNode.mark?.line, "jobs: must be a list with at least one job")
+            return []
+        }
+        var jobs: [BatchJob] = []
+        for (index, node) in list.enumerated() {
+            if let job = readJob(node, number: index + 1, defaults: defaults) { jobs.append(job) }
+        }
+        checkOutputsAreDistinct()
+        return jobs
+    }
+
+    mutating func readJob(_ node: Node, number: Int, defaults: BatchJobSettings) -> BatchJob? {
+        let line = node.mark?.line ?? 0
+        guard let mapping = node.mapping else {
+            problem(line, "job \(number): must be a mapping with \"script\" and \"output\"")
+            return nil
+        }
+        let before = problems.count
+        var settings = defaults
+        var script: String?
+        var output: String?
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let field = "job \(number), \(name)"
+            switch name {
+            case "script": script = text(value, field: field)
+            case "output": output = text(value, field: field)
+            case _ where Self.optionKeys.contains(name): apply(name, value, to: &settings, field: field)
+            default: problem(key.mark?.line, "job \(number): unknown key \"\(name)\"\(Self.suggestion(name, in: Self.jobKeys))")
+            }
+        }
+        if mapping["script"] == nil { problem(line, "job \(number): \"script\" is missing") }
+        if mapping["output"] == nil { problem(line, "job \(number): \"output\" is missing") }
+        if let value = script, let valueLine = mapping["script"]?.mark?.line {
+            let resolved = resolve(value)
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) {
+                problem(valueLine, "job \(number), script: \(resolved) not found")
+            } else if isDirectory.boolValue {
+                problem(valueLine, "job \(number), script: \(resolved) is a directory, not a script")
+            }
+            script = resolved
+        }
+        if let value = output, let valueLine = mapping["output"]?.mark?.line {
+            output = resolve(value)
+            outputs.append((number, resolve(value), valueLine))
+            if (try? OutputContainerFormat(outputPath: value)) == nil {
+                problem(valueLine, "job \(number), output: \(value) must end in .mp4, .m4v, .mov or .mkv")
+            }
+        }
+        guard problems.count == before, let script, let output else { return nil }
+        return BatchJob(number: number, line: line, script: script, output: output, settings: settings)
+    }
+
+    /// Sets one option from its manifest value, with `render`'s rules.
+    mutating func apply(_ name: String, _ value: Node, to settings: inout BatchJobSettings, field: String) {
+        let line = value.mark?.line
+        switch name {
+        case "provider":
+            guard let choice = text(value, field: field) else { return }
+            if choice == "auto" {
+                settings.provider = nil
+            } else if let provider = ProviderID(rawValue: choice) {
+                settings.provider = provider
+            } else {
+                problem(line, "\(field): must be auto, template, sora or runway (got \"\(choice)\")")
+            }
+        case "size":
+            guard let size = text(value, field: field) else { return }
+            if let parsed = RenderLimits.frameSize(size) {
+                (settings.width, settings.height) = (parsed.width, parsed.height)
+            } else {
+                problem(line, "\(field): \(RenderLimits.frameSizeRule) (got \"\(size)\")")
+            }
+        case "aspect":
+            // Plain 16:9 is a YAML 1.1 base-60 number; its text is what was written, so it is read as text.
+            guard let shape = text(value, field: field) else { return }
+            if let aspect = Aspect(rawValue: shape) { settings.aspect = aspect } else {
+                problem(line, "\(field): must be 16:9, 9:16 or 1:1 (got \"\(shape)\")")
+            }
+        case "fps":
+            guard let fps = wholeNumber(value, field: field) else { return }
+            if let rule = RenderLimits.fps(fps) { problem(line, "\(field): \(rule)") } else { settings.fps = fps }
+        case "budget":
+            guard let budget = number(value, field: field) else { return }
+            if let rule = RenderLimits.budget(budget) { problem(line, "\(field): \(rule)") } else { settings.budget = budget }
+        case "duration":
+            guard let duration = number(value, field: field) else { return }
+            if let rule = RenderLimits.duration(duration) { problem(line, "\(field): \(rule)") } else { settings.duration = duration }
+        case "wpm":
+            guard let wpm = number(value, field: field) else { return }
+            if let rule = RenderLimits.wordsPerMinute(wpm) { problem(line, "\(field): \(rule)") } else { settings.wordsPerMinute = wpm }
+        case "theme":
+            guard let theme = text(value, field: field) else { return }
+            do {
+                settings.theme = try Theme.named(theme).name
+            } catch {
+                problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")")
+            }
+        case "no-fallback":
+            if let flag = flag(value, field: field) { settings.fallback = !flag }
+        case "overwrite":
+            if let flag = flag(value, field: field) { settings.overwrite = flag }
+        default:
+            break
+        }
+    }
+
+    // MARK: - Typed values
+
+    mutating func text(_ node: Node, field: String) -> String? {
+        guard let scalar = node.scalar, Self.yamlType(node) != .null else {
+            problem(node.mark?.line, "\(field): must be text, got \(Self.kind(node))")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func wholeNumber(_ node: Node, field: String) -> Int? {
+        guard Self.yamlType(node) == .int, let value = node.int else {
+            problem(node.mark?.line, "\(field): must be a whole number, got \(Self.kind(node))")
+            return nil
+        }
+        return value
+    }
+
+    mutating func number(_ node: Node, field: String) -> Double? {
+        guard [.int, .float].contains(Self.yamlType(node)), let value = node.float, value.isFinite else {
+            problem(node.mark?.line, "\(field): must be a number, got \(Self.kind(node))")
+            return nil
+        }
+        return value
+    }
+
+    mutating func flag(_ node: Node, field: String) -> Bool? {
+        guard Self.yamlType(node) == .bool, let value = node.bool else {
+            problem(node.mark?.line, "\(field): must be true or false, got \(Self.kind(node))")
+            return nil
+        }
+        return value
+    }
+
+    /// The value's resolved YAML type (quoted scalars are text; plain ones are typed by their look).
+    static func yamlType(_ node: Node) -> Tag.Name { Tag.Name(rawValue: node.tag.rawValue) }
+
+    /// What a value is, for "must be a number, got text "thirty"".
+    static func kind(_ node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            switch Self.yamlType(node) {
+            case .null: return "nothing"
+            case .bool: return "true/false"
+            case .int, .float: return "the number \(scalar.string)"
+            default: return "the text \"\(scalar.string)\""
+            }
+        }
+    }
+
+    // MARK: - Paths
+
+    func resolve(_ value: String) -> String {
+        let expanded = (value as NSString).expandingTildeInPath
+        let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded) : folder.appendingPathComponent(expanded)
+        return url.standardizedFileURL.path
+    }
+
+    /// Two jobs must not write the same video, nor the same plan file and scene folder (`render` puts them
+    /// beside the output as NAME.plan.json and NAME-scenes/, so a.mp4 and a.mkv would collide).
+    mutating func checkOutputsAreDistinct() {
+        var byOutput: [String: (job: Int, path: String, line: Int)] = [:]
+        var byPlan: [String: (job: Int, path: String, line: Int)] = [:]
+        for output in outputs {
+            if let earlier = byOutput[output.path] {
+                problem(output.line, "job \(output.job), output: \(output.path) is also the output of job \(earlier.job) (line \(earlier.line))")
+                continue
+            }
+            byOutput[output.path] = output
+            let plan = URL(fileURLWithPath: output.path).deletingPathExtension().path
+            if let earlier = byPlan[plan] {
+                problem(output.line, "job \(output.job), output: \(output.path) would share its plan and scene folder "
+                        + "(\(URL(fileURLWithPath: plan).lastPathComponent).plan.json) with job \(earlier.job)'s \(earlier.path) (line \(earlier.line))")
+            }
+            byPlan[plan] = output
+        }
+    }
+
+    // MARK: - Messages
+
+    static func suggestion(_ key: String, in keys: [String]) -> String {
+        let close = keys.min { distance(key, $0) < distance(key, $1) }
+        if let close, distance(key, close) <= 2 { return "; did you mean \"\(close)\"?" }
+        return " (keys: \(keys.joined(separator: ", ")))"
+    }
+
+    /// Edit distance, for suggesting the key that was meant.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return a.isEmpty ? b.count : row[b.count]
+    }
+
+    static func describe(_ error: YamlError) -> (line: Int?, reason: String) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return (mark.line, [problem, context.map { "(\($0.text))" }].compactMap { $0 }.joined(separator: " "))
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return (context.mark.line, "the key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) appears twice")
+        case .reader(let problem, _, _, _):
+            return (nil, problem)
+        default:
+            return (nil, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+extension MiaStitch {
+    struct Batch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render every job of a manifest (YAML or JSON): many scripts, one video each.",
+            discussion: """
+            The manifest lists jobs (script, output, and any of render's options: provider, size, aspect, fps, budget, \
+            duration, wpm, theme, no-fallback, overwrite), with optional defaults for all; paths are relative to the \
+            manifest. It is checked completely before anything runs: a problem is reported with its line and field. \
+            Jobs run --jobs at a time, and all their scenes share one limit of --concurrency provider jobs per provider. \
+            Run it again to resume: a job whose video is there and verifies is left as it is, the others reuse their \
+            finished scenes and poll recorded provider jobs. Exit status: 0 every job done, 1 one or more failed (the \
+            others still ran), 65 the manifest is invalid (nothing ran).
+            """
+        )
+
+        @Argument(help: "The manifest (.yaml, .yml or .json).")
+        var manifest: String
+
+        @Option(help: "Jobs in progress at once.")
+        var jobs: Int = 2
+
+        @Option(help: "Provider jobs in flight at once, per provider, across all jobs.")
+        var concurrency: Int = 2
+
+        @Option(help: "Write each job's status, durations, cost and error to this JSON file (replaced each run).")
+        var report: String?
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
+            if let problem = RenderLimits.concurrency(concurrency) { throw ValidationError("--concurrency \(problem)") }
+        }
+
+        func run() async throws {
+            installInterruptCleanup()
+            let batch: BatchManifest
+            do {
+                batch = try BatchManifest.load(path: manifest)
+            } catch let invalid as BatchManifestError {
+                for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
+                throw ExitCode(TaskExitCode.doNotRetry)
+            }
+            do {
+                let log = global.makeLog()
+                let runner = BatchRunner(store: try store.open(), registry: .live(log: log), log: log, environment: .current())
+                let total = batch.jobs.count
+                let outcome = await runner.run(batch, parallelJobs: jobs, concurrency: concurrency) { result in
+                    // Straight to the file descriptor: each line appears as its job ends, even through a pipe.
+                    FileHandle.standardOutput.write(Data((MiaMessages.batchJobFinished(result, of: total) + "\n").utf8))
+                }
+                FileHandle.standardOutput.write(Data(("\n" + MiaMessages.batchSummary(outcome) + "\n").utf8))
+                if let report { try outcome.write(to: report) }
+                if outcome.failed > 0 { throw ExitCode.failure }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
