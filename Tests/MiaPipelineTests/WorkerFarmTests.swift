@@ -221,6 +221,26 @@ import Testing
         #expect((object["plans"] as? [[String: Any]])?.first?["status"] as? String == "queued")
     }
 
+    @Test func aPasswordInTheURLIsNeverPrinted() throws {
+        let cluster = try PostgresCluster()  // trust authentication: any password is accepted, and must not be shown
+        let withPassword = cluster.url.replacingOccurrences(of: "postgres://mia@", with: "postgres://mia:s3cr3t-pw@")
+        let shown = cluster.url
+        let empty = try run(Repo.cli, ["plans", "--db", withPassword])
+        #expect(empty.status == 0 && empty.stdout == "No plans recorded yet in \(shown).\n")
+        let missing = try run(Repo.cli, ["plan", "show", "plan-nope", "--db", withPassword])
+        #expect(missing.stderr == "mia-stitch: error: no plan plan-nope in the job store (\(shown)); `mia-stitch plans` lists them\n")
+        let scratch = Scratch()
+        try templateScript(1).write(toFile: scratch.path("cards.txt"), atomically: true, encoding: .utf8)
+        let submitted = try run(Repo.cli, ["submit", scratch.path("cards.txt"), "-o", scratch.path("cards.mp4"), "--db", withPassword])
+        #expect(submitted.status == 0)
+        let worker = try run(Repo.cli, ["worker", "--exit-when-idle", "--db", withPassword])
+        #expect(worker.status == 0)
+        for output in [empty, missing, submitted, worker] {
+            #expect(!(output.stdout + output.stderr).contains("s3cr3t-pw"))
+        }
+        #expect(submitted.stdout.contains(shown) && worker.stderr.contains(shown))
+    }
+
     @Test func anUnreachableDatabaseIsOneLineWithoutThePasswordAndExitsNonZero() throws {
         for command in [["status"], ["worker", "--exit-when-idle"], ["plans"]] {
             let result = try run(Repo.cli, command + ["--db", "postgres://farm:hunter2@127.0.0.1:1/jobs"])
