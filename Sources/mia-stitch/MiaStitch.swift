@@ -7,7 +7,8 @@ struct MiaStitch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mia-stitch",
         abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
-        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Batch.self, RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
+        subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Batch.self, Submit.self, Worker.self, Status.self,
+                      RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
     )
 }
 

@@ -21,11 +21,13 @@ extension MiaStitch {
 
         func run() async throws {
             do {
-                let plans = try store.open().plans()
+                let jobStore = try store.open()
+                let plans = try jobStore.plans()
                 if json {
                     try printJSON(plans.map(PlanListing.init))
                 } else if plans.isEmpty {
-                    print("No plans recorded yet in \(store.db ?? JobStore.defaultPath()).")
+                    // The store's own name for itself: a URL never shows its password.
+                    print("No plans recorded yet in \(jobStore.path).")
                 } else {
                     print(columns(["plan", "updated", "done", "length", "cost", "script"], widths: [22, 21, 7, 9, 8]))
                     for stored in plans {
@@ -97,8 +99,9 @@ extension MiaStitch.Plan {
 
         func run() async throws {
             do {
-                guard let stored = try store.open().plan(id: id) else {
-                    throw MiaError("no plan \(id) in the job store (\(store.db ?? JobStore.defaultPath())); `mia-stitch plans` lists them")
+                let jobStore = try store.open()
+                guard let stored = try jobStore.plan(id: id) else {
+                    throw MiaError("no plan \(id) in the job store (\(jobStore.path)); `mia-stitch plans` lists them")
                 }
                 if json {
                     try printJSON(PlanDetail(stored))

@@ -71,7 +71,7 @@ extension Aspect: ExpressibleByArgument {}
 
 /// Where the job store lives.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Job store (SQLite file); default $MIA_DB, else ~/.local/share/mia-stitch/jobs.sqlite.")
+    @Option(help: "Job store: a SQLite file, or postgres://USER@HOST:PORT/DATABASE for workers on many machines; default $MIA_DB, else ~/.local/share/mia-stitch/jobs.sqlite.")
     var db: String?
 
     func open() throws -> JobStore { try JobStore(path: db ?? JobStore.defaultPath()) }

@@ -1,28 +1,19 @@
 import Foundation
-import GRDB
 
-/// The audit trail of plans and scene jobs: a SQLite database (WAL mode, so readers never block
-/// the writer). Schema changes go through `JobStore.migrator`.
+/// The audit trail of plans and scene jobs, and the queue workers take scenes from: a SQLite file
+/// (WAL mode, so readers never block the writer) or a PostgreSQL database shared by many machines,
+/// chosen by the location given. Both run the same SQL and the same migrations (`JobStoreMigration`).
 public final class JobStore: Sendable {
+    /// The location as messages show it: the file path, or the URL without its password.
     public let path: String
-    private let database: DatabasePool
+    let backend: any JobStoreBackend
 
-    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    /// - Throws: `MiaError` naming the file when it cannot be opened or is not a job store.
+    /// Opens (creating if needed) the store and brings its schema up to date.
+    /// - Parameter path: a SQLite file, or a `postgres://USER@HOST:PORT/DATABASE` (or `postgresql://`) URL.
+    /// - Throws: `MiaError` naming the file or URL when it cannot be opened or is not a job store.
     public init(path: String) throws {
-        self.path = path
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)  // other processes (render farms) may be writing
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-        } catch let error as DatabaseError {
-            throw MiaError(file: path, "cannot open the job store: \(error.message ?? "\(error.resultCode)")")
-        } catch {
-            throw MiaError(file: path, "cannot open the job store: \(error.localizedDescription)")
-        }
+        backend = PostgresBackend.isURL(path) ? try PostgresBackend(url: PostgresURL(path)) : try SQLiteBackend(path: path)
+        self.path = backend.displayName
     }
 
     /// `MIA_DB` if set, else the user's data folder (`$XDG_DATA_HOME` or `~/.local/share`).
@@ -33,83 +24,35 @@ public final class JobStore: Sendable {
         return URL(fileURLWithPath: data).appendingPathComponent("mia-stitch/jobs.sqlite").path
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: plans and scene jobs") { db in
-            try db.create(table: "plans") { t in
-                t.primaryKey("id", .text)
-                t.column("script_hash", .text).notNull()
-                t.column("script", .text).notNull()
-                t.column("plan_path", .text).notNull()
-                t.column("scene_count", .integer).notNull()
-                t.column("total_seconds", .double).notNull()
-                t.column("estimated_cost", .double).notNull()
-                t.column("width", .integer).notNull()
-                t.column("height", .integer).notNull()
-                t.column("fps", .integer).notNull()
-                t.column("plan_json", .text).notNull()
-                t.column("created_at", .datetime).notNull()
-                t.column("updated_at", .datetime).notNull()
-            }
-            try db.create(table: "scene_jobs") { t in
-                t.column("plan_id", .text).notNull().references("plans", onDelete: .cascade)
-                t.column("scene_number", .integer).notNull()
-                t.column("title", .text).notNull()
-                t.column("provider", .text).notNull()
-                t.column("model", .text).notNull()
-                t.column("status", .text).notNull()
-                t.column("provider_job_id", .text)
-                t.column("attempts", .integer).notNull().defaults(to: 0)
-                t.column("seconds", .double).notNull()
-                t.column("estimated_cost", .double).notNull()
-                t.column("cost", .double)
-                t.column("output_path", .text).notNull()
-                t.column("error", .text)
-                t.column("created_at", .datetime).notNull()
-                t.column("updated_at", .datetime).notNull()
-                t.primaryKey(["plan_id", "scene_number"])
-            }
-            try db.create(index: "scene_jobs_by_status", on: "scene_jobs", columns: ["status"])
-        }
-        migrator.registerMigration("v2: batch jobs") { db in
-            // One row per manifest job (keyed by the manifest and the job's output), so a rerun knows what
-            // it finished and how many times each job was rendered.
-            try db.create(table: "batch_jobs") { t in
-                t.column("manifest", .text).notNull()
-                t.column("output", .text).notNull()
-                t.column("job_number", .integer).notNull()
-                t.column("script", .text).notNull()
-                t.column("plan_id", .text)
-                t.column("status", .text).notNull()
-                t.column("renders", .integer).notNull().defaults(to: 0)
-                t.column("cost", .double)
-                t.column("elapsed", .double)
-                t.column("error", .text)
-                t.column("created_at", .datetime).notNull()
-                t.column("updated_at", .datetime).notNull()
-                t.primaryKey(["manifest", "output"])
-            }
-        }
-        return migrator
-    }
+    /// Now, by the database's clock (a worker machine's clock may be off; leases must agree).
+    public func now() -> Date { backend.now() }
 
     /// Records a plan and its scene jobs. Recording the same plan again refreshes the plan row
     /// and keeps every scene job's progress (status, provider job id, attempts, cost).
     /// - Parameter planPath: where the plan file was written.
     public func record(_ plan: RenderPlan, planPath: String, now: Date = Date()) throws {
         let json = String(decoding: try plan.json(), as: UTF8.self)
-        try write { db in
-            let existing = try PlanRecord.fetchOne(db, key: plan.renderPlanId)
-            try PlanRecord(id: plan.renderPlanId, scriptHash: plan.scriptHash, script: plan.script, planPath: planPath,
-                           sceneCount: plan.scenes.count, totalSeconds: plan.totalSeconds, estimatedCost: plan.estimatedCost,
-                           width: plan.target.width, height: plan.target.height, fps: plan.target.fps, planJson: json,
-                           createdAt: existing?.createdAt ?? now, updatedAt: now).save(db)
+        try backend.transaction { session in
+            try session.execute("""
+                INSERT INTO plans (id, script_hash, script, plan_path, scene_count, total_seconds, estimated_cost,
+                                   width, height, fps, plan_json, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET script_hash = excluded.script_hash, script = excluded.script,
+                  plan_path = excluded.plan_path, scene_count = excluded.scene_count, total_seconds = excluded.total_seconds,
+                  estimated_cost = excluded.estimated_cost, width = excluded.width, height = excluded.height,
+                  fps = excluded.fps, plan_json = excluded.plan_json, updated_at = excluded.updated_at
+                """, [.text(plan.renderPlanId), .text(plan.scriptHash), .text(plan.script), .text(planPath),
+                      .int(plan.scenes.count), .double(plan.totalSeconds), .double(plan.estimatedCost),
+                      .int(plan.target.width), .int(plan.target.height), .int(plan.target.fps), .text(json), .date(now), .date(now)])
             for job in plan.scenes {
-                try SceneJobRecord(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, title: job.title,
-                                   provider: job.provider.rawValue, model: job.model, status: job.status.rawValue,
-                                   providerJobId: nil, attempts: 0, seconds: job.seconds, estimatedCost: job.estimatedCost,
-                                   cost: nil, outputPath: job.output, error: nil, createdAt: now, updatedAt: now)
-                    .insert(db, onConflict: .ignore)
+                try session.execute("""
+                    INSERT INTO scene_jobs (plan_id, scene_number, title, provider, model, status, attempts, seconds,
+                                            estimated_cost, output_path, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                    ON CONFLICT (plan_id, scene_number) DO NOTHING
+                    """, [.text(plan.renderPlanId), .int(job.sceneNumber), .text(job.title), .text(job.provider.rawValue),
+                          .text(job.model), .text(job.status.rawValue), .double(job.seconds), .double(job.estimatedCost),
+                          .text(job.output), .date(now), .date(now)])
             }
         }
     }
@@ -118,18 +61,23 @@ public final class JobStore: Sendable {
     /// - Throws: `MiaError` when the scene job is not in the store.
     public func updateScene(planId: String, sceneNumber: Int, status: JobStatus, providerJobId: String? = nil,
                             attempts: Int? = nil, cost: Double? = nil, error: String? = nil, now: Date = Date()) throws {
-        try write { db in
-            guard var job = try SceneJobRecord.fetchOne(db, key: ["plan_id": planId, "scene_number": sceneNumber]) else {
-                throw MiaError(file: path, "no scene \(sceneNumber) in plan \(planId)")
-            }
-            job.status = status.rawValue
-            if let providerJobId { job.providerJobId = providerJobId }
-            if let attempts { job.attempts = attempts }
-            if let cost { job.cost = cost }
-            job.error = error ?? (status == .failed ? job.error : nil)
-            job.updatedAt = now
-            try job.update(db)
-            try db.execute(sql: "UPDATE plans SET updated_at = ? WHERE id = ?", arguments: [now, planId])
+        var assignments = ["status = ?", "updated_at = ?"]
+        var binds: [SQLValue] = [.text(status.rawValue), .date(now)]
+        if let providerJobId { assignments.append("provider_job_id = ?"); binds.append(.text(providerJobId)) }
+        if let attempts { assignments.append("attempts = ?"); binds.append(.int(attempts)) }
+        if let cost { assignments.append("cost = ?"); binds.append(.double(cost)) }
+        // A new error replaces the old; a failure without one keeps it; any other progress clears it.
+        if let error {
+            assignments.append("error = ?")
+            binds.append(.text(error))
+        } else if status != .failed {
+            assignments.append("error = NULL")
+        }
+        try backend.transaction { session in
+            let changed = try session.execute("UPDATE scene_jobs SET \(assignments.joined(separator: ", ")) WHERE plan_id = ? AND scene_number = ?",
+                                              binds + [.text(planId), .int(sceneNumber)])
+            guard changed == 1 else { throw MiaError(file: path, "no scene \(sceneNumber) in plan \(planId)") }
+            try session.execute("UPDATE plans SET updated_at = ? WHERE id = ?", [.date(now), .text(planId)])
         }
     }
 
@@ -138,66 +86,54 @@ public final class JobStore: Sendable {
     public func recordBatchJob(manifest: String, job: BatchJob, status: BatchJobStatus, planId: String? = nil,
                                rendered: Bool = false, cost: Double? = nil, elapsed: Double? = nil, error: String? = nil,
                                now: Date = Date()) throws {
-        try write { db in
-            let existing = try BatchJobRecord.fetchOne(db, key: ["manifest": manifest, "output": job.output])
-            try BatchJobRecord(manifest: manifest, output: job.output, jobNumber: job.number, script: job.script,
-                               planId: planId ?? existing?.planId, status: status.rawValue,
-                               renders: (existing?.renders ?? 0) + (rendered ? 1 : 0), cost: cost ?? existing?.cost,
-                               elapsed: elapsed ?? existing?.elapsed, error: error,
-                               createdAt: existing?.createdAt ?? now, updatedAt: now).save(db)
+        try backend.transaction { session in
+            try session.execute("""
+                INSERT INTO batch_jobs (manifest, output, job_number, script, plan_id, status, renders, cost, elapsed, error,
+                                        created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (manifest, output) DO UPDATE SET job_number = excluded.job_number, script = excluded.script,
+                  plan_id = COALESCE(excluded.plan_id, batch_jobs.plan_id), status = excluded.status,
+                  renders = batch_jobs.renders + excluded.renders, cost = COALESCE(excluded.cost, batch_jobs.cost),
+                  elapsed = COALESCE(excluded.elapsed, batch_jobs.elapsed), error = excluded.error, updated_at = excluded.updated_at
+                """, [.text(manifest), .text(job.output), .int(job.number), .text(job.script), .optional(planId),
+                      .text(status.rawValue), .int(rendered ? 1 : 0), .optional(cost), .optional(elapsed), .optional(error),
+                      .date(now), .date(now)])
         }
     }
 
     /// The jobs recorded for a manifest (its absolute path), in manifest order.
     public func batchJobs(manifest: String) throws -> [BatchJobRecord] {
-        try read { db in
-            try BatchJobRecord.filter(Column("manifest") == manifest).order(Column("job_number")).fetchAll(db)
+        try backend.read { session in
+            try session.rows("SELECT * FROM batch_jobs WHERE manifest = ? ORDER BY job_number", [.text(manifest)]).map(BatchJobRecord.init)
         }
     }
 
     /// Every recorded plan, newest first.
     public func plans() throws -> [StoredPlan] {
-        try read { db in
-            let plans = try PlanRecord.order(Column("updated_at").desc, Column("id")).fetchAll(db)
-            return try plans.map { try StoredPlan(plan: $0, scenes: Self.scenes(of: $0.id, db)) }
+        try backend.read { session in
+            let plans = try session.rows("SELECT * FROM plans ORDER BY updated_at DESC, id", []).map(PlanRecord.init)
+            let scenes = Dictionary(grouping: try session.rows("SELECT * FROM scene_jobs ORDER BY plan_id, scene_number", [])
+                .map(SceneJobRecord.init), by: \.planId)
+            return plans.map { StoredPlan(plan: $0, scenes: scenes[$0.id] ?? []) }
         }
     }
 
     /// One plan by id, or by a unique prefix of it.
     public func plan(id: String) throws -> StoredPlan? {
-        try read { db in
-            let matches = try PlanRecord.filter(Column("id").like(id.replacingOccurrences(of: "%", with: "") + "%"))
-                .limit(2).fetchAll(db)
+        try backend.read { session in
+            let matches = try session.rows("SELECT * FROM plans WHERE id LIKE ? ORDER BY id LIMIT 2",
+                                           [.text(id.replacingOccurrences(of: "%", with: "") + "%")]).map(PlanRecord.init)
             guard let plan = matches.first(where: { $0.id == id }) ?? (matches.count == 1 ? matches[0] : nil) else {
                 if matches.count > 1 { throw MiaError("plan id \(id) is ambiguous; give more of it") }
                 return nil
             }
-            return try StoredPlan(plan: plan, scenes: Self.scenes(of: plan.id, db))
+            let scenes = try session.rows("SELECT * FROM scene_jobs WHERE plan_id = ? ORDER BY scene_number", [.text(plan.id)])
+            return StoredPlan(plan: plan, scenes: try scenes.map(SceneJobRecord.init))
         }
     }
 
-    private static func scenes(of planId: String, _ db: Database) throws -> [SceneJobRecord] {
-        try SceneJobRecord.filter(Column("plan_id") == planId).order(Column("scene_number")).fetchAll(db)
-    }
-
     /// The schema migrations applied to this store, in order.
-    public func appliedMigrations() throws -> [String] {
-        try read { db in try Self.migrator.appliedMigrations(db) }
-    }
-
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try database.write(body) } catch let error as DatabaseError { throw storeError(error) }
-    }
-
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try database.read(body) } catch let error as DatabaseError { throw storeError(error) }
-    }
-
-    private func storeError(_ error: DatabaseError) -> MiaError {
-        // Another process holding the database too long is worth another try; anything else is not.
-        MiaError(file: path, "job store error: \(error.message ?? "\(error.resultCode)")",
-                 retryable: [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode))
-    }
+    public func appliedMigrations() throws -> [String] { try backend.appliedMigrations() }
 }
 
 /// A recorded plan with its scene jobs' progress.
@@ -209,11 +145,7 @@ public struct StoredPlan: Sendable {
 }
 
 /// A row of `plans`.
-public struct PlanRecord: Sendable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "plans"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+public struct PlanRecord: Sendable, Codable {
     public var id: String
     public var scriptHash: String
     public var script: String
@@ -230,11 +162,7 @@ public struct PlanRecord: Sendable, Codable, FetchableRecord, PersistableRecord 
 }
 
 /// A row of `scene_jobs`: one scene's render and what it cost.
-public struct SceneJobRecord: Sendable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "scene_jobs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+public struct SceneJobRecord: Sendable, Codable {
     public var planId: String
     public var sceneNumber: Int
     public var title: String
@@ -250,14 +178,35 @@ public struct SceneJobRecord: Sendable, Codable, FetchableRecord, PersistableRec
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The worker rendering it (`host:pid:…`) and until when, while one is.
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+}
+
+extension PlanRecord {
+    init(_ row: SQLRow) throws {
+        self.init(id: try row.text("id"), scriptHash: try row.text("script_hash"), script: try row.text("script"),
+                  planPath: try row.text("plan_path"), sceneCount: try row.int("scene_count"),
+                  totalSeconds: try row.double("total_seconds"), estimatedCost: try row.double("estimated_cost"),
+                  width: try row.int("width"), height: try row.int("height"), fps: try row.int("fps"),
+                  planJson: try row.text("plan_json"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
+}
+
+extension SceneJobRecord {
+    init(_ row: SQLRow) throws {
+        self.init(planId: try row.text("plan_id"), sceneNumber: try row.int("scene_number"), title: try row.text("title"),
+                  provider: try row.text("provider"), model: try row.text("model"), status: try row.text("status"),
+                  providerJobId: try row.optionalText("provider_job_id"), attempts: try row.int("attempts"),
+                  seconds: try row.double("seconds"), estimatedCost: try row.double("estimated_cost"),
+                  cost: try row.optionalDouble("cost"), outputPath: try row.text("output_path"), error: try row.optionalText("error"),
+                  createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
+                  leaseOwner: try row.optionalText("lease_owner"), leaseExpiresAt: try row.optionalDate("lease_expires_at"))
+    }
 }
 
 /// A row of `batch_jobs`: one manifest job, its plan, and how it last ended.
-public struct BatchJobRecord: Sendable, Codable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "batch_jobs"
-    public static let databaseColumnDecodingStrategy = DatabaseColumnDecodingStrategy.convertFromSnakeCase
-    public static let databaseColumnEncodingStrategy = DatabaseColumnEncodingStrategy.convertToSnakeCase
-
+public struct BatchJobRecord: Sendable, Codable {
     /// The manifest's absolute path.
     public var manifest: String
     /// The job's video, absolute.
@@ -274,4 +223,13 @@ public struct BatchJobRecord: Sendable, Codable, FetchableRecord, PersistableRec
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
+}
+
+extension BatchJobRecord {
+    init(_ row: SQLRow) throws {
+        self.init(manifest: try row.text("manifest"), output: try row.text("output"), jobNumber: try row.int("job_number"),
+                  script: try row.text("script"), planId: try row.optionalText("plan_id"), status: try row.text("status"),
+                  renders: try row.int("renders"), cost: try row.optionalDouble("cost"), elapsed: try row.optionalDouble("elapsed"),
+                  error: try row.optionalText("error"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+    }
 }

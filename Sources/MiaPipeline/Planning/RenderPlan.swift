@@ -22,6 +22,8 @@ public struct TargetFormat: Sendable, Codable, Equatable {
 /// Where a scene job stands. Stored as text in the job store and the plan file.
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
     case pending
+    /// Submitted to workers (`mia-stitch submit`), waiting for one to claim it.
+    case queued
     /// A provider job was requested; its id is recorded before polling.
     case submitted
     case rendering

@@ -145,6 +145,21 @@ public enum MiaMessages {
         "No problem, nothing was rendered or spent. The plan is saved as \(planPath); run the same command again when you're ready."
     }
 
+    public static func submitted(planId: String, scenes: Int, cost: Double, output: String, store: String) -> String {
+        "Queued \(planId): \(count(scenes, "scene")), estimated \(dollars(cost)), for \(output). "
+            + "Workers render it: mia-stitch worker --db \(store)"
+    }
+
+    public static func leaseLost(_ work: String) -> String {
+        "This worker's lease on \(work) ran out before it was renewed and another worker took it over; "
+            + "give --lease-seconds more room if the machine or the database is slow."
+    }
+
+    public static func workerStopped(_ worker: String, scenes: Int, stitched: Int, failures: Int) -> String {
+        "Worker \(worker) stopped: \(count(scenes, "scene")) rendered, \(count(stitched, "plan")) stitched"
+            + (failures > 0 ? ", \(failures) failed." : ".")
+    }
+
     public static func renderSummary(output: String, scenes: [SceneOutcome], spent: Double, duration: Double, elapsed: Double) -> String {
         var lines = [String(format: "Done: %@, %.1f s from %@, %@ spent, in %.1f s.", output, duration,
                             count(scenes.count, "scene"), dollars(spent), elapsed)]
