@@ -37,7 +37,7 @@ import Testing
         process.executableURL = URL(fileURLWithPath: Repo.cli)
         process.arguments = ["worker", "--poll-interval", "0.2", "--log-format", "json", "--quiet"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
