@@ -39,13 +39,7 @@ extension MiaStitch {
 
         func run() async throws {
             installInterruptCleanup()
-            let batch: BatchManifest
-            do {
-                batch = try BatchManifest.load(path: manifest)
-            } catch let invalid as BatchManifestError {
-                for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
-                throw ExitCode(TaskExitCode.doNotRetry)
-            }
+            let batch = try loadManifest(manifest)
             do {
                 let log = global.makeLog()
                 let runner = BatchRunner(store: try store.open(), registry: .live(log: log), log: log, environment: .current())
@@ -63,5 +57,16 @@ extension MiaStitch {
                 throw fail(error)
             }
         }
+    }
+}
+
+/// Reads a manifest; an invalid one prints every problem (one line each, with its line and field)
+/// and exits with the do-not-retry code before anything runs.
+func loadManifest(_ path: String) throws -> BatchManifest {
+    do {
+        return try BatchManifest.load(path: path)
+    } catch let invalid as BatchManifestError {
+        for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
+        throw ExitCode(TaskExitCode.doNotRetry)
     }
 }

@@ -45,15 +45,7 @@ extension MiaStitch {
         }
 
         func run() async throws {
-            var batch: BatchManifest?
-            if isManifest {
-                do {
-                    batch = try BatchManifest.load(path: script)
-                } catch let invalid as BatchManifestError {
-                    for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
-                    throw ExitCode(TaskExitCode.doNotRetry)
-                }
-            }
+            let batch = isManifest ? try loadManifest(script) : nil
             do {
                 let jobStore = try store.open()
                 let log = global.makeLog()
