@@ -167,6 +167,19 @@ struct NormalizingStitch {
         }
     }
 
+    /// Runs a step of the audio track: a failure reading a clip's audio names that clip, any other
+    /// names the output.
+    private func placingAudio(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as FFmpegError {
+            if let source = error.path, let index = clips.firstIndex(where: { $0.path == source }) {
+                throw MiaError(file: "clip \(index + 1) (\(source))", "cannot read its audio: \(error.function) failed: \(error.message)")
+            }
+            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
+        }
+    }
+
     /// Equal SPS and PPS, whichever form (avcC, Annex B) each container keeps them in.
     static func sameParameterSets(_ a: Data?, _ b: Data?) -> Bool {
         guard let a, let b, let first = H264ParameterSets(extradata: [UInt8](a)),
@@ -272,7 +285,7 @@ struct NormalizingStitch {
                                                 muxTimeBase: muxTimeBase, subject: subject)
                 try StitchIO.writing(path) { try output.write(packet) }
                 // Keep the audio just ahead of the video, so the file interleaves.
-                try StitchIO.writing(path) { try audioTrack?.advance(to: samples(placed.end)) }
+                try placingAudio { try audioTrack?.advance(to: samples(placed.end)) }
             }
             let span = timeline.endClip()
             if span.end - span.start != lengths[index] {
@@ -291,7 +304,7 @@ struct NormalizingStitch {
                 progress?(StitchProgress(clipsDone: clip + 1, clipCount: clips.count))
             }
         }
-        try StitchIO.writing(path) { try audioTrack?.finish() }
+        try placingAudio { try audioTrack?.finish() }
         do {
             try output.finish()
         } catch let error as FFmpegError {
