@@ -99,9 +99,6 @@ final class FilterGraph {
 
     deinit { avfilter_graph_free(&graph) }
 
-    /// Output frames of the sink: the time base the chain settled on (e.g. 1/fps after `fps`).
-    var outputTimeBase: Rational { av_buffersink_get_time_base(sink).rational }
-
     /// Hands a frame to input `input` (the graph takes its own reference), or nil at its end.
     func push(_ frame: Frame?, to input: Int = 0) throws {
         guard input < sources.count else { return }

@@ -78,7 +78,7 @@ public enum StitchCompatibility {
 extension StreamInfo {
     /// "1280x720"
     public var size: String? {
-        guard let width, let height else { return nil }
+        guard let width, let height, width > 0, height > 0 else { return nil }
         return "\(width)x\(height)"
     }
 
