@@ -29,8 +29,7 @@ extension MiaStitch {
         @Option(help: "Provider jobs in flight at once, per provider.")
         var concurrency: Int = 2
 
-        @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
-        var theme: String = Theme.defaultName
+        @OptionGroup var rendering: SceneRenderingOptions
 
         @Flag(help: "Don't ask for approval before rendering.")
         var autopilot = false
@@ -40,9 +39,6 @@ extension MiaStitch {
 
         @Flag(help: "Save --autopilot or --guided as the default mode (\(UserConfig.path())).")
         var remember = false
-
-        @Flag(name: .customLong("no-fallback"), help: "Fail a scene its provider cannot render, instead of using Template.")
-        var noFallback = false
 
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
@@ -69,7 +65,7 @@ extension MiaStitch {
                                                       progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
                 let renderOptions = RenderOptions(
                     plan: options.planOptions(format),
-                    concurrency: concurrency, fallback: !noFallback, theme: try Theme.named(theme), overwrite: overwrite)
+                    concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)
                 let prepared = try orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
 
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
@@ -121,11 +117,7 @@ extension MiaStitch {
         @Option(help: "The scene number (1-based).")
         var scene: Int?
 
-        @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
-        var theme: String = Theme.defaultName
-
-        @Flag(name: .customLong("no-fallback"), help: "Fail the scene if its provider cannot render it.")
-        var noFallback = false
+        @OptionGroup var rendering: SceneRenderingOptions
 
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
@@ -144,7 +136,7 @@ extension MiaStitch {
                 let log = global.makeLog()
                 let renderer = SceneRenderer(store: jobStore, registry: .live(log: log), log: log)
                 let context = SceneContext(plan: renderPlan, folder: URL(fileURLWithPath: plan).deletingLastPathComponent().path,
-                                           theme: try Theme.named(theme), fallback: !noFallback)
+                                           theme: try rendering.resolvedTheme(), fallback: rendering.fallback)
                 // A scene finished by an earlier task is verified and left as it is.
                 _ = try await renderer.render(job, context: context)
             } catch {

@@ -69,6 +69,18 @@ enum ProviderChoiceArgument: String, ExpressibleByArgument, CaseIterable {
 
 extension Aspect: ExpressibleByArgument {}
 
+/// How scenes are rendered, for every command that renders them (render, render-scene, submit).
+struct SceneRenderingOptions: ParsableArguments {
+    @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
+    var theme: String = Theme.defaultName
+
+    @Flag(name: .customLong("no-fallback"), help: "Fail a scene its provider cannot render, instead of using Template.")
+    var noFallback = false
+
+    var fallback: Bool { !noFallback }
+    func resolvedTheme() throws -> Theme { try Theme.named(theme) }
+}
+
 /// Where the job store lives.
 struct StoreOptions: ParsableArguments {
     @Option(help: "Job store: a SQLite file, or postgres://USER@HOST:PORT/DATABASE for workers on many machines; default $MIA_DB, else ~/.local/share/mia-stitch/jobs.sqlite.")

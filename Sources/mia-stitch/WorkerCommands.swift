@@ -25,11 +25,7 @@ extension MiaStitch {
 
         @OptionGroup var format: FormatOptions
 
-        @Option(help: "Template look: \(Theme.all.map(\.name).joined(separator: ", ")).")
-        var theme: String = Theme.defaultName
-
-        @Flag(name: .customLong("no-fallback"), help: "Fail a scene its provider cannot render, instead of using Template.")
-        var noFallback = false
+        @OptionGroup var rendering: SceneRenderingOptions
 
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
@@ -61,9 +57,9 @@ extension MiaStitch {
                     }
                 } else if let output {
                     try queue(script, output: output,
-                              options: RenderOptions(plan: options.planOptions(format), fallback: !noFallback,
-                                                     theme: try Theme.named(theme), overwrite: overwrite),
-                              theme: theme, fallback: !noFallback, overwrite: overwrite, store: jobStore, log: log)
+                              options: RenderOptions(plan: options.planOptions(format), fallback: rendering.fallback,
+                                                     theme: try rendering.resolvedTheme(), overwrite: overwrite),
+                              theme: rendering.theme, fallback: rendering.fallback, overwrite: overwrite, store: jobStore, log: log)
                 }
             } catch {
                 throw fail(error)
