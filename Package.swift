@@ -29,10 +29,13 @@ let package = Package(
             pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]
         ),
+        // The only Swift code that imports CFFmpeg (as an internal import, so no C type leaves it):
+        // containers, packets, frames, codecs, filter graphs. Its API is `package`: for this package only.
+        .target(name: "MiaFFmpeg", dependencies: ["CFFmpeg"]),
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "CFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                "MiaFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,7 +48,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MiaPipelineTests", dependencies: [
-            "MiaPipeline", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+            "MiaPipeline", "MiaFFmpeg", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

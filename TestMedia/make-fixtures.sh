@@ -27,5 +27,8 @@ ff -f lavfi -i testsrc2=size=320x180:rate=30:duration=1 -f lavfi -i sine=frequen
 ff -f lavfi -i sine=frequency=440:sample_rate=48000:duration=1 "${AAC[@]}" audio-only.m4a
 # Bad inputs: a truncated mp4 (index intact, media data cut), an empty file, text named .mp4.
 head -c 20000 h264-aac-a.mp4 > truncated.mp4
+# An MPEG-TS cut inside its tables: it opens, then avformat_find_stream_info fails (end of file).
+ff -f lavfi -i testsrc2=size=160x90:rate=10:duration=1 -c:v libx264 -f mpegts full.ts
+head -c 294 full.ts > ts-cut-in-header.ts && rm full.ts
 : > empty.mp4
 printf 'This is not a video. It is a text file with an .mp4 name.\n' > not-a-video.mp4

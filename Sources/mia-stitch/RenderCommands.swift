@@ -125,9 +125,10 @@ extension MiaStitch {
         func run() async throws {
             installInterruptCleanup()
             do {
-                let renderPlan = try RenderPlan.load(plan)
+                let files = try PlanFiles.load(plan)
+                let renderPlan = files.plan
                 let number = try SceneIndexResolution.resolve(explicit: scene, environment: ProcessInfo.processInfo.environment,
-                                                    sceneCount: renderPlan.scenes.count)
+                                                              sceneCount: renderPlan.scenes.count)
                 let job = renderPlan.scenes[number - 1]
                 let jobStore = try store.open()
                 if try jobStore.plan(id: renderPlan.renderPlanId) == nil {
@@ -135,8 +136,7 @@ extension MiaStitch {
                 }
                 let log = global.makeLog()
                 let renderer = SceneRenderer(store: jobStore, registry: .live(log: log), log: log)
-                let context = SceneContext(plan: renderPlan, folder: URL(fileURLWithPath: plan).deletingLastPathComponent().path,
-                                           theme: try rendering.resolvedTheme(), fallback: rendering.fallback)
+                let context = SceneContext(files: files, theme: try rendering.resolvedTheme(), fallback: rendering.fallback)
                 // A scene finished by an earlier task is verified and left as it is.
                 _ = try await renderer.render(job, context: context)
             } catch {

@@ -64,22 +64,14 @@ extension MiaStitch {
                 { @Sendable progress in line.show("stitching: clip \(progress.clipsDone)/\(progress.clipCount)") }
             })
             do {
-                var clips = clips
-                var size = size, fps = fps?.rate
+                let options = StitchOptions(faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
+                                            normalize: normalize.mode, size: size, fps: fps?.rate, fit: fit.fit,
+                                            crossfade: transition.crossfade)
                 if let plan {
-                    let renderPlan = try RenderPlan.load(plan)
-                    size = size ?? PixelSize(width: renderPlan.target.width, height: renderPlan.target.height)
-                    fps = fps ?? Rational(renderPlan.target.fps, 1)
-                    let folder = URL(fileURLWithPath: plan).deletingLastPathComponent()
-                    clips = renderPlan.scenes.map { folder.appendingPathComponent($0.output).path }
-                    if let missing = clips.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
-                        throw MiaError(file: plan, "scene clip \(missing) is not rendered yet (mia-stitch render-scene --plan \(plan) --scene N)")
-                    }
+                    try stitcher.stitch(plan: try PlanFiles.load(plan), to: output, options: options)
+                } else {
+                    try stitcher.stitch(clips, to: output, options: options)
                 }
-                if normalize == .never { size = nil; fps = nil }
-                _ = try stitcher.stitch(clips, to: output, options: StitchOptions(
-                    faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
-                    normalize: normalize.mode, size: size, fps: fps, fit: fit.fit, crossfade: transition.crossfade))
                 display?.clear()
             } catch {
                 display?.clear()

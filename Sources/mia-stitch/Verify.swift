@@ -38,9 +38,9 @@ extension MiaStitch {
             var renderPlan: RenderPlan?
             if let plan {
                 do {
-                    let loaded = try RenderPlan.load(plan)
-                    let folder = URL(fileURLWithPath: plan).deletingLastPathComponent()
-                    if files.isEmpty { files = loaded.scenes.map { folder.appendingPathComponent($0.output).path } }
+                    let planFiles = try PlanFiles.load(plan)
+                    let loaded = planFiles.plan
+                    if files.isEmpty { files = planFiles.clipPaths }
                     guard files.count == loaded.scenes.count else {
                         throw MiaError(file: plan, "has \(loaded.scenes.count) scenes but \(files.count) files were given")
                     }

@@ -101,8 +101,8 @@ import Testing
         let render = try setup(scratch, fake: fake, log: SilentLog())
         let output = scratch.path("boats.mp4")
         var prepared = try render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
-        prepared = PreparedRender(plan: { var p = prepared.plan; p.budget = 0.3; return p }(), analysis: prepared.analysis,
-                                  planPath: prepared.planPath, folder: prepared.folder)
+        prepared = PreparedRender(files: try PlanFiles(plan: { var p = prepared.plan; p.budget = 0.3; return p }(), path: prepared.planPath),
+                                  analysis: prepared.analysis)
         // The second scene falls back to Template; its clip differs from Runway's, so the stitch
         // normalizes the two to the plan's format.
         let outcome = try await render.execute(prepared, output: output, options: try options())

@@ -27,6 +27,41 @@ import Yams
         return plan
     }
 
+    /// A plan edited to point a scene anywhere (plans sit on shared volumes) is refused before
+    /// anything is written: exit 65, the plan and the field named, the other file untouched.
+    @Test(arguments: [
+        ("../victim/app.conf", "scenes[1].output \"../victim/app.conf\" is outside the plan's folder"),
+        ("/tmp/app.mp4", "scenes[1].output \"/tmp/app.mp4\" must be a path relative to the plan's folder"),
+        ("season-scenes/../../victim/app.mp4", "scenes[1].output \"season-scenes/../../victim/app.mp4\" is outside the plan's folder"),
+        ("elsewhere/scene-02.mp4", "scenes[1].output \"elsewhere/scene-02.mp4\" is outside the plan's scene folder \"season-scenes\""),
+        ("season-scenes/scene-02.conf", "scenes[1].output \"season-scenes/scene-02.conf\" is not a video file name (use .m4v, .mkv, .mov, .mp4)"),
+    ])
+    func aSceneOutputOutsideThePlansSceneFolderIsRefused(output: String, message: String) throws {
+        let scratch = Scratch()
+        let environment = BatchTests.cleanEnvironment.merging(["MIA_DB": scratch.path("jobs.sqlite")]) { $1 }
+        let plan = try plan(scratch, environment: environment)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plan))) as! [String: Any]
+        var scenes = json["scenes"] as! [[String: Any]]
+        scenes[1]["output"] = output
+        json["scenes"] = scenes
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: plan))
+        let victim = scratch.path("victim/app.conf")
+        try FileManager.default.createDirectory(atPath: scratch.path("victim"), withIntermediateDirectories: true)
+        try "keep me".write(toFile: victim, atomically: true, encoding: .utf8)
+
+        for command in [["render-scene", "--plan", plan, "--scene", "2"], ["render-scene", "--plan", plan, "--scene", "1"]] {
+            let task = try run(Repo.cli, command, environment: environment)
+            #expect(task.status == 65, "\(task.stderr)")
+            #expect(task.stderr == "mia-stitch: error: \(plan): \(message)\n")
+        }
+        for command in [["stitch", "--plan", plan, "-o", scratch.path("out.mp4")], ["verify", "--plan", plan]] {
+            let refused = try run(Repo.cli, command, environment: environment)
+            #expect(refused.status == 1 && refused.stderr.contains("\(plan): \(message)"), "\(refused.stderr)")
+        }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("season-scenes")))
+    }
+
     struct IndexVariable: Sendable, CustomTestStringConvertible {
         let name: String
         let value: String
@@ -136,8 +171,8 @@ import Yams
                 provider: .runway, width: 320, height: 180, environment: ProviderEnvironment(runwayKeySet: true)))
         try renderer.store.record(plan, planPath: scratch.path("boats.plan.json"))
         let job = plan.scenes[0]
-        var context = SceneContext(plan: plan, folder: scratch.url.path, theme: try Theme.named("midnight"), fallback: false,
-                                   deadline: .milliseconds(100))
+        var context = SceneContext(files: try PlanFiles(plan: plan, path: scratch.path("boats.plan.json")),
+                                   theme: try Theme.named("midnight"), fallback: false, deadline: .milliseconds(100))
         do {
             _ = try await renderer.render(job, context: context)
             Issue.record("a job still running past the deadline counted as rendered")

@@ -132,6 +132,43 @@ import Testing
         #expect(try events(logs, tag: "MIA:WORKER:STOP").map { $0["reason"] as? String } == ["idle", "idle"])
     }
 
+    /// Issue 11: a worker stitched with no target, so a plan whose provider clips differ from its
+    /// size came out at the clips' size. Runway serves 320x180 at 30 fps; the plan is 640x360 at 24.
+    @Test func aWorkerStitchesAMixedProviderPlanAtThePlansSizeAndFrameRate() throws {
+        let cluster = try PostgresCluster()
+        let scratch = Scratch()
+        let fake = try FakeRunwayServer(key: Self.key)
+        fake.steps = [.done]
+        let environment = ["MIA_DB": cluster.url, "RUNWAYML_API_SECRET": Self.key, "RUNWAYML_BASE_URL": fake.baseURL,
+                           "OPENAI_API_KEY": ""]
+        let script = scratch.path("mixed.txt")
+        try """
+            Scene 1: Boats
+            VISUAL: Animated illustration of paper boats.
+            VO: Boats drift across the pond.
+
+            Scene 2: Title
+            ON SCREEN: The end
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let output = scratch.path("mixed.mp4")
+        let submitted = try run(Repo.cli, ["submit", script, "-o", output, "--provider", "auto", "--size", "640x360", "--fps", "24"],
+                                environment: environment)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let log = scratch.path("worker.log")
+        let worker = try startWorker(["--exit-when-idle"], log: log, environment: environment)
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+
+        let scenes = try #require(try JobStore(path: cluster.url).plans().first?.scenes)
+        #expect(scenes.map(\.provider) == ["runway", "template"])
+        let stitched = try #require(try events([log], tag: "MIA:WORKER:STITCH").first)
+        #expect(stitched["result"] as? String == "stitched", "\(stitched)")
+        let video = try #require(try ffprobe(output, packets: false).stream("video"))
+        #expect(video.width == 640 && video.height == 360)
+        #expect(video.frameRate == "24/1")
+        #expect(fake.jobsCreated == 1)
+    }
+
     @Test func sigtermFinishesTheSceneInHandReleasesNothingHalfDoneAndExitsZero() throws {
         let cluster = try PostgresCluster()
         let scratch = Scratch()

@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// Reads a media file's container and stream parameters.
 public enum MediaProbe {
@@ -39,7 +40,7 @@ public enum MediaProbe {
         do {
             return try InputContainer(path: path, findStreamInfo: findStreamInfo)
         } catch let error as FFmpegError {
-            throw MiaError(file: path, "not a media file FFmpeg can read (\(error.message))")
+            throw MiaError(file: path, "not a media file FFmpeg can read (\(error.message))", cause: error)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// What `verify` found for one file.
 public struct VerifyReport: Sendable, Encodable {
@@ -76,7 +77,7 @@ public struct Verifier: Sendable {
             do {
                 decoders[index] = try Decoder(input: input, stream: index)
             } catch let error as FFmpegError {
-                report.problems.append("cannot decode stream #\(index): \(error.function) failed: \(error.message)")
+                report.problems.append("cannot decode stream #\(index): \(error.summary)")
             }
         }
         var lastDTS: [Int: Int64] = [:]

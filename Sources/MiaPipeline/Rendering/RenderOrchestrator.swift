@@ -24,11 +24,19 @@ public struct RenderOptions: Sendable {
 
 /// A plan written and recorded, ready for approval and rendering.
 public struct PreparedRender: Sendable {
-    public let plan: RenderPlan
+    /// The plan and where its clips go.
+    public let files: PlanFiles
     public let analysis: ScriptAnalysis
-    public let planPath: String
+
+    public init(files: PlanFiles, analysis: ScriptAnalysis) {
+        self.files = files
+        self.analysis = analysis
+    }
+
+    public var plan: RenderPlan { files.plan }
+    public var planPath: String { files.path }
     /// The plan file's folder; scene clips are under it.
-    public let folder: String
+    public var folder: String { files.folder }
 }
 
 /// What a finished render produced.
@@ -73,7 +81,7 @@ public struct RenderOrchestrator: Sendable {
         // The plan is deterministic, so rewriting it on a rerun changes nothing the store relies on.
         try AtomicOutput(destination: planPath, overwrite: true).write { try plan.json().write(to: URL(fileURLWithPath: $0)) }
         try store.record(plan, planPath: planPath)
-        return PreparedRender(plan: plan, analysis: analysis, planPath: planPath, folder: folder)
+        return PreparedRender(files: try PlanFiles(plan: plan, path: planPath), analysis: analysis)
     }
 
     /// Renders every scene (reusing verified clips from earlier runs and resuming recorded
@@ -85,7 +93,7 @@ public struct RenderOrchestrator: Sendable {
                         slots: RenderSlots? = nil) async throws -> RenderOutcome {
         let started = Date()
         let plan = prepared.plan
-        let context = SceneContext(plan: plan, folder: prepared.folder, theme: options.theme, fallback: options.fallback,
+        let context = SceneContext(files: prepared.files, theme: options.theme, fallback: options.fallback,
                                    deadline: options.sceneDeadline)
         let renderer = SceneRenderer(store: store, registry: registry, log: log, progress: progress)
         let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan))
@@ -128,15 +136,9 @@ public struct RenderOrchestrator: Sendable {
             ("spent", .string(MiaMessages.dollars(spent))), ("elapsed", .seconds(Date().timeIntervalSince(started))),
         ]))
 
-        let clips = outcomes.map(\.clip)
         let stitcher = Stitcher(log: log)
-        // Scenes from different providers differ in size, rate and codec settings: the stitch
-        // copies them when they match and otherwise normalizes them to the plan's format.
-        let stitchOptions = StitchOptions(overwrite: options.overwrite,
-                                          size: PixelSize(width: plan.target.width, height: plan.target.height),
-                                          fps: Rational(plan.target.fps, 1))
         let stitched = try await offloaded {
-            try stitcher.stitch(clips, to: output, options: stitchOptions)
+            try stitcher.stitch(plan: prepared.files, to: output, options: StitchOptions(overwrite: options.overwrite))
         }
         let review = try Reviewer(log: log).review(video: output, plan: plan, scenes: outcomes, spent: spent)
         return RenderOutcome(plan: plan, scenes: outcomes, stitch: stitched, review: review, spent: spent,

@@ -112,8 +112,8 @@ public final class RenderWorker: Sendable {
         do {
             try store.updateWorker(id: id, state: "rendering", current: scene)
             let theme = try Theme.named(claim.render.theme)
-            let context = SceneContext(plan: plan, folder: URL(fileURLWithPath: claim.planPath).deletingLastPathComponent().path,
-                                       theme: theme, fallback: claim.render.fallback)
+            let context = SceneContext(files: try PlanFiles(plan: plan, path: claim.planPath), theme: theme,
+                                       fallback: claim.render.fallback)
             // The plan was fitted to its budget when it was made, and each scene creates at most one
             // provider job (a taken-over scene resumes the recorded one), so no further guard is needed here.
             let outcome = try await SceneRenderer(store: store, registry: registry, log: log).render(job, context: context)
@@ -144,17 +144,16 @@ public final class RenderWorker: Sendable {
     /// Stitches a plan whose scenes are all complete into its output. Returns whether it did.
     private func stitch(_ claim: ClaimedStitch) async -> Bool {
         let plan = claim.plan
-        let folder = URL(fileURLWithPath: claim.planPath).deletingLastPathComponent()
-        let clips = plan.scenes.map { folder.appendingPathComponent($0.output).path }
         let output = claim.render.output
         // A retake replaces what a stitcher that died may have finished: the result is the same video.
         let stitchOptions = StitchOptions(overwrite: claim.render.overwrite || claim.isRetake)
         let stitcher = Stitcher(log: log)
         do {
+            let files = try PlanFiles(plan: plan, path: claim.planPath)
             try store.updateWorker(id: id, state: "stitching", current: plan.renderPlanId)
-            log.emit(MiaEvent("MIA:ALL_SCENES_COMPLETE", [("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(clips.count))),
+            log.emit(MiaEvent("MIA:ALL_SCENES_COMPLETE", [("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(plan.scenes.count))),
                                                           ("worker", .string(id))]))
-            let result = try await offloaded { try stitcher.stitch(clips, to: output, options: stitchOptions) }
+            let result = try await offloaded { try stitcher.stitch(plan: files, to: output, options: stitchOptions) }
             holding.set(nil)
             try store.finishStitch(planId: plan.renderPlanId, worker: id, error: nil)
             try store.updateWorker(id: id, state: "idle", current: nil, plansStitched: 1)

@@ -2,23 +2,23 @@ import Foundation
 
 /// What rendering a scene needs to know besides the job itself.
 public struct SceneContext: Sendable {
-    public var plan: RenderPlan
-    /// The plan file's folder: scene outputs are relative to it.
-    public var folder: String
+    /// The plan and where its clips go.
+    public var files: PlanFiles
     public var theme: Theme
     public var fallback: Bool
     /// Overall limit for one provider scene, polling included.
     public var deadline: Duration
 
-    public init(plan: RenderPlan, folder: String, theme: Theme, fallback: Bool = true, deadline: Duration = .seconds(900)) {
-        self.plan = plan
-        self.folder = folder
+    public init(files: PlanFiles, theme: Theme, fallback: Bool = true, deadline: Duration = .seconds(900)) {
+        self.files = files
         self.theme = theme
         self.fallback = fallback
         self.deadline = deadline
     }
 
-    public func clipPath(_ job: SceneJob) -> String { URL(fileURLWithPath: folder).appendingPathComponent(job.output).path }
+    public var plan: RenderPlan { files.plan }
+
+    public func clipPath(_ job: SceneJob) -> String { files.clipPath(job) }
 }
 
 /// Renders one scene job: with its provider (create → record the job id → poll → download),

@@ -1,10 +1,11 @@
+import MiaFFmpeg
 /// Exact clip lengths, which chapters (written in the header) and the audio trim need up front.
 ///
 /// mp4/mov index every sample, so their stated track length is exact. Other containers (Matroska)
 /// state a length only as a tag or for the whole file, so the pre-flight reads the video packets
 /// once to measure it, and a clip that holds much less than it states is refused as truncated.
 enum ClipLength {
-    static func measured(_ clip: ClipInfo, subject: String) throws -> ClipInfo {
+    static func measured(_ clip: ClipInfo, subject: MiaError.Subject) throws -> ClipInfo {
         guard let videoIndex = clip.videoIndex, let video = clip.video else { return clip }
         let frame = StreamCopyStitch.frameDuration(video)
         let span: (start: Int64, end: Int64)?
@@ -12,11 +13,11 @@ enum ClipLength {
             let input = try MediaProbe.openInput(clip.path)
             span = try input.measureSpan(ofStream: videoIndex, fallbackDuration: frame)
         } catch let error as FFmpegError {
-            throw MiaError(file: subject, "cannot read media data, the file is truncated or damaged (\(error.message))")
+            throw MiaError(subject, "cannot read media data, the file is truncated or damaged (\(error.message))", cause: error)
         } catch let error as MiaError {
             throw error.about(subject)
         }
-        guard let span else { throw MiaError(file: subject, "its video stream holds no frames") }
+        guard let span else { throw MiaError(subject, "its video stream holds no frames") }
         let measured = span.end - span.start
         if let stated = video.durationTimestamp {
             try check(measured: measured, stated: stated, tolerance: 2 * frame, timeBase: video.timeBase, subject: subject)
@@ -33,10 +34,10 @@ enum ClipLength {
     }
 
     /// Refuses a clip that holds clearly less video than it states.
-    static func check(measured: Int64, stated: Int64, tolerance: Int64, timeBase: Rational, subject: String) throws {
+    static func check(measured: Int64, stated: Int64, tolerance: Int64, timeBase: Rational, subject: MiaError.Subject) throws {
         guard stated - measured > tolerance else { return }
         let have = Double(measured) * timeBase.value, want = Double(stated) * timeBase.value
-        throw MiaError(file: subject, "holds \(seconds(have)) of video but states \(seconds(want)); the file is truncated or damaged")
+        throw MiaError(subject, "holds \(seconds(have)) of video but states \(seconds(want)); the file is truncated or damaged")
     }
 
     private static func seconds(_ value: Double) -> String {

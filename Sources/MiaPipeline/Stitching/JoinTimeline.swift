@@ -1,3 +1,4 @@
+import MiaFFmpeg
 /// Where each clip's packets land in the output, per stream, so that joins are exact.
 ///
 /// Video: a clip's first displayed frame starts where the previous clip's last frame ended
@@ -145,7 +146,7 @@ extension JoinTimeline {
     /// - Returns: the packet's output presentation time and where it ends, in the video time base.
     @discardableResult
     mutating func place(videoPacket packet: Packet, fallbackDuration: Int64, stream: Int, muxTimeBase: Rational,
-                        subject: String) throws -> (pts: Int64, end: Int64) {
+                        subject: MiaError.Subject) throws -> (pts: Int64, end: Int64) {
         let duration = packet.duration > 0 ? packet.duration : fallbackDuration
         let placed: (pts: Int64, dts: Int64)
         do {

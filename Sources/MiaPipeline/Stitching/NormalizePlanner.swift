@@ -50,12 +50,15 @@ enum NormalizePlanner {
 
     /// Why the clips need re-encoding, for `[MIA:STITCH:START] reason=`; nil when a stream copy
     /// gives what was asked.
-    /// - Parameter mismatches: what rules out a copy (`StitchCompatibility`), in clip order.
-    static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], clips: [ClipInfo],
-                                  options: StitchOptions) -> String? {
+    /// - Parameters:
+    ///   - mismatches: what rules out a copy (`StitchCompatibility`), in clip order.
+    ///   - containerRefusal: a codec of the clips the output container cannot hold, said for a message.
+    static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], containerRefusal: String? = nil,
+                                  clips: [ClipInfo], options: StitchOptions) -> String? {
         if mode == .always { return "--normalize always" }
         if let seconds = options.crossfade { return "a \(seconds) s crossfade re-encodes every clip" }
         if let first = mismatches.first { return first.description }
+        if let containerRefusal, let first = clips.first { return "clip 1 (\(first.path)): \(containerRefusal)" }
         guard let video = clips.first?.video else { return nil }
         if let size = options.size, video.width != size.width || video.height != size.height {
             return "--size \(size) differs from the clips' \(video.size ?? "unknown size")"

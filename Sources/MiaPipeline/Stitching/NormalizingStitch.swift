@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// The normalizing pass, for clips that differ. Clips whose video is not already in the target
 /// format are re-encoded side by side (one per core) into temporary segments; then every clip's
@@ -10,7 +11,9 @@ struct NormalizingStitch {
     /// Pre-flighted clips, in order.
     let clips: [ClipInfo]
     /// Where to write (the temporary file beside the final output).
-    let path: String
+    let temporary: String
+    /// The output as the user named it, for messages.
+    let destination: String
     let container: OutputContainerFormat
     let options: StitchOptions
     let target: NormalizeTarget
@@ -45,7 +48,7 @@ struct NormalizingStitch {
         let frames = clips.map { target.frames(forSeconds: Self.videoSeconds($0)) }
         let overlap = try crossfadeFrames(frames)
         var pieces = Self.pieces(frames: frames, overlap: overlap, copyable: copyable)
-        let segments = SegmentFiles(beside: path, count: pieces.count)
+        let segments = SegmentFiles(beside: temporary, count: pieces.count)
         defer { segments.removeAll() }
 
         try reencode(pieces.indices.filter { !pieces[$0].copied }, of: pieces, frames: frames, segments: segments)
@@ -65,16 +68,10 @@ struct NormalizingStitch {
         try checkSameParameters(pieces, segments: segments)
 
         let copied = clips.indices.map { clip in pieces.contains { $0.copied && $0.kind.clip == clip } }
-        var placement = indexPlacement(frames: frames.reduce(0, +))
-        while true {
-            do {
-                let written = try assemble(pieces, segments: segments, placement: placement)
-                return Outcome(written: written, copied: copied,
-                               overlapSeconds: Double((clips.count - 1) * overlap) / target.fps.value)
-            } catch is StreamCopyStitch.IndexReservationTooSmall {
-                placement = .secondPass
-            }
+        let written = try StitchMuxer.withIndexRetry(indexPlacement(frames: frames.reduce(0, +))) { placement in
+            try assemble(pieces, segments: segments, placement: placement)
         }
+        return Outcome(written: written, copied: copied, overlapSeconds: Double((clips.count - 1) * overlap) / target.fps.value)
     }
 
     /// Frames each crossfade lasts (0 without one); every clip must outlast its crossfades.
@@ -84,7 +81,7 @@ struct NormalizingStitch {
         for (index, count) in frames.enumerated() {
             let sides = (index > 0 ? 1 : 0) + (index < clips.count - 1 ? 1 : 0)
             if count <= sides * overlap {
-                throw MiaError(file: "clip \(index + 1) (\(clips[index].path))", String(
+                throw MiaError(.clip(number: index + 1, path: clips[index].path), String(
                     format: "lasts %.3f s, too short for a %.3f s crossfade on %@", Double(count) / target.fps.value,
                     Double(overlap) / target.fps.value, sides == 2 ? "each side" : "one side"))
             }
@@ -128,7 +125,7 @@ struct NormalizingStitch {
         let results = indices.parallelMap { index -> Result<Double, MiaError> in
             let started = Date()
             let clip = pieces[index].kind.clip
-            let subject = "clip \(clip + 1) (\(clips[clip].path))"
+            let subject = MiaError.Subject.clip(number: clip + 1, path: clips[clip].path)
             do {
                 switch pieces[index].kind {
                 case let .body(clip, range):
@@ -139,11 +136,11 @@ struct NormalizingStitch {
                 }
                 return .success(Date().timeIntervalSince(started))
             } catch let error as FFmpegError {
-                return .failure(MiaError(file: subject, "cannot re-encode its video: \(error.function) failed: \(error.message)"))
+                return .failure(MiaError(subject, "cannot re-encode its video", ffmpeg: error))
             } catch let error as MiaError {
                 return .failure(error.about(subject))
             } catch {
-                return .failure(MiaError(file: subject, "cannot re-encode its video: \(error)"))
+                return .failure(MiaError(subject, "cannot re-encode its video: \(error)"))
             }
         }
         for (index, result) in zip(indices, results) {
@@ -174,9 +171,9 @@ struct NormalizingStitch {
             try body()
         } catch let error as FFmpegError {
             if let source = error.path, let index = clips.firstIndex(where: { $0.path == source }) {
-                throw MiaError(file: "clip \(index + 1) (\(source))", "cannot read its audio: \(error.function) failed: \(error.message)")
+                throw MiaError(.clip(number: index + 1, path: source), "cannot read its audio", ffmpeg: error)
             }
-            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
+            throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
         }
     }
 
@@ -199,7 +196,7 @@ struct NormalizingStitch {
             let parameters = piece.copied ? clips[clip].video?.extradata : try segmentExtradata(segments[index])
             if reference == nil { reference = parameters }
             if !Self.sameParameterSets(parameters, reference) {
-                throw MiaError(file: "clip \(clip + 1) (\(clips[clip].path))",
+                throw MiaError(.clip(number: clip + 1, path: clips[clip].path),
                                "re-encoding gave it different codec parameters (SPS/PPS) from clip 1; this is a bug in mia-stitch")
             }
         }
@@ -218,7 +215,7 @@ struct NormalizingStitch {
             do {
                 return try MediaProbe.openInput(source(index).path, findStreamInfo: false)
             } catch let error as MiaError {
-                throw error.about("clip \(clip + 1) (\(clips[clip].path))")
+                throw error.about(.clip(number: clip + 1, path: clips[clip].path))
             }
         }
         // One time base for the joined video: a re-encoded segment's (frames land on exact ticks).
@@ -248,31 +245,33 @@ struct NormalizingStitch {
         let sampleUnit = Rational(1, target.audio?.sampleRate ?? 1)
         func samples(_ ticks: Int64) -> Int64 { timeBase.rescale(ticks, to: sampleUnit) }
 
-        let output = try StitchIO.writing(path) { try OutputContainer(path: path, formatName: container.muxer) }
+        let muxer = try StitchMuxer(temporary: temporary, destination: destination, container: container, placement: placement)
         let firstInput = try open(0)
-        let videoOut = try StitchIO.writing(path) { try output.addCopiedStream(from: firstInput, stream: source(0).stream, timeBase: timeBase) }
+        try muxer.addVideo(copiedFrom: firstInput, stream: source(0).stream, timeBase: timeBase,
+                           clip: .clip(number: pieces[0].kind.clip + 1, path: clips[pieces[0].kind.clip].path))
         let audioTrack = try target.audio.map { format in
             let parts = clips.indices.map { clip in
                 ConformedAudioTrack.Part(clip: clips[clip], samples: samples(clipSpans[clip].end) - samples(clipSpans[clip].start),
                                          overlap: clip == 0 ? 0 : samples(clipSpans[clip - 1].end) - samples(clipSpans[clip].start))
             }
-            return try StitchIO.writing(path) { try ConformedAudioTrack(output: output, format: format, settings: settings, parts: parts) }
+            return try StitchMuxer.writing(destination) {
+                try ConformedAudioTrack(output: muxer.output, format: format, settings: settings, parts: parts)
+            }
         }
         if options.chapters {
             let chapters = clips.indices.map { clip in
                 (title: URL(fileURLWithPath: clips[clip].path).deletingPathExtension().lastPathComponent,
                  start: chapterStarts[clip], end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!)
             }
-            try StitchIO.writing(path) { try output.setChapters(chapters, timeBase: timeBase) }
+            try muxer.setChapters(chapters, timeBase: timeBase)
         }
-        try StitchIO.writing(path) { try output.writeHeader(options: container.headerOptions(placement)) }
-        let muxTimeBase = output.timeBase(ofStream: videoOut)
+        try muxer.writeHeader(codecs: ["h264"] + (target.audio == nil ? [] : ["aac"]))
 
         var timeline = JoinTimeline(videoTimeBase: timeBase, audioRate: Int64(target.audio?.sampleRate ?? 1))
         let packet = Packet()
         for (index, piece) in pieces.enumerated() {
             let clip = piece.kind.clip
-            let subject = "clip \(clip + 1) (\(clips[clip].path))"
+            let subject = MiaError.Subject.clip(number: clip + 1, path: clips[clip].path)
             let input = index == 0 ? firstInput : try open(index)
             let stream = source(index).stream
             let sourceTimeBase = input.timeBase(ofStream: stream)
@@ -281,15 +280,13 @@ struct NormalizingStitch {
             while try StitchIO.read(input, into: packet, subject: subject) {
                 guard packet.streamIndex == stream, packet.pts != nil, packet.dts != nil else { continue }
                 packet.rescaleTimestamps(from: sourceTimeBase, to: timeBase)
-                let placed = try timeline.place(videoPacket: packet, fallbackDuration: tick, stream: videoOut,
-                                                muxTimeBase: muxTimeBase, subject: subject)
-                try StitchIO.writing(path) { try output.write(packet) }
+                let placed = try muxer.writeVideo(packet, on: &timeline, fallbackDuration: tick, clip: subject)
                 // Keep the audio just ahead of the video, so the file interleaves.
                 try placingAudio { try audioTrack?.advance(to: samples(placed.end)) }
             }
             let span = timeline.endClip()
             if span.end - span.start != lengths[index] {
-                throw MiaError(file: subject, String(format: "its video lasts %.3f s, not the %.3f s planned; run again with --normalize always",
+                throw MiaError(subject, String(format: "its video lasts %.3f s, not the %.3f s planned; run again with --normalize always",
                                                      Double(span.end - span.start) * timeBase.value, Double(lengths[index]) * timeBase.value))
             }
             if case .body = piece.kind {
@@ -305,12 +302,7 @@ struct NormalizingStitch {
             }
         }
         try placingAudio { try audioTrack?.finish() }
-        do {
-            try output.finish()
-        } catch let error as FFmpegError {
-            if case .reserved = placement { throw StreamCopyStitch.IndexReservationTooSmall() }
-            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
-        }
+        try muxer.finish()
         let spans = clips.indices.map { clip in
             ClipSpan(path: clips[clip].path, start: chapterStarts[clip],
                      end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!, timeBase: timeBase)

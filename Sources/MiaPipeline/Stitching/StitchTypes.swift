@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// What the user asked for besides the clips and the output path.
 public struct StitchOptions: Sendable {
@@ -119,6 +120,8 @@ struct StitchOutcome {
 struct OutputContainerFormat: Equatable {
     /// libavformat's muxer name.
     let muxer: String
+    /// The output's extension, lowercased ("m4v").
+    let fileExtension: String
 
     static let byExtension: [String: String] = ["mp4": "mp4", "m4v": "mp4", "mov": "mov", "mkv": "matroska"]
 
@@ -126,11 +129,30 @@ struct OutputContainerFormat: Equatable {
         let ext = URL(fileURLWithPath: outputPath).pathExtension.lowercased()
         guard let muxer = Self.byExtension[ext] else {
             let known = Self.byExtension.keys.sorted().map { "." + $0 }.joined(separator: ", ")
-            throw MiaError(file: outputPath, ext.isEmpty
+            throw MiaError(.output(outputPath), ext.isEmpty
                 ? "the output needs an extension to choose its container (\(known))"
                 : "unsupported output extension .\(ext) (use \(known))")
         }
         self.muxer = muxer
+        self.fileExtension = ext
+    }
+
+    /// Why clips with these codecs cannot be copied into this container ("prores cannot go in a .mp4
+    /// file; write a .mov or .mkv file"); nil when the muxer takes them all.
+    func refusal(of codecs: [String]) -> String? {
+        guard let codec = codecs.first(where: { !OutputContainer.muxer(muxer, canHold: $0) }) else { return nil }
+        return "its \(codec) cannot go in \(extensionText); write \(alternativesText(for: codec))"
+    }
+
+    /// "a .mp4 file", for messages.
+    var extensionText: String { "a .\(fileExtension) file" }
+
+    /// The other containers that can hold `codec`, for messages: "a .mov or .mkv file".
+    func alternativesText(for codec: String) -> String {
+        let others = ["mov": "mov", "mkv": "matroska", "mp4": "mp4"]
+            .filter { $0.value != muxer && OutputContainer.muxer($0.value, canHold: codec) }
+            .keys.sorted().map { "." + $0 }
+        return others.isEmpty ? "another container" : "a \(others.joined(separator: " or ")) file"
     }
 
     var isQuickTimeFamily: Bool { muxer == "mp4" || muxer == "mov" }

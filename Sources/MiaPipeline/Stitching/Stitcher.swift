@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// Joins clips into one file: checks every clip first, then copies packets onto one timeline.
 public struct Stitcher: Sendable {
@@ -33,12 +34,16 @@ public struct Stitcher: Sendable {
         let mismatches = infos.indices.dropFirst().flatMap {
             StitchCompatibility.mismatches(of: infos[$0], number: $0 + 1, against: infos[0])
         }
+        let refusal = container.refusal(of: [infos[0].video?.codec, infos[0].audio?.codec].compactMap { $0 })
         if options.normalize == .never {
             if options.crossfade != nil { throw MiaError("a crossfade re-encodes the clips; it cannot go with --normalize never") }
             try refuseCopy(mismatches)
+            if let refusal {
+                throw MiaError(.clip(number: 1, path: infos[0].path), "\(refusal), or use --normalize auto to re-encode to H.264 and AAC")
+            }
         }
         if options.normalize != .never, let reason = NormalizePlanner.reasonToNormalize(
-            mode: options.normalize, mismatches: mismatches, clips: infos, options: options) {
+            mode: options.normalize, mismatches: mismatches, containerRefusal: refusal, clips: infos, options: options) {
             return try normalize(infos, output: target, container: container, options: options, reason: reason, started: started)
         }
 
@@ -48,19 +53,12 @@ public struct Stitcher: Sendable {
             ("mode", "copy"),
         ]))
         let outcome = try target.write { temporary in
-            var placement = StreamCopyStitch.indexPlacement(for: infos, container: container, options: options)
-            var outcome: StitchOutcome
-            while true {
-                do {
-                    outcome = try StreamCopyStitch(clips: infos, path: temporary, container: container, options: options,
-                                                   indexPlacement: placement, log: log, progress: progress).run()
-                    break
-                } catch is StreamCopyStitch.IndexReservationTooSmall {
-                    // Rare (the reservation is generous): redo the copy with faststart's rewrite.
-                    placement = .secondPass
-                }
+            let placement = StreamCopyStitch.indexPlacement(for: infos, container: container, options: options)
+            let outcome = try StitchMuxer.withIndexRetry(placement) { placement in
+                try StreamCopyStitch(clips: infos, temporary: temporary, destination: output, container: container, options: options,
+                                     indexPlacement: placement, log: log, progress: progress).run()
             }
-            try checkWritten(temporary, against: outcome, hasAudio: infos[0].audio != nil)
+            try checkWritten(temporary, destination: output, against: outcome, hasAudio: infos[0].audio != nil)
             return outcome
         }
         return complete(outcome, output: output, mode: "copy", started: started)
@@ -75,7 +73,7 @@ public struct Stitcher: Sendable {
         do {
             copyable = try NormalizePlanner.copyableVideo(infos, target: format, mode: options.normalize, settings: settings)
         } catch let error as FFmpegError {
-            throw MiaError("cannot open the H.264 encoder (libx264) for \(format): \(error.function) failed: \(error.message)")
+            throw MiaError("cannot open the H.264 encoder (libx264) for \(format): \(error.summary)", cause: error)
         }
         log.emit(MiaEvent("MIA:STITCH:START", [
             ("clips", .int(Int64(infos.count))),
@@ -85,10 +83,11 @@ public struct Stitcher: Sendable {
             ("target", .string(format.description)),
         ]))
         let outcome = try output.write { temporary in
-            let outcome = try NormalizingStitch(clips: infos, path: temporary, container: container, options: options,
-                                                target: format, settings: settings, log: log, progress: progress)
+            let outcome = try NormalizingStitch(clips: infos, temporary: temporary, destination: output.destination,
+                                                container: container, options: options, target: format, settings: settings,
+                                                log: log, progress: progress)
                 .run(copyable: copyable)
-            try checkWritten(temporary, against: outcome.written, hasAudio: format.audio != nil)
+            try checkWritten(temporary, destination: output.destination, against: outcome.written, hasAudio: format.audio != nil)
             return outcome
         }
         var result = complete(outcome.written, output: output.destination, mode: "normalize", started: started,
@@ -136,7 +135,7 @@ public struct Stitcher: Sendable {
     func inspectAll(_ clips: [String]) throws -> [ClipInfo] {
         let numbered = Array(clips.enumerated().map { (number: $0.offset + 1, path: $0.element) })
         let inspected = numbered.parallelMap { clip in
-            Result { try Self.inspect(clip.path, subject: "clip \(clip.number) (\(clip.path))") }
+            Result { try Self.inspect(clip.path, subject: .clip(number: clip.number, path: clip.path)) }
         }
         return try inspected.map { try $0.get() }
     }
@@ -146,12 +145,12 @@ public struct Stitcher: Sendable {
         guard let first = mismatches.first else { return }
         let count = mismatches.filter { $0.clipNumber == first.clipNumber }.count
         let more = count > 1 ? " (and \(count - 1) more difference\(count > 2 ? "s" : ""))" : ""
-        throw MiaError(file: "clip \(first.clipNumber) (\(first.file))",
+        throw MiaError(.clip(number: first.clipNumber, path: first.file),
                        "\(first.problem)\(more); stream copy needs clips with identical parameters (or use --normalize auto)")
     }
 
     /// One clip's parameters, with the problems that rule it out for any stitch.
-    private static func inspect(_ path: String, subject: String) throws -> ClipInfo {
+    private static func inspect(_ path: String, subject: MiaError.Subject) throws -> ClipInfo {
         var info: ClipInfo
         do {
             info = try MediaProbe.inspectHeader(path)
@@ -163,10 +162,10 @@ public struct Stitcher: Sendable {
         } catch let error as MiaError {
             throw error.about(subject)
         }
-        if let truncation = info.truncation { throw MiaError(file: subject, truncation) }
+        if let truncation = info.truncation { throw MiaError(subject, truncation) }
         guard info.video != nil else {
             let kinds = Set(info.streams.map(\.kind.rawValue)).sorted().joined(separator: ", ")
-            throw MiaError(file: subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
+            throw MiaError(subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
         }
         if info.indexedDataEnd == nil {
             info = try ClipLength.measured(info, subject: subject)
@@ -175,18 +174,21 @@ public struct Stitcher: Sendable {
     }
 
     /// Reopens the written file and checks it holds what was written, before it is renamed into place.
-    private func checkWritten(_ path: String, against outcome: StitchOutcome, hasAudio: Bool) throws {
+    /// - Parameters:
+    ///   - path: the temporary file just written.
+    ///   - destination: the output as the user named it, for messages.
+    private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool) throws {
         let written: ClipInfo
         do {
             written = try MediaProbe.inspect(path)
         } catch let error as MiaError {
-            throw MiaError(file: path, "the written file does not read back: \(error.problem)")
+            throw MiaError(.output(destination), "the written file does not read back: \(error.problem)", cause: error)
         }
         guard written.video != nil, (written.audio != nil) == hasAudio else {
-            throw MiaError(file: path, "the written file lacks a stream that was written")
+            throw MiaError(.output(destination), "the written file lacks a stream that was written")
         }
         if let frames = written.video?.frameCount, frames != outcome.videoPackets {
-            throw MiaError(file: path, "the written file holds \(frames) video frames, \(outcome.videoPackets) were written")
+            throw MiaError(.output(destination), "the written file holds \(frames) video frames, \(outcome.videoPackets) were written")
         }
     }
 }

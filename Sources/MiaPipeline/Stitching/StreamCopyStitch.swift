@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// The stream-copy pass: every clip's packets, unchanged, placed on one timeline by `JoinTimeline`.
 /// Opens one clip at a time, so memory and file descriptors stay flat however many clips there are.
@@ -6,7 +7,9 @@ struct StreamCopyStitch {
     /// Pre-flighted, mutually compatible clips, in order.
     let clips: [ClipInfo]
     /// Where to write (the temporary file beside the final output).
-    let path: String
+    let temporary: String
+    /// The output as the user named it, for messages.
+    let destination: String
     let container: OutputContainerFormat
     let options: StitchOptions
     let indexPlacement: OutputContainerFormat.IndexPlacement
@@ -15,27 +18,28 @@ struct StreamCopyStitch {
 
     func run() throws -> StitchOutcome {
         let first = clips[0]
-        guard let referenceVideo = first.video else { throw MiaError(file: "clip 1 (\(first.path))", "has no video stream") }
+        guard let referenceVideo = first.video, let firstVideoIndex = first.videoIndex else {
+            throw MiaError(.clip(number: 1, path: first.path), "has no video stream")
+        }
         let videoTimeBase = referenceVideo.timeBase
         let audioRate = Int64(first.audio?.sampleRate ?? 0)
         let samples = Rational(1, Int(max(audioRate, 1)))
 
-        let output = try StitchIO.writing(path) { try OutputContainer(path: path, formatName: container.muxer) }
-        var firstInput: InputContainer? = try open(clip: 0)
+        let muxer = try StitchMuxer(temporary: temporary, destination: destination, container: container, placement: indexPlacement)
+        let opened = try open(clip: 0)
+        var firstInput: InputContainer? = opened
         // Fully probed (the pre-flight may have read headers only): the AAC frame size comes from here.
-        let audioFrameSize = Int64(ClipInfo(container: firstInput!).audio?.frameSize ?? 0)
-        let videoOut = try StitchIO.writing(path) {
-            try output.addCopiedStream(from: firstInput!, stream: first.videoIndex!, timeBase: videoTimeBase)
-        }
+        let audioFrameSize = Int64(ClipInfo(container: opened).audio?.frameSize ?? 0)
+        let firstClip = MiaError.Subject.clip(number: 1, path: first.path)
+        try muxer.addVideo(copiedFrom: opened, stream: firstVideoIndex, timeBase: videoTimeBase, clip: firstClip)
         let audioOut: Int? = try first.audioIndex.map { index in
-            try StitchIO.writing(path) { try output.addCopiedStream(from: firstInput!, stream: index, timeBase: samples) }
+            try muxer.addCopied(from: opened, stream: index, timeBase: samples, clip: firstClip)
         }
         if options.chapters {
-            try StitchIO.writing(path) { try output.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase) }
+            try muxer.setChapters(chapterList(timeBase: videoTimeBase), timeBase: videoTimeBase)
         }
-        try StitchIO.writing(path) { try output.writeHeader(options: container.headerOptions(indexPlacement)) }
-        let videoMuxTimeBase = output.timeBase(ofStream: videoOut)
-        let audioMuxTimeBase = audioOut.map { output.timeBase(ofStream: $0) }
+        try muxer.writeHeader(codecs: [referenceVideo.codec] + (first.audio.map { [$0.codec] } ?? []))
+        let audioMuxTimeBase = audioOut.map { muxer.output.timeBase(ofStream: $0) }
 
         var timeline = JoinTimeline(videoTimeBase: videoTimeBase, audioRate: max(audioRate, 1))
         var spans: [ClipSpan] = []
@@ -44,21 +48,20 @@ struct StreamCopyStitch {
         // end exactly with the video.
         let heldAudio = Packet()
         var holdingAudio = false
-        func writeVideo(_ packet: Packet, subject: String, frameDuration: Int64) throws {
-            try timeline.place(videoPacket: packet, fallbackDuration: frameDuration, stream: videoOut,
-                               muxTimeBase: videoMuxTimeBase, subject: subject)
-            try StitchIO.writing(path) { try output.write(packet) }
+        func writeVideo(_ packet: Packet, subject: MiaError.Subject, frameDuration: Int64) throws {
+            try muxer.writeVideo(packet, on: &timeline, fallbackDuration: frameDuration, clip: subject)
         }
         func writeHeld() throws {
-            heldAudio.rescaleTimestamps(from: samples, to: audioMuxTimeBase!)
-            try StitchIO.writing(path) { try output.write(heldAudio) }
+            guard let audioMuxTimeBase else { return }
+            heldAudio.rescaleTimestamps(from: samples, to: audioMuxTimeBase)
+            try muxer.write(heldAudio)
         }
 
         for (index, clip) in clips.enumerated() {
-            let subject = "clip \(index + 1) (\(clip.path))"
+            let subject = MiaError.Subject.clip(number: index + 1, path: clip.path)
             let input = try firstInput ?? open(clip: index)
             firstInput = nil
-            let video = clip.video!
+            guard let video = clip.video else { throw MiaError(subject, "has no video stream") }
             let videoStart = video.startTimestamp ?? 0
             let videoStartInSamples = videoTimeBase.rescale(videoStart, to: samples)
             let frameDuration = Self.frameDuration(video)
@@ -69,7 +72,7 @@ struct StreamCopyStitch {
             while try StitchIO.read(input, into: packet, subject: subject) {
                 if packet.streamIndex == clip.videoIndex {
                     guard packet.pts != nil else {
-                        throw MiaError(file: subject, "a video packet has no timestamp; stream copy needs timestamps")
+                        throw MiaError(subject, "a video packet has no timestamp; stream copy needs timestamps")
                     }
                     // Matroska and friends store no decode times; libavformat leaves the first
                     // `delay` B-frame packets without one. Hold them until a decode time is known.
@@ -85,7 +88,7 @@ struct StreamCopyStitch {
                     try writeVideo(packet, subject: subject, frameDuration: frameDuration)
                 } else if packet.streamIndex == clip.audioIndex, let audioOut, let audio = clip.audio {
                     guard let pts = packet.pts ?? packet.dts else {
-                        throw MiaError(file: subject, "an audio packet has no timestamp; stream copy needs timestamps")
+                        throw MiaError(subject, "an audio packet has no timestamp; stream copy needs timestamps")
                     }
                     let relative = audio.timeBase.rescale(pts, to: samples) - videoStartInSamples
                     let stated = audio.timeBase.rescale(packet.duration, to: samples)
@@ -135,18 +138,10 @@ struct StreamCopyStitch {
             audioEnd = Double(heldAudio.rawPTS + heldAudio.duration) / Double(audioRate)
             try writeHeld()
         }
-        do {
-            try output.finish()
-        } catch let error as FFmpegError {
-            if case .reserved = indexPlacement { throw IndexReservationTooSmall() }
-            throw MiaError(file: path, "cannot write output: \(error.function) failed: \(error.message)")
-        }
+        try muxer.finish()
         return StitchOutcome(spans: spans, videoPackets: timeline.video.packets, audioPackets: timeline.audio.packets,
                        droppedAudioPackets: timeline.audio.dropped, videoTimeBase: videoTimeBase, audioEnd: audioEnd)
     }
-
-    /// The muxer needed more room for the index than was reserved; the stitch is redone with a second pass.
-    struct IndexReservationTooSmall: Error {}
 
     /// Where the index goes for these clips: reserved up front when every clip states its sample count.
     static func indexPlacement(for clips: [ClipInfo], container: OutputContainerFormat, options: StitchOptions)
@@ -212,15 +207,15 @@ struct StreamCopyStitch {
             }
             return input
         } catch let error as MiaError {
-            throw error.about("clip \(index + 1) (\(clip.path))")
+            throw error.about(.clip(number: index + 1, path: clip.path))
         }
     }
 
     /// The copy must find exactly the video the pre-flight measured or the container states.
-    private func checkComplete(_ clip: ClipInfo, videoSpan: Int64, subject: String, frameDuration: Int64) throws {
-        guard let stated = clip.video?.durationTimestamp else { return }
+    private func checkComplete(_ clip: ClipInfo, videoSpan: Int64, subject: MiaError.Subject, frameDuration: Int64) throws {
+        guard let video = clip.video, let stated = video.durationTimestamp else { return }
         try ClipLength.check(measured: videoSpan, stated: stated, tolerance: 2 * frameDuration,
-                             timeBase: clip.video!.timeBase, subject: subject)
+                             timeBase: video.timeBase, subject: subject)
     }
 
     /// One chapter per clip, from the lengths the pre-flight established (exact: see `ClipLength`).
@@ -240,15 +235,15 @@ struct StreamCopyStitch {
         return max(1, Rational(rate.den, rate.num).rescale(1, to: video.timeBase))
     }
 
-    static func explain(_ error: JoinTimeline.JoinError, subject: String, timeBase: Rational) -> MiaError {
+    static func explain(_ error: JoinTimeline.JoinError, subject: MiaError.Subject, timeBase: Rational) -> MiaError {
         switch error {
         case let .videoDecodeOrder(previous, next):
             let gap = Double(previous - next) * timeBase.value
-            return MiaError(file: subject, String(format: "its video decode timestamps would go back %.3f s at the join (a different B-frame delay than the clip before); stream copy cannot join it", gap))
+            return MiaError(subject, String(format: "its video decode timestamps would go back %.3f s at the join (a different B-frame delay than the clip before); stream copy cannot join it", gap))
         case .hiddenLeadingFrames:
-            return MiaError(file: subject, "its edit list hides frames at the start (a trimmed clip); stream copy can only hide frames at the start of the output, so it would show them")
+            return MiaError(subject, "its edit list hides frames at the start (a trimmed clip); stream copy can only hide frames at the start of the output, so it would show them")
         case let .audioOrder(previous, next):
-            return MiaError(file: subject, "its audio timestamps go backwards (\(next) after \(previous)); the file is damaged")
+            return MiaError(subject, "its audio timestamps go backwards (\(next) after \(previous)); the file is damaged")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// One built-in template scene: a designed title card.
 public struct TemplateCard: Sendable, Equatable {
@@ -78,7 +79,7 @@ public struct TemplateRenderer: Sendable {
             log.emit(MiaEvent("MIA:TEMPLATE:ERROR", [("output", .string(output)), ("reason", .string(error.message))]))
             throw error
         } catch let error as FFmpegError {
-            let wrapped = MiaError(file: output, "cannot render the card: \(error.function) failed: \(error.message)")
+            let wrapped = MiaError(.output(output), "cannot render the card", ffmpeg: error)
             log.emit(MiaEvent("MIA:TEMPLATE:ERROR", [("output", .string(output)), ("reason", .string(wrapped.message))]))
             throw wrapped
         }

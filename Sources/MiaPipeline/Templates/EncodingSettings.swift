@@ -1,4 +1,4 @@
-import CFFmpeg
+import MiaFFmpeg
 
 /// The one set of encoder settings for everything mia-stitch encodes: template cards and clips
 /// re-encoded by a normalizing stitch. Equal settings give equal SPS/PPS, so clips made by either
@@ -26,21 +26,11 @@ public struct EncodingSettings: Sendable, Equatable {
         let interval = keyframeInterval(fps: fps)
         let params = ["cabac=0", "bframes=0", "weightp=0", "scenecut=0", "sliced-threads=0",
                       "keyint=\(interval)", "min-keyint=\(interval)"].joined(separator: ":")
-        return try Encoder(name: "libx264", globalHeader: true,
-                           options: ["preset": preset, "crf": String(crf), "profile": "high",
-                                     "x264-params": params, "forced-idr": "1", "threads": String(threads)]) { c in
-            c.pointee.width = Int32(width)
-            c.pointee.height = Int32(height)
-            c.pointee.pix_fmt = AV_PIX_FMT_YUV420P
-            c.pointee.time_base = Rational(fps.den, fps.num).av
-            c.pointee.framerate = fps.av
-            c.pointee.gop_size = Int32(interval)
-            c.pointee.max_b_frames = 0
-            c.pointee.colorspace = AVCOL_SPC_BT709
-            c.pointee.color_primaries = AVCOL_PRI_BT709
-            c.pointee.color_trc = AVCOL_TRC_BT709
-            c.pointee.color_range = AVCOL_RANGE_MPEG
-        }
+        return try Encoder(Encoder.Configuration(
+            name: "libx264",
+            media: .video(width: width, height: height, frameRate: fps, keyframeInterval: interval, bFrames: 0),
+            options: ["preset": preset, "crf": String(crf), "profile": "high",
+                      "x264-params": params, "forced-idr": "1", "threads": String(threads)]))
     }
 
     /// The SPS/PPS these settings give at a size and rate: a clip whose extradata equals this
@@ -51,12 +41,6 @@ public struct EncodingSettings: Sendable, Equatable {
 
     /// AAC (FFmpeg's encoder), planar float input.
     func audioEncoder(sampleRate: Int, channels: Int) throws -> Encoder {
-        try Encoder(name: "aac", globalHeader: true) { c in
-            c.pointee.sample_rate = Int32(sampleRate)
-            av_channel_layout_default(&c.pointee.ch_layout, Int32(channels))
-            c.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
-            c.pointee.bit_rate = Int64(audioBitRate)
-            c.pointee.time_base = Rational(1, sampleRate).av
-        }
+        try Encoder(Encoder.Configuration(name: "aac", media: .audio(sampleRate: sampleRate, channels: channels, bitRate: audioBitRate)))
     }
 }

@@ -1,4 +1,4 @@
-import CFFmpeg
+import MiaFFmpeg
 
 /// The one audio track of a normalizing stitch. Every clip's audio (or silence, for a clip without
 /// any) is resampled by libavfilter to one rate and layout and padded or trimmed to exactly its
@@ -113,7 +113,7 @@ final class ConformedAudioTrack {
     /// arrives as one frame).
     private func crossfade(samples: Int64) throws {
         let layout = ClipSource.layoutName(channels: format.channels)
-        let input = FilterGraph.Input.audio(sampleRate: format.sampleRate, sampleFormat: AV_SAMPLE_FMT_FLTP.rawValue,
+        let input = FilterGraph.Input.audio(sampleRate: format.sampleRate, sampleFormat: .planarFloat,
                                             channelLayout: layout, timeBase: Rational(1, format.sampleRate))
         let graph = try FilterGraph(inputs: [input, input], isVideo: false,
                                     description: "[in0]afade=t=out:ns=\(samples)[out];[in1]afade=t=in:ns=\(samples)[in];[out][in]amix=inputs=2:normalize=0",
@@ -131,7 +131,7 @@ final class ConformedAudioTrack {
             try place(filtered)
         }
         guard mixed == samples else {
-            throw FFmpegError(code: mia_averror_invaliddata(), function: "audio crossfade (\(mixed) of \(samples) samples)", path: nil)
+            throw FFmpegError.invalidData("audio crossfade (\(mixed) of \(samples) samples)", path: nil)
         }
     }
 
@@ -192,16 +192,8 @@ private final class ClipSource {
             // inside the clip the way ffmpeg's -async does, so it stays in sync to the end.
             let videoStart = info.video.map { $0.timeBase.rescale($0.startTimestamp ?? 0, to: audio.timeBase) } ?? 0
             start = videoStart
-            let context = decoder.context.pointee
-            var description = [CChar](repeating: 0, count: 128)
-            var channelLayout = context.ch_layout
-            if channelLayout.order == AV_CHANNEL_ORDER_UNSPEC {
-                av_channel_layout_default(&channelLayout, channelLayout.nb_channels)
-            }
-            av_channel_layout_describe(&channelLayout, &description, description.count)
             graph = try FilterGraph(
-                input: .audio(sampleRate: Int(context.sample_rate), sampleFormat: context.sample_fmt.rawValue,
-                              channelLayout: String(filledBuffer: description), timeBase: audio.timeBase),
+                input: decoder.audioInput(timeBase: audio.timeBase),
                 description: (["aresample=\(format.sampleRate):async=1:first_pts=0"] + shape).joined(separator: ","),
                 threads: 1)
         } else {
@@ -228,7 +220,7 @@ private final class ClipSource {
                 return true
             case .endOfStream:
                 guard produced == length else {
-                    throw FFmpegError(code: mia_averror_invaliddata(), function: "audio conform (\(produced) of \(length) samples)", path: input?.path)
+                    throw FFmpegError.invalidData("audio conform (\(produced) of \(length) samples)", path: input?.path)
                 }
                 return false
             case .needsInput:

@@ -1,4 +1,4 @@
-import CFFmpeg
+import MiaFFmpeg
 
 /// Re-encodes clips' video to a normalize target. Each clip's pictures come from
 /// `ConformedPictures` (decode, then libavfilter scale/pad-or-crop/fps/yuv420p); they are encoded by
@@ -31,7 +31,7 @@ struct VideoConformer {
         try first.skip(outgoing.frames - count)
         let writer = try SegmentWriter(path: segment, target: target, settings: settings, threads: threads)
         let frameTime = Rational(target.fps.den, target.fps.num)
-        let picture = FilterGraph.Input.video(width: target.width, height: target.height, pixelFormat: AV_PIX_FMT_YUV420P.rawValue,
+        let picture = FilterGraph.Input.video(width: target.width, height: target.height, pixelFormat: .yuv420p,
                                               timeBase: frameTime, sampleAspectRatio: Rational(1, 1), frameRate: target.fps)
         let seconds = Double(count) * frameTime.value
         let graph = try FilterGraph(inputs: [picture, picture], isVideo: true,
@@ -57,7 +57,7 @@ struct VideoConformer {
         try graph.push(nil, to: 1)
         try drain()
         guard written == count else {
-            throw FFmpegError(code: mia_averror_invaliddata(), function: "xfade (\(written) of \(count) pictures)", path: incoming.clip.path)
+            throw FFmpegError.invalidData("xfade (\(written) of \(count) pictures)", path: incoming.clip.path)
         }
         try writer.finish()
     }
@@ -82,7 +82,7 @@ final class ConformedPictures {
 
     init(_ clip: ClipInfo, target: NormalizeTarget, frames: Int, threads: Int) throws {
         guard let index = clip.videoIndex, let video = clip.video else {
-            throw FFmpegError(code: mia_averror_invaliddata(), function: "no video stream", path: clip.path)
+            throw FFmpegError.invalidData("no video stream", path: clip.path)
         }
         input = try InputContainer(path: clip.path)
         decoder = try Decoder(input: input, stream: index, threads: threads)
@@ -106,13 +106,13 @@ final class ConformedPictures {
                 switch try graph.pull(into: filtered) {
                 case .value:
                     produced += 1
-                    if lastPicture == nil { lastPicture = Frame() }
-                    lastPicture!.unref()
-                    try ffCheck(av_frame_ref(lastPicture!.pointer, filtered.pointer), "av_frame_ref")
+                    let kept = lastPicture ?? Frame()
+                    try kept.reference(filtered)
+                    lastPicture = kept
                     return filtered
                 case .endOfStream:
                     guard let lastPicture else {
-                        throw FFmpegError(code: mia_averror_invaliddata(), function: "no video frame decoded", path: input.path)
+                        throw FFmpegError.invalidData("no video frame decoded", path: input.path)
                     }
                     produced += 1
                     return lastPicture
@@ -139,7 +139,7 @@ final class ConformedPictures {
                 return
             case .endOfStream:
                 guard let graph, !decoderEnded else {
-                    throw FFmpegError(code: mia_averror_invaliddata(), function: "no video frame decoded", path: input.path)
+                    throw FFmpegError.invalidData("no video frame decoded", path: input.path)
                 }
                 decoderEnded = true
                 try graph.push(nil)
@@ -159,11 +159,11 @@ final class ConformedPictures {
     /// scale (display shape kept) → pad or crop → square pixels → constant frame rate → yuv420p,
     /// built from the first picture's real size and format.
     private func makeGraph(for picture: Frame) throws -> FilterGraph {
-        let width = Int(picture.pointer.pointee.width), height = Int(picture.pointer.pointee.height)
-        let aspect = picture.pointer.pointee.sample_aspect_ratio.rational
+        let width = picture.width, height = picture.height
+        let aspect = picture.sampleAspectRatio
         let scaled = target.scaledSize(sourceWidth: width, sourceHeight: height, sampleAspect: aspect)
         var chain = ["scale=\(scaled.width):\(scaled.height):in_color_matrix=\(Self.colorMatrix(of: picture)):out_color_matrix=bt709"
-                     + ":in_range=\(picture.pointer.pointee.color_range == AVCOL_RANGE_JPEG ? "pc" : "tv"):out_range=tv"]
+                     + ":in_range=\(picture.isFullRange ? "pc" : "tv"):out_range=tv"]
         switch target.fit {
         case .pad:
             chain.append("pad=\(target.width):\(target.height):\((target.width - scaled.width) / 4 * 2):\((target.height - scaled.height) / 4 * 2):color=black")
@@ -171,7 +171,7 @@ final class ConformedPictures {
             chain.append("crop=\(target.width):\(target.height):\((scaled.width - target.width) / 2):\((scaled.height - target.height) / 2)")
         }
         chain += ["setsar=1", "fps=fps=\(target.fps.num)/\(target.fps.den):round=near", "format=yuv420p"]
-        return try FilterGraph(input: .video(width: width, height: height, pixelFormat: picture.pointer.pointee.format,
+        return try FilterGraph(input: .video(width: width, height: height, pixelFormat: picture.pixelFormat,
                                              timeBase: video.timeBase, sampleAspectRatio: aspect),
                                description: chain.joined(separator: ","), threads: threads)
     }
@@ -182,13 +182,7 @@ extension ConformedPictures {
     /// conventionally is (HD BT.709, SD BT.601). The output is BT.709, so an HD source is not
     /// converted at all and an SD one gets its colours right.
     static func colorMatrix(of picture: Frame) -> String {
-        switch picture.pointer.pointee.colorspace {
-        case AVCOL_SPC_BT709: return "bt709"
-        case AVCOL_SPC_BT470BG, AVCOL_SPC_SMPTE170M: return "bt601"
-        case AVCOL_SPC_SMPTE240M: return "smpte240m"
-        case AVCOL_SPC_BT2020_NCL, AVCOL_SPC_BT2020_CL: return "bt2020"
-        default: return picture.pointer.pointee.height >= 720 ? "bt709" : "bt601"
-        }
+        picture.taggedColorMatrix ?? (picture.height >= 720 ? "bt709" : "bt601")
     }
 }
 

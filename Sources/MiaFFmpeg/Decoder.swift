@@ -1,16 +1,18 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A libavcodec decoder for one stream. Freed with `avcodec_free_context`.
-final class Decoder {
+package final class Decoder {
     let context: UnsafeMutablePointer<AVCodecContext>
-    let path: String
+    package let path: String
 
     /// - Parameter threads: decoding threads; 0 picks one per core.
     /// - Throws: `FFmpegError` when this FFmpeg has no decoder for the codec or cannot open it.
-    init(input: InputContainer, stream index: Int, threads: Int = 0) throws {
+    package init(input: InputContainer, stream index: Int, threads: Int = 0) throws {
         path = input.path
         let stream = input.stream(index)
-        let parameters = stream.pointee.codecpar!
+        guard let parameters = stream.pointee.codecpar else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "stream \(index) has no codec parameters", path: path)
+        }
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw FFmpegError(code: mia_averror_invaliddata(),
                               function: "avcodec_find_decoder (\(String(cString: avcodec_get_name(parameters.pointee.codec_id))))",
@@ -33,18 +35,33 @@ final class Decoder {
 
     /// Sends a packet, or nil to start draining at the end of the stream.
     /// - Throws: `FFmpegError` when the decoder rejects the packet (damaged data).
-    func send(_ packet: Packet?) throws {
+    package func send(_ packet: Packet?) throws {
         try ffCheck(avcodec_send_packet(context, packet?.pointer), "avcodec_send_packet", path: path)
     }
 
     /// Takes the next decoded frame, if one is ready.
     /// - Throws: `FFmpegError` for a decoding error.
-    func receive(into frame: Frame) throws -> CodecStep<Void> {
+    package func receive(into frame: Frame) throws -> CodecStep<Void> {
         frame.unref()
         let result = avcodec_receive_frame(context, frame.pointer)
         if result == mia_averror_eagain() { return .needsInput }
         if result == mia_averror_eof() { return .endOfStream }
         try ffCheck(result, "avcodec_receive_frame", path: path)
         return .value(())
+    }
+}
+
+extension Decoder {
+    /// What an audio decoder puts out: the input a filter graph needs to take its frames.
+    package func audioInput(timeBase: Rational) -> FilterGraph.Input {
+        var layout = context.pointee.ch_layout
+        // Some files state only a channel count; the default layout for it is what players assume.
+        if layout.order == AV_CHANNEL_ORDER_UNSPEC {
+            av_channel_layout_default(&layout, layout.nb_channels)
+        }
+        var description = [CChar](repeating: 0, count: 128)
+        av_channel_layout_describe(&layout, &description, description.count)
+        return .audio(sampleRate: Int(context.pointee.sample_rate), sampleFormat: SampleFormat(raw: context.pointee.sample_fmt.rawValue),
+                      channelLayout: String(filledBuffer: description), timeBase: timeBase)
     }
 }

@@ -1,22 +1,30 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A failed FFmpeg call: which C function, on which file, and FFmpeg's own text for the code.
-struct FFmpegError: Error, CustomStringConvertible {
-    let code: Int32
-    let function: String
-    let path: String?
-    let message: String
+package struct FFmpegError: Error, CustomStringConvertible, Sendable {
+    package let code: Int32
+    package let function: String
+    package let path: String?
+    package let message: String
 
-    init(code: Int32, function: String, path: String?) {
+    package init(code: Int32, function: String, path: String?) {
         self.code = code
         self.function = function
         self.path = path
         self.message = FFmpegError.text(for: code)
     }
 
-    var description: String {
+    /// A problem we detect ourselves while driving FFmpeg (data that cannot be right).
+    package static func invalidData(_ what: String, path: String?) -> FFmpegError {
+        FFmpegError(code: mia_averror_invaliddata(), function: what, path: path)
+    }
+
+    /// "avformat_write_header failed: Invalid argument": the call and FFmpeg's words, without the file.
+    package var summary: String { "\(function) failed: \(message)" }
+
+    package var description: String {
         let location = path.map { "\($0): " } ?? ""
-        return "\(location)\(function) failed: \(message)"
+        return "\(location)\(summary)"
     }
 
     /// `av_strerror`'s text for a code (the function `av_err2str` would call).
@@ -26,7 +34,7 @@ struct FFmpegError: Error, CustomStringConvertible {
         return String(filledBuffer: buffer)
     }
 
-    var isEndOfFile: Bool { code == mia_averror_eof() }
+    package var isEndOfFile: Bool { code == mia_averror_eof() }
 }
 
 /// The one helper every FFmpeg call goes through: negative results become `FFmpegError`.
@@ -38,7 +46,7 @@ func ffCheck(_ result: Int32, _ function: String, path: String? = nil) throws ->
 }
 
 /// Result of a send/receive step: end of stream and "needs more input" are normal, not errors.
-enum CodecStep<Value> {
+package enum CodecStep<Value> {
     case value(Value)
     case needsInput
     case endOfStream

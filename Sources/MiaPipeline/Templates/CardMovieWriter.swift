@@ -1,4 +1,4 @@
-import CFFmpeg
+import MiaFFmpeg
 
 /// Writes a card movie: H.264 (libx264) + silent AAC in MP4, moov first.
 ///
@@ -73,12 +73,10 @@ final class CardMovieWriter {
     func writeSilence(samples: Int) throws {
         let frameSize = max(1, audio.frameSize)
         var written = 0
-        let full = try Frame.silence(samples: frameSize, rate: Int(audio.context.pointee.sample_rate),
-                                     channels: Int(audio.context.pointee.ch_layout.nb_channels))
+        let full = try Frame.silence(samples: frameSize, rate: audio.sampleRate, channels: audio.channels)
         while written < samples {
             let count = min(frameSize, samples - written)
-            let frame = count == frameSize ? full : try Frame.silence(
-                samples: count, rate: Int(audio.context.pointee.sample_rate), channels: Int(audio.context.pointee.ch_layout.nb_channels))
+            let frame = count == frameSize ? full : try Frame.silence(samples: count, rate: audio.sampleRate, channels: audio.channels)
             frame.pts = Int64(written)
             try audio.send(frame)
             written += count

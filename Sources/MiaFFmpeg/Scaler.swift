@@ -1,12 +1,12 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// RGBA pixels to yuv420p with libswscale, BT.709 limited range (what players assume for HD).
-final class Scaler {
-    let context: OpaquePointer
-    let width: Int
-    let height: Int
+package final class Scaler {
+    private let context: OpaquePointer
+    package let width: Int
+    package let height: Int
 
-    init(width: Int, height: Int) throws {
+    package init(width: Int, height: Int) throws {
         guard let context = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGBA, Int32(width), Int32(height),
                                            AV_PIX_FMT_YUV420P, Int32(SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT),
                                            nil, nil, nil) else {
@@ -23,7 +23,7 @@ final class Scaler {
     deinit { sws_freeContext(context) }
 
     /// Converts `rgba` (width × height × 4 bytes, rows packed) into `frame`'s planes.
-    func convert(_ rgba: [UInt8], into frame: Frame) throws {
+    package func convert(_ rgba: [UInt8], into frame: Frame) throws {
         try ffCheck(av_frame_make_writable(frame.pointer), "av_frame_make_writable")
         rgba.withUnsafeBufferPointer { source in
             var sourcePlanes: [UnsafePointer<UInt8>?] = [source.baseAddress, nil, nil, nil]

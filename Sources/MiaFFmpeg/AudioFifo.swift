@@ -1,14 +1,14 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// Samples waiting to be cut into encoder-sized frames (`AVAudioFifo`): filter graphs hand out
 /// frames of any length, AAC takes exactly 1024 samples a frame.
-final class AudioFifo {
+package final class AudioFifo {
     private let fifo: OpaquePointer
-    let sampleRate: Int
-    let channels: Int
+    package let sampleRate: Int
+    package let channels: Int
 
     /// Planar float samples (what FFmpeg's AAC encoder takes).
-    init(sampleRate: Int, channels: Int) throws {
+    package init(sampleRate: Int, channels: Int) throws {
         guard let fifo = av_audio_fifo_alloc(AV_SAMPLE_FMT_FLTP, Int32(channels), 4096) else {
             throw FFmpegError(code: mia_averror_enomem(), function: "av_audio_fifo_alloc", path: nil)
         }
@@ -19,10 +19,10 @@ final class AudioFifo {
 
     deinit { av_audio_fifo_free(fifo) }
 
-    var count: Int { Int(av_audio_fifo_size(fifo)) }
+    package var count: Int { Int(av_audio_fifo_size(fifo)) }
 
     /// Appends the first `samples` samples of `frame` (all of them when nil).
-    func append(_ frame: Frame, samples: Int? = nil) throws {
+    package func append(_ frame: Frame, samples: Int? = nil) throws {
         let count = Int32(samples ?? frame.sampleCount)
         guard count > 0 else { return }
         let written = frame.pointer.pointee.extended_data.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: channels) {
@@ -32,7 +32,7 @@ final class AudioFifo {
     }
 
     /// Takes up to `samples` samples from the front as a new frame.
-    func take(_ samples: Int) throws -> Frame {
+    package func take(_ samples: Int) throws -> Frame {
         let frame = try Frame.audio(samples: min(samples, count), rate: sampleRate, channels: channels)
         let read = frame.pointer.pointee.extended_data.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: channels) {
             av_audio_fifo_read(fifo, $0, Int32(frame.sampleCount))

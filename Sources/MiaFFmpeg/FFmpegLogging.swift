@@ -1,4 +1,4 @@
-import CFFmpeg
+internal import CFFmpeg
 import Foundation
 
 /// FFmpeg's own console messages. They are off by default: every problem that matters reaches the

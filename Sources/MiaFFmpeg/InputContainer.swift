@@ -1,8 +1,8 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// An opened media file to read from. Torn down with `avformat_close_input`, as remux.c does.
-final class InputContainer {
-    let path: String
+package final class InputContainer {
+    package let path: String
     let context: UnsafeMutablePointer<AVFormatContext>
 
     /// Opens `path` and reads its stream parameters.
@@ -10,7 +10,7 @@ final class InputContainer {
     ///   parameters. A stream copy of a clip already probed does not need it; containers that only
     ///   reveal their streams while reading (MPEG-TS) always get it.
     /// - Throws: `FFmpegError` naming the function and the file.
-    init(path: String, findStreamInfo: Bool = true) throws {
+    package init(path: String, findStreamInfo: Bool = true) throws {
         FFmpegLogging.configured
         self.path = path
         var opened: UnsafeMutablePointer<AVFormatContext>?
@@ -20,16 +20,12 @@ final class InputContainer {
         av_dict_set(&options, "fpsprobesize", "0", 0)
         try ffCheck(avformat_open_input(&opened, path, nil, &options), "avformat_open_input", path: path)
         guard let opened else { throw FFmpegError(code: mia_averror_enomem(), function: "avformat_open_input", path: path) }
+        // From here on `deinit` owns the context: it runs even when the rest of init throws, so
+        // nothing below may close it (doing so was a double free).
         context = opened
         let streamsFromHeader = opened.pointee.ctx_flags & AVFMTCTX_NOHEADER == 0
         if !findStreamInfo && streamsFromHeader { return }
-        do {
-            try ffCheck(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
-        } catch {
-            var toClose: UnsafeMutablePointer<AVFormatContext>? = context
-            avformat_close_input(&toClose)
-            throw error
-        }
+        try ffCheck(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path: path)
     }
 
     deinit {
@@ -37,38 +33,38 @@ final class InputContainer {
         avformat_close_input(&toClose)
     }
 
-    var streamCount: Int { Int(context.pointee.nb_streams) }
+    package var streamCount: Int { Int(context.pointee.nb_streams) }
 
     func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
         context.pointee.streams[index]!
     }
 
     /// A stream's time base (read while the container is alive).
-    func timeBase(ofStream index: Int) -> Rational { stream(index).pointee.time_base.rational }
+    package func timeBase(ofStream index: Int) -> Rational { stream(index).pointee.time_base.rational }
 
     /// The demuxer's short names, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
-    var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
+    package var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
 
     /// The demuxer indexes every sample up front (mp4, mov and relatives), so stream lengths are exact.
-    var hasSampleIndex: Bool { String(cString: context.pointee.iformat.pointee.name).hasPrefix("mov,mp4") }
+    package var hasSampleIndex: Bool { formatName.hasPrefix("mov,mp4") }
 
     /// Container duration in seconds, when the container states one.
-    var duration: Double? {
+    package var duration: Double? {
         let value = context.pointee.duration
         return value == noTimestamp || value <= 0 ? nil : Double(value) / Double(AV_TIME_BASE)
     }
 
-    var bitRate: Int64 { context.pointee.bit_rate }
+    package var bitRate: Int64 { context.pointee.bit_rate }
 
     /// Size of the file in bytes as the I/O layer sees it.
-    var fileSize: Int64 {
+    package var fileSize: Int64 {
         guard let pb = context.pointee.pb else { return -1 }
         return avio_size(pb)
     }
 
-    /// The stream FFmpeg considers the main one of `type`, if any.
-    func bestStream(_ type: AVMediaType) -> Int? {
-        let index = av_find_best_stream(context, type, -1, -1, nil, 0)
+    /// The stream FFmpeg considers the main one of `kind` (`av_find_best_stream`), if any.
+    package func bestStream(_ kind: MediaKind) -> Int? {
+        let index = av_find_best_stream(context, kind.avType, -1, -1, nil, 0)
         return index >= 0 ? Int(index) : nil
     }
 
@@ -76,7 +72,7 @@ final class InputContainer {
     /// - Returns: `false` at the end of the file (a normal end, not an error).
     /// - Throws: `FFmpegError` for any read error, and for a packet the demuxer marks corrupt
     ///   (a truncated file), so damage never passes as a short, successful read.
-    func read(into packet: Packet) throws -> Bool {
+    package func read(into packet: Packet) throws -> Bool {
         packet.unref()
         let result = av_read_frame(context, packet.pointer)
         if result == mia_averror_eof() { return false }
@@ -89,7 +85,7 @@ final class InputContainer {
 
     /// The furthest byte any indexed sample of `streamIndex` reaches; containers with a full
     /// sample index (mp4/mov) let us spot truncation before reading any media data.
-    func indexedDataEnd(streamIndex: Int) -> Int64? {
+    package func indexedDataEnd(streamIndex: Int) -> Int64? {
         let st = stream(streamIndex)
         let count = avformat_index_get_entries_count(st)
         guard count > 0 else { return nil }
@@ -97,7 +93,7 @@ final class InputContainer {
         for i in 0..<count {
             guard let entry = avformat_index_get_entry(st, i) else { continue }
             // size is a bitfield in AVIndexEntry; Swift exposes it as a property.
-            end = max(end, entry.pointee.pos + Int64(entry.pointee.size))
+            end = max(end, entry.pointee.pos &+ Int64(entry.pointee.size))
         }
         return end
     }
@@ -109,7 +105,7 @@ extension InputContainer {
     /// index, this is the only exact length there is.
     /// - Parameter fallbackDuration: the frame duration to use for packets that state none.
     /// - Throws: `FFmpegError` when the file cannot be read to its end (truncated or damaged).
-    func measureSpan(ofStream index: Int, fallbackDuration: Int64) throws -> (start: Int64, end: Int64)? {
+    package func measureSpan(ofStream index: Int, fallbackDuration: Int64) throws -> (start: Int64, end: Int64)? {
         for other in 0..<streamCount where other != index {
             stream(other).pointee.discard = AVDISCARD_ALL
         }
@@ -119,9 +115,36 @@ extension InputContainer {
             guard packet.streamIndex == index, let pts = packet.pts, !packet.isDiscarded else { continue }
             let duration = packet.duration > 0 ? packet.duration : fallbackDuration
             start = min(start ?? pts, pts)
-            end = max(end ?? pts + duration, pts + duration)
+            end = max(end ?? pts &+ duration, pts &+ duration)
         }
         guard let start, let end else { return nil }
         return (start, end)
+    }
+}
+
+/// What a stream carries, as libavformat classifies it.
+package enum MediaKind: String, Sendable {
+    case video, audio, subtitle, data, attachment, unknown
+
+    init(_ type: AVMediaType) {
+        switch type {
+        case AVMEDIA_TYPE_VIDEO: self = .video
+        case AVMEDIA_TYPE_AUDIO: self = .audio
+        case AVMEDIA_TYPE_SUBTITLE: self = .subtitle
+        case AVMEDIA_TYPE_DATA: self = .data
+        case AVMEDIA_TYPE_ATTACHMENT: self = .attachment
+        default: self = .unknown
+        }
+    }
+
+    var avType: AVMediaType {
+        switch self {
+        case .video: AVMEDIA_TYPE_VIDEO
+        case .audio: AVMEDIA_TYPE_AUDIO
+        case .subtitle: AVMEDIA_TYPE_SUBTITLE
+        case .data: AVMEDIA_TYPE_DATA
+        case .attachment: AVMEDIA_TYPE_ATTACHMENT
+        case .unknown: AVMEDIA_TYPE_UNKNOWN
+        }
     }
 }

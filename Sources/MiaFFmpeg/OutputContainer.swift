@@ -1,15 +1,15 @@
-import CFFmpeg
+internal import CFFmpeg
 
 /// A file being written by a libavformat muxer. Torn down as remux.c does:
 /// `avio_closep` on the file, then `avformat_free_context` (which also frees chapters).
-final class OutputContainer {
-    let path: String
+package final class OutputContainer {
+    package let path: String
     let context: UnsafeMutablePointer<AVFormatContext>
 
     /// - Parameters:
     ///   - path: the file to create.
     ///   - formatName: libavformat's muxer name ("mp4", "mov", "matroska").
-    init(path: String, formatName: String) throws {
+    package init(path: String, formatName: String) throws {
         FFmpegLogging.configured
         self.path = path
         var allocated: UnsafeMutablePointer<AVFormatContext>?
@@ -28,11 +28,37 @@ final class OutputContainer {
         avformat_free_context(context)
     }
 
+    /// The muxer refuses a codec (`avformat_query_codec`), before any stream or header is written.
+    package struct CodecRefused: Error, CustomStringConvertible {
+        package let codec: String
+        package let muxer: String
+        package var description: String { "the \(muxer) container cannot hold \(codec)" }
+    }
+
+    /// libavformat's muxer name ("mp4").
+    package var muxerName: String { String(cString: context.pointee.oformat.pointee.name) }
+
+    /// Whether this muxer can hold `codec` (libavcodec's name).
+    package func canHold(codec: String) -> Bool { Self.muxer(muxerName, canHold: codec) }
+
+    /// Whether libavformat's muxer `muxer` ("mp4", "matroska") can hold `codec`: false only when the
+    /// muxer says it cannot (`avformat_query_codec`); one that keeps no list is given the benefit of the doubt.
+    package static func muxer(_ muxer: String, canHold codec: String) -> Bool {
+        guard let format = av_guess_format(muxer, nil, nil) else { return false }
+        guard let descriptor = avcodec_descriptor_get_by_name(codec) else { return false }
+        return avformat_query_codec(format, descriptor.pointee.id, FF_COMPLIANCE_NORMAL) != 0
+    }
+
     /// Adds a stream whose packets are copied as they are (no encoder), with the codec parameters
     /// of `input`'s stream `inputStream`.
     /// - Returns: the new stream's index.
-    func addCopiedStream(from input: InputContainer, stream inputStream: Int, timeBase: Rational) throws -> Int {
-        let parameters = input.stream(inputStream).pointee.codecpar!
+    /// - Throws: `CodecRefused` when this container cannot hold the stream's codec.
+    package func addCopiedStream(from input: InputContainer, stream inputStream: Int, timeBase: Rational) throws -> Int {
+        guard let parameters = input.stream(inputStream).pointee.codecpar else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "stream \(inputStream) has no codec parameters", path: input.path)
+        }
+        let codec = String(cString: avcodec_get_name(parameters.pointee.codec_id))
+        guard canHold(codec: codec) else { throw CodecRefused(codec: codec, muxer: muxerName) }
         guard let stream = avformat_new_stream(context, nil) else {
             throw FFmpegError(code: mia_averror_enomem(), function: "avformat_new_stream", path: path)
         }
@@ -45,7 +71,10 @@ final class OutputContainer {
 
     /// Adds a stream for what `encoder` produces.
     /// - Returns: the new stream's index.
-    func addEncodedStream(from encoder: Encoder) throws -> Int {
+    /// - Throws: `CodecRefused` when this container cannot hold the encoder's codec.
+    package func addEncodedStream(from encoder: Encoder) throws -> Int {
+        let codec = String(cString: avcodec_get_name(encoder.context.pointee.codec_id))
+        guard canHold(codec: codec) else { throw CodecRefused(codec: codec, muxer: muxerName) }
         guard let stream = avformat_new_stream(context, nil) else {
             throw FFmpegError(code: mia_averror_enomem(), function: "avformat_new_stream", path: path)
         }
@@ -56,13 +85,13 @@ final class OutputContainer {
     }
 
     /// The time base the muxer settled on for a stream (valid after `writeHeader`).
-    func timeBase(ofStream index: Int) -> Rational {
+    package func timeBase(ofStream index: Int) -> Rational {
         context.pointee.streams[index]!.pointee.time_base.rational
     }
 
     /// Replaces the chapter list. Times are in `timeBase` units.
     /// Call before `writeHeader`: muxers (Matroska, mp4's chapter track) take chapters from there.
-    func setChapters(_ chapters: [(title: String, start: Int64, end: Int64)], timeBase: Rational) throws {
+    package func setChapters(_ chapters: [(title: String, start: Int64, end: Int64)], timeBase: Rational) throws {
         freeChapters()
         guard !chapters.isEmpty else { return }
         let array = av_calloc(chapters.count, MemoryLayout<UnsafeMutablePointer<AVChapter>?>.stride)
@@ -96,7 +125,7 @@ final class OutputContainer {
 
     /// Opens the file and writes the container header.
     /// - Parameter options: muxer options such as `movflags`; any the muxer does not take is an error.
-    func writeHeader(options: [String: String]) throws {
+    package func writeHeader(options: [String: String]) throws {
         if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             try ffCheck(avio_open(&context.pointee.pb, path, AVIO_FLAG_WRITE), "avio_open", path: path)
         }
@@ -112,12 +141,12 @@ final class OutputContainer {
     }
 
     /// Hands a packet to the interleaving muxer, which takes its data (the packet is left blank).
-    func write(_ packet: Packet) throws {
+    package func write(_ packet: Packet) throws {
         try ffCheck(av_interleaved_write_frame(context, packet.pointer), "av_interleaved_write_frame", path: path)
     }
 
     /// Flushes interleaving queues and writes the trailer (mp4/mov: the index).
-    func finish() throws {
+    package func finish() throws {
         try ffCheck(av_write_trailer(context), "av_write_trailer", path: path)
         if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0, context.pointee.pb != nil {
             try ffCheck(avio_closep(&context.pointee.pb), "avio_closep", path: path)

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A render plan as it lies on disk: the plan, its file, and the scene clips it names. The one
+/// place a scene's `output` becomes a path, so every command (render, render-scene, stitch --plan,
+/// verify --plan, worker) finds the same clips and none of them writes outside the plan's scene folder.
+public struct PlanFiles: Sendable {
+    public let plan: RenderPlan
+    /// The plan file.
+    public let path: String
+    /// The plan file's folder: scene outputs are relative to it.
+    public let folder: String
+
+    /// Extensions a scene clip may have (the containers a stitch reads and writes).
+    static let clipExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv"]
+
+    /// - Throws: `MiaError` naming the plan file and the field when a scene's output would land
+    ///   outside the plan's scene folder or is not a video file name. A plan can come from a shared
+    ///   volume or an editor; it is not trusted to say where to write.
+    public init(plan: RenderPlan, path: String) throws {
+        self.plan = plan
+        self.path = path
+        folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
+        for (index, job) in plan.scenes.enumerated() {
+            let field = "scenes[\(index)].output"
+            let clip = try Self.inside(folder, job.output, field: field, planPath: path)
+            guard clip.hasPrefix(sceneFolder + "/") else {
+                throw MiaError(file: path, "\(field) \"\(job.output)\" is outside the plan's scene folder \"\(plan.outputDirectory)\"")
+            }
+            let ext = URL(fileURLWithPath: clip).pathExtension.lowercased()
+            guard Self.clipExtensions.contains(ext) else {
+                throw MiaError(file: path, "\(field) \"\(job.output)\" is not a video file name (use "
+                               + Self.clipExtensions.sorted().map { "." + $0 }.joined(separator: ", ") + ")")
+            }
+        }
+        let numbers = plan.scenes.map(\.sceneNumber)
+        if Set(numbers).count != numbers.count || Set(plan.scenes.map(\.output)).count != numbers.count {
+            throw MiaError(file: path, "two scenes share a scene number or an output; the plan was edited by hand")
+        }
+    }
+
+    /// Reads and checks a plan file.
+    /// - Throws: `MiaError` naming the file when it is missing, not a plan, or names clips outside its folder.
+    public static func load(_ path: String) throws -> PlanFiles {
+        try PlanFiles(plan: RenderPlan.load(path), path: path)
+    }
+
+    /// Where scene `job`'s clip lives.
+    public func clipPath(_ job: SceneJob) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent(job.output).standardizedFileURL.path
+    }
+
+    /// Every scene's clip, in scene order.
+    public var clipPaths: [String] { plan.scenes.map(clipPath) }
+
+    /// `relative` resolved against `base`, refused unless it stays strictly inside it.
+    private static func inside(_ base: String, _ relative: String, field: String, planPath: String) throws -> String {
+        let root = URL(fileURLWithPath: base).standardizedFileURL.path
+        guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.contains("\0") else {
+            throw MiaError(file: planPath, "\(field) \"\(relative)\" must be a path relative to the plan's folder")
+        }
+        let resolved = URL(fileURLWithPath: root).appendingPathComponent(relative).standardizedFileURL.path
+        guard resolved.hasPrefix(root == "/" ? "/" : root + "/"), resolved != root,
+              !relative.split(separator: "/").contains("..") else {
+            throw MiaError(file: planPath, "\(field) \"\(relative)\" is outside the plan's folder")
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+extension Stitcher {
+    /// Joins a plan's scene clips, in scene order, into `output`: copied when they match, else
+    /// normalized to the plan's size and frame rate (unless `options` names others, or says
+    /// `--normalize never`). `render`, `stitch --plan` and workers all stitch plans through here.
+    /// - Throws: `MiaError` naming a scene clip that is not rendered yet, or what the stitch refused.
+    @discardableResult
+    public func stitch(plan files: PlanFiles, to output: String, options: StitchOptions = StitchOptions()) throws -> StitchResult {
+        for job in files.plan.scenes where !FileManager.default.fileExists(atPath: files.clipPath(job)) {
+            throw MiaError(file: files.path, "scene \(job.sceneNumber)'s clip \(files.clipPath(job)) is not rendered yet "
+                           + "(mia-stitch render-scene --plan \(files.path) --scene \(job.sceneNumber))")
+        }
+        var options = options
+        if options.normalize != .never {
+            // Scenes from different providers differ in size, rate and codec settings: the plan says
+            // what the video is to be.
+            options.size = options.size ?? PixelSize(width: files.plan.target.width, height: files.plan.target.height)
+            options.fps = options.fps ?? Rational(files.plan.target.fps, 1)
+        }
+        return try stitch(files.clipPaths, to: output, options: options)
+    }
+}
