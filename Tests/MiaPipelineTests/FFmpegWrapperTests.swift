@@ -20,8 +20,8 @@ import Testing
         #expect(result.stderr.contains("mia-stitch: error: \(file): not a media file FFmpeg can read (End of file)"), "\(result.stderr)")
     }
 
-    /// A graph whose description does not parse frees what it built: 64 buffer sources a try, a
-    /// thousand tries, would keep well over 50 MB if they leaked.
+    /// A graph whose description does not parse frees what it built: 64 buffer sources a try, three
+    /// thousand tries, kept about 57 MB when they leaked (0.4 MB now: allocator noise).
     @Test func aFilterGraphThatFailsToBuildLeavesNothingAllocated() throws {
         let input = FilterGraph.Input.video(width: 1920, height: 1080, pixelFormat: .yuv420p, timeBase: Rational(1, 30),
                                             sampleAspectRatio: Rational(1, 1))
@@ -35,9 +35,9 @@ import Testing
         }
         attempt(20)  // warm up allocator caches
         let before = Self.allocatedBytes()
-        attempt(1000)
+        attempt(3000)
         let grown = Self.allocatedBytes() - before
-        #expect(grown < 50_000_000, "\(grown / 1_000_000) MB still allocated after 1000 failed graphs")
+        #expect(grown < 20_000_000, "\(grown / 1_000_000) MB still allocated after 3000 failed graphs")
     }
 
     /// The process's resident memory (`/proc/self/statm`): leaked buffers were zeroed by `av_mallocz`,
