@@ -47,6 +47,23 @@ import Testing
         return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 
+    /// `internal import CFFmpeg` keeps C types out of the wrapper's API; this keeps the import itself
+    /// out of every other target (SwiftPM hands all targets the module map, so only a check can).
+    @Test func onlyTheWrapperTargetImportsFFmpegsCHeaders() throws {
+        let sources = Repo.root.appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }
+            .filter { $0.hasSuffix(".swift") }
+        var importers: [String] = []
+        for file in files {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            if text.split(separator: "\n").contains(where: { $0.split(separator: " ").suffix(2) == ["import", "CFFmpeg"] }) {
+                importers.append(file)
+            }
+        }
+        #expect(!importers.isEmpty)
+        #expect(importers.allSatisfy { $0.hasPrefix("MiaFFmpeg/") }, "\(importers.filter { !$0.hasPrefix("MiaFFmpeg/") })")
+    }
+
     @Test func theMuxerIsAskedBeforeAStreamIsAdded() throws {
         #expect(OutputContainer.muxer("mp4", canHold: "h264"))
         #expect(!OutputContainer.muxer("mp4", canHold: "prores"))
