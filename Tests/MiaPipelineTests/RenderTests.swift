@@ -69,8 +69,12 @@ import Testing
         let scratch = Scratch()
         let output = scratch.path("spring.mp4")
         let render = try orchestrator(scratch)
-        let first = try render.prepare(script: script, name: "spring.txt", output: output, options: try options())
-        _ = try await render.execute(first, output: output, options: try options())
+        // The first run ends (and lets go of its output) before the second starts, as two runs of the CLI do.
+        let first: (folder: String, plan: RenderPlan) = try await {
+            let prepared = try render.prepare(script: script, name: "spring.txt", output: output, options: try options())
+            _ = try await render.execute(prepared, output: output, options: try options())
+            return (prepared.folder, prepared.plan)
+        }()
         // A lost clip is rendered again; the others are reused as they are.
         let lost = first.folder + "/" + first.plan.scenes[2].output
         try FileManager.default.removeItem(atPath: lost)

@@ -11,6 +11,9 @@ protocol JobStoreBackend: Sendable {
     /// concurrent claimers pass over each other's rows instead of queueing; SQLite needs nothing
     /// (one writer at a time, and claims run in an immediate transaction).
     func claimLock(of table: String) -> String
+    /// Appended to a `SELECT` of one known row about to be updated. PostgreSQL: `FOR UPDATE` (wait for
+    /// the other transaction, then see its write); SQLite needs nothing (immediate transactions).
+    var rowLock: String { get }
     /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
     @discardableResult
     func transaction<T>(_ body: (any SQLSession) throws -> T) throws -> T

@@ -42,6 +42,8 @@ final class PostgresBackend: JobStoreBackend, @unchecked Sendable {
 
     func claimLock(of table: String) -> String { " FOR UPDATE OF \(table) SKIP LOCKED" }
 
+    var rowLock: String { " FOR UPDATE" }
+
     func now() -> Date { lock.withLock { Date().addingTimeInterval(clockOffset) } }
 
     func transaction<T>(_ body: (any SQLSession) throws -> T) throws -> T {

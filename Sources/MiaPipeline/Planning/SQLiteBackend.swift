@@ -36,6 +36,8 @@ final class SQLiteBackend: JobStoreBackend {
 
     func claimLock(of table: String) -> String { "" }
 
+    var rowLock: String { "" }
+
     func now() -> Date { Date() }
 
     func transaction<T>(_ body: (any SQLSession) throws -> T) throws -> T {

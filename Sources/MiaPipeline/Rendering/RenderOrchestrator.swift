@@ -27,10 +27,13 @@ public struct PreparedRender: Sendable {
     /// The plan and where its clips go.
     public let files: PlanFiles
     public let analysis: ScriptAnalysis
+    /// Held until the render is done with: no other render writes the same output meanwhile.
+    public let lock: OutputLock?
 
-    public init(files: PlanFiles, analysis: ScriptAnalysis) {
+    public init(files: PlanFiles, analysis: ScriptAnalysis, lock: OutputLock? = nil) {
         self.files = files
         self.analysis = analysis
+        self.lock = lock
     }
 
     public var plan: RenderPlan { files.plan }
@@ -67,13 +70,14 @@ public struct RenderOrchestrator: Sendable {
 
     /// Analyzes the script and writes its plan beside the output (`NAME.plan.json`, clips in
     /// `NAME-scenes/`), recorded in the job store. Nothing is spent yet.
-    /// - Throws: `MiaError` for an empty script, or an output that exists without `overwrite`.
+    /// - Throws: `MiaError` for an empty script, an output that exists without `overwrite` (or is a
+    ///   directory, or in a folder that cannot be written), or one another render is writing. All
+    ///   of it before anything is spent.
     public func prepare(script text: String, name: String, output: String, options: RenderOptions) throws -> PreparedRender {
         let outputURL = URL(fileURLWithPath: output)
-        if FileManager.default.fileExists(atPath: output) && !options.overwrite {
-            throw MiaError(file: output, "already exists (use --overwrite to replace it)")
-        }
         _ = try OutputContainerFormat(outputPath: output)
+        try AtomicOutput.checkDestination(output, overwrite: options.overwrite)
+        let lock = try OutputLock(for: output)
         let folder = outputURL.deletingLastPathComponent().path
         let base = outputURL.deletingPathExtension().lastPathComponent
         let (plan, analysis) = try RenderPlanner(log: log).plan(text, scriptName: name, planFileName: base, options: options.plan)
@@ -81,7 +85,7 @@ public struct RenderOrchestrator: Sendable {
         // The plan is deterministic, so rewriting it on a rerun changes nothing the store relies on.
         try AtomicOutput(destination: planPath, overwrite: true).write { try plan.json().write(to: URL(fileURLWithPath: $0)) }
         try store.record(plan, planPath: planPath)
-        return PreparedRender(files: try PlanFiles(plan: plan, path: planPath), analysis: analysis)
+        return PreparedRender(files: try PlanFiles(plan: plan, path: planPath), analysis: analysis, lock: lock)
     }
 
     /// Renders every scene (reusing verified clips from earlier runs and resuming recorded

@@ -113,7 +113,7 @@ public final class RenderWorker: Sendable {
             try store.updateWorker(id: id, state: "rendering", current: scene)
             let theme = try Theme.named(claim.render.theme)
             let context = SceneContext(files: try PlanFiles(plan: plan, path: claim.planPath), theme: theme,
-                                       fallback: claim.render.fallback)
+                                       fallback: claim.render.fallback, owner: id)
             // The plan was fitted to its budget when it was made, and each scene creates at most one
             // provider job (a taken-over scene resumes the recorded one), so no further guard is needed here.
             let outcome = try await SceneRenderer(store: store, registry: registry, log: log).render(job, context: context)

@@ -8,12 +8,17 @@ public struct SceneContext: Sendable {
     public var fallback: Bool
     /// Overall limit for one provider scene, polling included.
     public var deadline: Duration
+    /// Who claims the creation of paid provider jobs in the job store: a worker's id (it already
+    /// holds the scene's lease), else this process.
+    public var owner: String
 
-    public init(files: PlanFiles, theme: Theme, fallback: Bool = true, deadline: Duration = .seconds(900)) {
+    public init(files: PlanFiles, theme: Theme, fallback: Bool = true, deadline: Duration = .seconds(900),
+                owner: String = ProcessIdentity.owner) {
         self.files = files
         self.theme = theme
         self.fallback = fallback
         self.deadline = deadline
+        self.owner = owner
     }
 
     public var plan: RenderPlan { files.plan }
@@ -86,8 +91,9 @@ public struct SceneRenderer: Sendable {
         let path = context.clipPath(job)
         // A receipt left from another plan must never vouch for the clip this render is about to write.
         unlink(SceneReceipt.path(forClip: path))
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        LeftoverFiles.removeStale(in: folder)
         guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
             let cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
@@ -132,7 +138,12 @@ public struct SceneRenderer: Sendable {
         }
         let stored = try store.plan(id: planID)?.scenes.first { $0.sceneNumber == job.sceneNumber }
         var jobID = stored?.providerJobId
-        let resuming = jobID != nil && [JobStatus.submitted.rawValue, JobStatus.rendering.rawValue].contains(stored?.status)
+        var resuming = jobID != nil && [JobStatus.submitted.rawValue, JobStatus.rendering.rawValue].contains(stored?.status)
+        if !resuming, let recorded = try await claimCreation(job, context: context) {
+            // Another process created the job while this one waited: poll that one.
+            jobID = recorded
+            resuming = true
+        }
         if !resuming {
             guard await mayCreatePaidJob(job.estimatedCost) else {
                 throw SceneFailure(message: MiaMessages.budgetWouldBeExceeded, spent: 0)
@@ -148,6 +159,10 @@ public struct SceneRenderer: Sendable {
             // Recorded before the first poll: a crash from here on resumes this job, never pays again.
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .submitted, providerJobId: jobID,
                                   attempts: (stored?.attempts ?? 0) + 1)
+            // The claim has done its work (others now find the id); a worker keeps its scene lease.
+            if context.owner == ProcessIdentity.owner {
+                try? store.releaseScene(planId: planID, sceneNumber: job.sceneNumber, worker: context.owner)
+            }
             log.emit(MiaEvent("MIA:SCENE:CREATE", [
                 ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
                 ("model", .string(job.model)), ("job", .string(jobID!)), ("seconds", .seconds(job.seconds)),
@@ -162,7 +177,7 @@ public struct SceneRenderer: Sendable {
         do {
             try await poll(provider, jobID: jobID!, job: job, context: context)
             let path = context.clipPath(job)
-            let partial = path + ".download"
+            let partial = LeftoverFiles.name(beside: path, suffix: "download")
             defer { unlink(partial) }
             try await provider.download(jobID: jobID!, to: partial)
             try checkClip(partial, job: job)
@@ -176,6 +191,32 @@ public struct SceneRenderer: Sendable {
             throw SceneFailure(message: error.message, spent: cost, retryable: error.retryable, resumable: !failedForGood)
         }
     }
+
+    /// Takes the right to create the scene's paid job, waiting while another process holds it.
+    /// - Returns: the job id another process recorded meanwhile (poll it), or nil when this one may create.
+    private func claimCreation(_ job: SceneJob, context: SceneContext) async throws -> String? {
+        var announced = false
+        while true {
+            switch try store.claimCreation(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber,
+                                           owner: context.owner, leaseSeconds: Self.creationClaimSeconds) {
+            case .granted:
+                return nil
+            case .recorded(let jobId):
+                return jobId
+            case .heldBy(let owner, let until):
+                if !announced {
+                    announced = true
+                    progress?(job.sceneNumber, "waiting for another render", nil)
+                    log.emit(MiaEvent("MIA:SCENE:WAIT", [("scene", .int(Int64(job.sceneNumber))), ("holder", .string(owner)),
+                                                         ("until", .string(ISO8601DateFormatter().string(from: until)))]))
+                }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+        }
+    }
+
+    /// How long a creation claim outlives a holder that died before recording its job.
+    static let creationClaimSeconds = 600.0
 
     private func poll(_ provider: any VideoProvider, jobID: String, job: SceneJob, context: SceneContext) async throws {
         let clock = ContinuousClock()

@@ -48,7 +48,7 @@ struct NormalizingStitch {
         let frames = clips.map { target.frames(forSeconds: Self.videoSeconds($0)) }
         let overlap = try crossfadeFrames(frames)
         var pieces = Self.pieces(frames: frames, overlap: overlap, copyable: copyable)
-        let segments = SegmentFiles(beside: temporary, count: pieces.count)
+        let segments = SegmentFiles(beside: destination, count: pieces.count)
         defer { segments.removeAll() }
 
         try reencode(pieces.indices.filter { !pieces[$0].copied }, of: pieces, frames: frames, segments: segments)
@@ -333,11 +333,7 @@ final class SegmentFiles: Sendable {
     private let paths: [String]
 
     init(beside output: String, count: Int) {
-        let url = URL(fileURLWithPath: output)
-        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        paths = (0..<count).map { index in
-            url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(token).clip\(index + 1).mp4").path
-        }
+        paths = (0..<count).map { index in LeftoverFiles.name(beside: output, suffix: "clip\(index + 1).segment.mp4") }
         for path in paths { TemporaryFiles.shared.register(path) }
     }
 

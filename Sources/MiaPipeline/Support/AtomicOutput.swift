@@ -1,41 +1,86 @@
 import Foundation
 
-/// A file written under a temporary name beside its destination and renamed into place only when
-/// complete, so a failed run leaves no output and never damages an existing one.
+/// A file written under a temporary name beside its destination and published only when complete,
+/// so a failed run leaves no output and never damages an existing one. Without `overwrite` the
+/// publish itself refuses to replace (a hard link fails if the name exists), so of two runs racing
+/// for one new name exactly one wins and the other is told "already exists".
 public struct AtomicOutput: Sendable {
     public let destination: String
     public let temporary: String
+    public let overwrite: Bool
 
-    /// Checks the destination and picks the temporary name.
+    /// Checks the destination and picks the temporary name; removes what killed runs left in its folder.
     /// - Throws: `MiaError` when the destination exists (without `overwrite`), is a directory, or
-    ///   its folder does not exist.
+    ///   its folder does not exist or cannot be written.
     public init(destination: String, overwrite: Bool) throws {
+        try Self.checkDestination(destination, overwrite: overwrite)
+        self.destination = destination
+        self.overwrite = overwrite
+        let folder = URL(fileURLWithPath: destination).deletingLastPathComponent().path
+        LeftoverFiles.removeStale(in: folder)
+        temporary = LeftoverFiles.name(beside: destination, suffix: "partial")
+        TemporaryFiles.shared.register(temporary)
+    }
+
+    /// The checks an output gets before any work is done (or paid for): not a directory, not there
+    /// already unless `overwrite`, in a folder that exists and can be written.
+    public static func checkDestination(_ destination: String, overwrite: Bool) throws {
         let url = URL(fileURLWithPath: destination)
         let folder = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw MiaError(file: destination, "is a directory") }
-            if !overwrite { throw MiaError(file: destination, "already exists (use --overwrite to replace it)") }
+            if isDirectory.boolValue { throw MiaError(.output(destination), "is a directory") }
+            if !overwrite { throw MiaError(.output(destination), "already exists (use --overwrite to replace it)") }
         }
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw MiaError(file: destination, "its folder \(folder) does not exist")
+            throw MiaError(.output(destination), "its folder \(folder) does not exist")
         }
-        self.destination = destination
-        // Same folder, so the final rename never crosses file systems; hidden, so a half-written
-        // file is not mistaken for a result.
-        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        self.temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(token).partial").path
-        TemporaryFiles.shared.register(temporary)
+        guard access(folder, W_OK) == 0 else {
+            throw MiaError(.output(destination), "its folder \(folder) cannot be written (\(String(cString: strerror(errno))))")
+        }
     }
 
-    /// Renames the finished temporary file onto the destination (atomic on POSIX file systems).
+    /// Publishes the finished temporary file under the destination's name.
     public func commit() throws {
         defer { TemporaryFiles.shared.unregister(temporary) }
-        if rename(temporary, destination) != 0 {
-            let reason = String(cString: strerror(errno))
+        do {
+            if overwrite {
+                try replace()
+            } else {
+                try publishNew()
+            }
+        } catch {
             discard()
-            throw MiaError(file: destination, "cannot move the finished file into place: \(reason)")
+            throw error
+        }
+    }
+
+    /// `rename` (atomic on POSIX file systems), keeping the replaced file's permissions.
+    private func replace() throws {
+        var existing = stat()
+        if stat(destination, &existing) == 0 { chmod(temporary, existing.st_mode & 0o7777) }
+        if rename(temporary, destination) != 0 {
+            throw MiaError(.output(destination), "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A hard link publishes only if the name is free, in one step; the temporary name then goes.
+    private func publishNew() throws {
+        if link(temporary, destination) == 0 {
+            unlink(temporary)
+            return
+        }
+        let code = errno
+        if code == EEXIST { throw MiaError(.output(destination), "already exists (use --overwrite to replace it)") }
+        // File systems without hard links (some network and FUSE mounts): the best left is a check, then rename.
+        guard [EPERM, ENOTSUP, EOPNOTSUPP, EMLINK, ENOSYS].contains(code) else {
+            throw MiaError(.output(destination), "cannot move the finished file into place: \(String(cString: strerror(code)))")
+        }
+        if FileManager.default.fileExists(atPath: destination) {
+            throw MiaError(.output(destination), "already exists (use --overwrite to replace it)")
+        }
+        if rename(temporary, destination) != 0 {
+            throw MiaError(.output(destination), "cannot move the finished file into place: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -54,6 +99,31 @@ public struct AtomicOutput: Sendable {
         } catch {
             discard()
             throw error
+        }
+    }
+}
+
+/// Names for files being written (`.NAME.mia-HOST-PID-START.TOKEN.SUFFIX`, hidden, beside their
+/// destination), and the removal of those a killed run (SIGKILL, power loss) left behind: a file
+/// whose writer is no longer running on this host is removed by the next run into its folder.
+enum LeftoverFiles {
+    /// Suffixes of the files mia-stitch writes and renames: outputs, downloads, normalize segments.
+    static let suffixes = ["partial", "download", "segment.mp4"]
+
+    static func name(beside destination: String, suffix: String) -> String {
+        let url = URL(fileURLWithPath: destination)
+        let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessIdentity.fileTag).\(token).\(suffix)").path
+    }
+
+    /// Removes temporary files in `folder` whose writer (named in the file name) is gone.
+    static func removeStale(in folder: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(".") && suffixes.contains(where: { name.hasSuffix("." + $0) }) {
+            guard let tag = name.split(separator: ".").first(where: { $0.hasPrefix("mia-") }),
+                  !ProcessIdentity.isRunning(tag: String(tag)) else { continue }
+            unlink(URL(fileURLWithPath: folder).appendingPathComponent(name).path)
         }
     }
 }
