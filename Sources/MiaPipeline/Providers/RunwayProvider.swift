@@ -68,7 +68,7 @@ public struct RunwayProvider: VideoProvider {
                               duration: request.seconds)
         let url = http.url("v1", "text_to_video")
         let label = "POST \(url.path)"
-        let response = try await http.send("POST", url, json: try SoraProvider.encode(body), mode: .create)
+        let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response) }
         let created = try response.decode(Created.self, label: label)
         guard !created.id.isEmpty else { throw ProviderError.malformedResponse(message: "\(label): the answer has an empty id") }
@@ -136,7 +136,7 @@ public struct RunwayProvider: VideoProvider {
     }
 
     private func failure(_ response: HTTPResponse) -> ProviderError {
-        .rejected(status: response.status, message: HTTPClient.errorSummary(response.body).map(http.redact) ?? "no details")
+        .rejected(status: response.status, message: APIErrorBody.summary(response.body).map(http.redact) ?? "no details")
     }
 
     /// INTERNAL.* (INTERNAL.BAD_OUTPUT.* above all) may succeed as a new task; SAFETY.* and the rest never.
