@@ -43,8 +43,13 @@ public struct SoraProvider: VideoProvider {
     ///   - baseURL: `OPENAI_BASE_URL`, or nil for OpenAI's own endpoint.
     /// - Throws: `MiaError` when `baseURL` is not an http(s) URL.
     public init(apiKey: String, baseURL: String? = nil, options: Options = Options(), log: any EventSink) throws {
-        let base = try HTTPClient.baseURL(baseURL ?? Self.defaultBaseURL, variable: "OPENAI_BASE_URL")
-        http = HTTPClient(provider: .sora, baseURL: base, key: APIKey(apiKey), settings: options.http, log: log)
+        let base = try baseURL.map { try ProviderVariables.checkedBaseURL($0, variable: "OPENAI_BASE_URL") }
+        self.init(key: APIKey(apiKey), baseURL: base, options: options, log: log)
+    }
+
+    /// The registry's way in: the key and base URL as `ProviderVariables` read and checked them.
+    init(key: APIKey, baseURL: URL?, options: Options, log: any EventSink) {
+        http = HTTPClient(provider: .sora, baseURL: baseURL ?? URL(string: Self.defaultBaseURL)!, key: key, settings: options.http, log: log)
         self.options = options
     }
 

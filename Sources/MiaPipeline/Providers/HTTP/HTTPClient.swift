@@ -52,19 +52,6 @@ final class HTTPClient: @unchecked Sendable {
 
     deinit { session.invalidateAndCancel() }
 
-    /// Parses and checks a base URL from the environment.
-    /// - Throws: `MiaError` when it is not an absolute http(s) URL with a host. The message names the
-    ///   variable, not the value.
-    static func baseURL(_ string: String, variable: String) throws -> URL {
-        let trimmed = string.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let url = URL(string: trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed),
-              let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let host = url.host, !host.isEmpty, url.query == nil, url.user == nil, url.password == nil else {
-            throw MiaError("\(variable) is not an http(s) URL of the form https://host/path")
-        }
-        return url
-    }
-
     /// `path` under the base URL, each segment given percent-encoded (job ids come from the server).
     func url(_ segments: String...) -> URL {
         var allowed = CharacterSet.urlPathAllowed
