@@ -141,7 +141,7 @@ public struct StoredPlan: Sendable {
     public let plan: PlanRecord
     public let scenes: [SceneJobRecord]
 
-    public var completedScenes: Int { scenes.filter { $0.status == JobStatus.complete.rawValue }.count }
+    public var completedScenes: Int { scenes.filter { $0.status == .complete }.count }
 }
 
 /// A row of `plans`.
@@ -166,9 +166,9 @@ public struct SceneJobRecord: Sendable, Codable {
     public var planId: String
     public var sceneNumber: Int
     public var title: String
-    public var provider: String
+    public var provider: ProviderID
     public var model: String
-    public var status: String
+    public var status: JobStatus
     public var providerJobId: String?
     public var attempts: Int
     public var seconds: Double
@@ -196,7 +196,8 @@ extension PlanRecord {
 extension SceneJobRecord {
     init(_ row: SQLRow) throws {
         self.init(planId: try row.text("plan_id"), sceneNumber: try row.int("scene_number"), title: try row.text("title"),
-                  provider: try row.text("provider"), model: try row.text("model"), status: try row.text("status"),
+                  provider: try row.known("provider", of: "scene_jobs"), model: try row.text("model"),
+                  status: try row.known("status", of: "scene_jobs"),
                   providerJobId: try row.optionalText("provider_job_id"), attempts: try row.int("attempts"),
                   seconds: try row.double("seconds"), estimatedCost: try row.double("estimated_cost"),
                   cost: try row.optionalDouble("cost"), outputPath: try row.text("output_path"), error: try row.optionalText("error"),
@@ -214,8 +215,7 @@ public struct BatchJobRecord: Sendable, Codable {
     public var jobNumber: Int
     public var script: String
     public var planId: String?
-    /// A `BatchJobStatus`.
-    public var status: String
+    public var status: BatchJobStatus
     /// How many times the job was rendered (a rerun that reuses its verified video does not count).
     public var renders: Int
     public var cost: Double?
@@ -228,7 +228,8 @@ public struct BatchJobRecord: Sendable, Codable {
 extension BatchJobRecord {
     init(_ row: SQLRow) throws {
         self.init(manifest: try row.text("manifest"), output: try row.text("output"), jobNumber: try row.int("job_number"),
-                  script: try row.text("script"), planId: try row.optionalText("plan_id"), status: try row.text("status"),
+                  script: try row.text("script"), planId: try row.optionalText("plan_id"),
+                  status: try row.known("status", of: "batch_jobs"),
                   renders: try row.int("renders"), cost: try row.optionalDouble("cost"), elapsed: try row.optionalDouble("elapsed"),
                   error: try row.optionalText("error"), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
