@@ -115,7 +115,7 @@ extension MiaStitch.Plan {
                 print("\n" + columns(["#", "status", "provider", "model", "length", "cost", "attempts", "provider job"], widths: widths))
                 for scene in stored.scenes {
                     let cost = scene.cost.map(MiaMessages.dollars) ?? "~" + MiaMessages.dollars(scene.estimatedCost)
-                    print(columns(["\(scene.sceneNumber)", scene.status, scene.provider, scene.model,
+                    print(columns(["\(scene.sceneNumber)", scene.status.rawValue, scene.provider.rawValue, scene.model,
                                    String(format: "%.1f s", scene.seconds), cost, "\(scene.attempts)", scene.providerJobId ?? "-"],
                                   widths: widths))
                     if let error = scene.error { print("    error: \(error)") }

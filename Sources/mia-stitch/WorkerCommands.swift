@@ -161,7 +161,7 @@ extension MiaStitch {
                     print(columns(["plan", "scene", "provider", "status", "held by", "expires in", "provider job"], widths: widths))
                     for lease in snapshot.leases {
                         let left = lease.expiresAt.timeIntervalSince(snapshot.takenAt)
-                        print(columns([lease.planId, "\(lease.sceneNumber)", lease.provider, lease.status, lease.owner,
+                        print(columns([lease.planId, "\(lease.sceneNumber)", lease.provider.rawValue, lease.status.rawValue, lease.owner,
                                        left > 0 ? String(format: "%.0f s", left) : "expired", lease.providerJobId ?? ""], widths: widths))
                     }
                 }

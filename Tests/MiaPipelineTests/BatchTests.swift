@@ -96,7 +96,7 @@ import Testing
 
         let store = try JobStore(path: database)
         let recorded = try store.batchJobs(manifest: manifest)
-        #expect(recorded.map(\.status) == ["rendered", "rendered", "failed", "rendered", "rendered"])
+        #expect(recorded.map(\.status) == [.rendered, .rendered, .failed, .rendered, .rendered])
         #expect(recorded.map(\.renders) == [1, 1, 0, 1, 1])
         #expect(try store.plans().count == 4)
 

@@ -20,8 +20,8 @@ import GRDB
         #expect(plans[0].plan.planPath == "/tmp/launch.json")
         #expect(plans[0].plan.width == 1280 && plans[0].plan.fps == 30 && plans[0].plan.estimatedCost == 1.2)
         #expect(plans[0].scenes.map(\.sceneNumber) == [1, 2, 3])
-        #expect(plans[0].scenes.map(\.status) == ["pending", "pending", "pending"])
-        #expect(plans[0].scenes[0].provider == "runway")
+        #expect(plans[0].scenes.map(\.status) == [.pending, .pending, .pending])
+        #expect(plans[0].scenes[0].provider == .runway)
         #expect(plans[0].scenes[0].estimatedCost == 0.48)
         #expect(plans[0].scenes[0].outputPath == "launch-scenes/scene-01.mp4")
         #expect(plans[0].scenes[0].leaseOwner == nil)
@@ -43,10 +43,10 @@ import GRDB
         #expect(stored.plan.planPath == "b.json")
         #expect(stored.plan.createdAt == Date(timeIntervalSince1970: 1_000))
         #expect(stored.plan.updatedAt == Date(timeIntervalSince1970: 2_000))
-        #expect(stored.scenes[0].status == "submitted")
+        #expect(stored.scenes[0].status == .submitted)
         #expect(stored.scenes[0].providerJobId == "task_42")
         #expect(stored.scenes[0].attempts == 1)
-        #expect(stored.scenes[1].status == "complete")
+        #expect(stored.scenes[1].status == .complete)
         #expect(stored.scenes[1].cost == 0)
         #expect(stored.completedScenes == 1)
         #expect(throws: MiaError.self) { try store.updateScene(planId: "plan-0123456789abcdef", sceneNumber: 9, status: .failed) }
@@ -65,7 +65,7 @@ import GRDB
         #expect(try store.plan(id: id)?.scenes[0].error == nil)
         try store.updateScene(planId: id, sceneNumber: 1, status: .complete, cost: 0.48, error: "fell back to Template")
         let scene = try #require(try store.plan(id: id)?.scenes[0])
-        #expect(scene.status == "complete" && scene.error == "fell back to Template" && scene.cost == 0.48)
+        #expect(scene.status == .complete && scene.error == "fell back to Template" && scene.cost == 0.48)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -160,7 +160,7 @@ import GRDB
         #expect(stored.plan.createdAt == Date(timeIntervalSince1970: 1_000))
         #expect(stored.scenes.map(\.providerJobId) == ["task_7"])
         try store.record(samplePlan(), planPath: "new.json")
-        #expect(try store.plan(id: "plan-0123456789abcdef")?.scenes.map(\.status) == ["submitted", "pending", "pending"])
+        #expect(try store.plan(id: "plan-0123456789abcdef")?.scenes.map(\.status) == [.submitted, .pending, .pending])
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -174,9 +174,32 @@ import GRDB
         try store.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .reused, elapsed: 0.1)
         let recorded = try test.open().batchJobs(manifest: "/m/batch.yaml")
         #expect(recorded.count == 1)
-        #expect(recorded[0].status == "reused" && recorded[0].renders == 1 && recorded[0].cost == 0.48 && recorded[0].elapsed == 0.1)
+        #expect(recorded[0].status == .reused && recorded[0].renders == 1 && recorded[0].cost == 0.48 && recorded[0].elapsed == 0.1)
         #expect(recorded[0].planId == "plan-0123456789abcdef" && recorded[0].jobNumber == 1 && recorded[0].script == "/m/a.txt")
         #expect(try store.batchJobs(manifest: "/m/other.yaml").isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aStatusOrProviderThisVersionDoesNotKnowIsAClearErrorNotACrash(_ kind: StoreKind) throws {
+        let test = try TestStore(kind)
+        let store = test.store
+        try store.record(samplePlan(), planPath: "a.json")
+        let job = BatchJob(number: 1, line: 2, script: "/m/a.txt", output: "/m/a.mp4", settings: BatchJobSettings())
+        try store.recordBatchJob(manifest: "/m/batch.yaml", job: job, status: .rendered)
+        func unknown(_ column: String, _ value: String) -> MiaError {
+            MiaError("job store error: \(column) holds \"\(value)\", which this version of mia-stitch does not know "
+                     + "(a newer version may have written it)")
+        }
+        // A newer mia-stitch sharing the store may write values this one has no case for.
+        try store.backend.transaction { try $0.execute("UPDATE scene_jobs SET status = 'paused' WHERE scene_number = 2", []) }
+        #expect(throws: unknown("scene_jobs.status", "paused")) { try store.plans() }
+        #expect(throws: unknown("scene_jobs.status", "paused")) { try store.plan(id: "plan-0123456789abcdef") }
+        try store.backend.transaction {
+            try $0.execute("UPDATE scene_jobs SET status = 'pending', provider = 'veo' WHERE scene_number = 2", [])
+        }
+        #expect(throws: unknown("scene_jobs.provider", "veo")) { try store.plans() }
+        try store.backend.transaction { try $0.execute("UPDATE batch_jobs SET status = 'paused'", []) }
+        #expect(throws: unknown("batch_jobs.status", "paused")) { try store.batchJobs(manifest: "/m/batch.yaml") }
     }
 
     @Test func aPostgresURLIsReadAndNeverShownWithItsPassword() throws {

@@ -570,6 +570,27 @@ import Testing
         #expect(log.events.isEmpty)
     }
 
+    @Test func oneReaderTrimsTheVariablesAndTakesABlankKeyAsNotSet() throws {
+        let environment = ["OPENAI_API_KEY": "  \(Self.soraKey)\n", "RUNWAYML_API_SECRET": " \n\t",
+                           "OPENAI_BASE_URL": " https://gateway.example.com/v1/\n"]
+        let variables = ProviderVariables(environment)
+        #expect(variables.value("OPENAI_API_KEY") == Self.soraKey)
+        #expect(variables.key(.sora)?.authorization == "Bearer \(Self.soraKey)")
+        #expect(variables.key(.runway) == nil)
+        #expect(try variables.baseURL(.sora)?.absoluteString == "https://gateway.example.com/v1")
+        #expect(try variables.baseURL(.runway) == nil)
+        // The analysis and the registry read through it, so they agree on what is connected.
+        let seen = ProviderEnvironment.current(environment)
+        #expect(seen.openAIKeySet && !seen.runwayKeySet && seen.soraGatewayConfigured)
+        #expect(ProviderRegistry.live(environment: environment, log: log).connected == [.sora])
+        // An empty key is not set either; a base URL that is not http(s) is refused by its variable's name.
+        #expect(ProviderVariables(["OPENAI_API_KEY": ""]).key(.sora) == nil)
+        #expect(!ProviderEnvironment.current(["OPENAI_API_KEY": "", "RUNWAYML_API_SECRET": "  \n"]).isConnected(.runway))
+        let refused = #expect(throws: MiaError.self) { try ProviderVariables(["RUNWAYML_BASE_URL": "ftp://x.example.com"]).baseURL(.runway) }
+        #expect(refused?.message == "RUNWAYML_BASE_URL is not an http(s) URL of the form https://host/path")
+        #expect(log.events.isEmpty)
+    }
+
     @Test func aBadBaseURLLeavesTheProviderOutAndSaysWhy() throws {
         let registry = ProviderRegistry.live(environment: [
             "OPENAI_API_KEY": Self.soraKey, "OPENAI_BASE_URL": "ftp://gateway.example.com/v1",

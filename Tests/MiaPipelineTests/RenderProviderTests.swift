@@ -44,7 +44,7 @@ import Testing
         #expect(abs(outcome.spent - 5 * 2 * 0.12) < 1e-9)
         #expect(Verifier(log: SilentLog()).verify([output])[0].passed)
         let stored = try #require(try JobStore(path: scratch.path("jobs.sqlite")).plan(id: prepared.plan.renderPlanId))
-        #expect(stored.scenes.allSatisfy { $0.status == "complete" && $0.providerJobId != nil && $0.attempts == 1 })
+        #expect(stored.scenes.allSatisfy { $0.status == .complete && $0.providerJobId != nil && $0.attempts == 1 })
         #expect(log.events.filter { $0.tag == "MIA:SCENE:CREATE" }.count == 5)
 
         // The key never reaches a log line, the plan file or the job store.
@@ -85,7 +85,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(log.events.contains { $0.tag == "MIA:RENDER:ERROR" })
         let stored = try #require(try JobStore(path: scratch.path("jobs.sqlite")).plan(id: prepared.plan.renderPlanId))
-        #expect(stored.scenes[0].status == "failed")
+        #expect(stored.scenes[0].status == .failed)
         #expect(stored.scenes[0].error?.contains("SAFETY.OUTPUT.VIDEO") == true)
     }
 

@@ -62,7 +62,7 @@ import Testing
         #expect(tags.firstIndex(of: "MIA:ALL_SCENES_COMPLETE")! < tags.firstIndex(of: "MIA:STITCH:START")!)
         #expect(tags.last == "MIA:REVIEW")
         let stored = try #require(try JobStore(path: scratch.path("jobs.sqlite")).plan(id: prepared.plan.renderPlanId))
-        #expect(stored.scenes.allSatisfy { $0.status == "complete" })
+        #expect(stored.scenes.allSatisfy { $0.status == .complete })
     }
 
     @Test func aRerunReusesFinishedScenesAndRendersOnlyWhatIsMissing() async throws {

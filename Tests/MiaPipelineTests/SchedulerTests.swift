@@ -97,7 +97,7 @@ import Yams
         #expect(again.stderr.contains("[MIA:SCENE:COMPLETE] scene=\(variable.scene) provider=template reused=true"), "\(again.stderr)")
         #expect(try FileManager.default.attributesOfItem(atPath: clip)[.modificationDate] as? Date == written)
         let stored = try #require(try JobStore(path: scratch.path("another-node.sqlite")).plans().first)
-        #expect(stored.scenes.map(\.status) == (1...3).map { $0 == variable.scene ? "complete" : "pending" })
+        #expect(stored.scenes.map(\.status) == (1...3).map { $0 == variable.scene ? .complete : .pending })
     }
 
     @Test func badInputExits65() throws {
@@ -181,7 +181,7 @@ import Yams
             #expect(error.message.contains("no result within"))
         }
         let open = try #require(try renderer.store.plan(id: plan.renderPlanId)?.scenes.first)
-        #expect(open.status == "submitted" && open.providerJobId != nil)
+        #expect(open.status == .submitted && open.providerJobId != nil)
 
         // The task is retried once the job has finished: the same job is polled and downloaded.
         fake.steps = [.done]

@@ -39,8 +39,8 @@ import Testing
         #expect(claims.allSatisfy { $0.previousOwner == nil })
         #expect(try store.claimScene(worker: "host:2:b", leaseSeconds: 30) == nil)
         let stored = try #require(try store.plan(id: "plan-a"))
-        #expect(stored.scenes.allSatisfy { $0.status == "queued" && $0.leaseOwner == "host:1:a" })
-        #expect(try store.plan(id: "plan-local")?.scenes.map(\.status) == ["pending", "pending"])
+        #expect(stored.scenes.allSatisfy { $0.status == .queued && $0.leaseOwner == "host:1:a" })
+        #expect(try store.plan(id: "plan-local")?.scenes.map(\.status) == [.pending, .pending])
 
         // Given back, a scene is free again.
         try store.releaseScene(planId: "plan-a", sceneNumber: 2, worker: "host:1:a")
@@ -174,7 +174,7 @@ import Testing
 
         try store.enqueue(planId: "plan-a", render: Self.render)
         #expect(try store.queueSnapshot().plans[0].status == .queued)
-        #expect(try store.plan(id: "plan-a")?.scenes.map(\.status) == ["queued", "queued"])
+        #expect(try store.plan(id: "plan-a")?.scenes.map(\.status) == [.queued, .queued])
         #expect(try store.claimScene(worker: "host:1:a", leaseSeconds: 30)?.job.sceneNumber == 1)
     }
 

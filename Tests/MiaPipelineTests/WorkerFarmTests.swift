@@ -81,7 +81,7 @@ import Testing
         // Kill the worker holding a Runway scene whose provider job is recorded: mid-scene, money spent.
         var victim: (process: Process, id: String, plan: String, scene: Int)?
         while victim == nil && workers.contains(where: \.isRunning) {
-            for lease in try store.queueSnapshot().leases where lease.provider == "runway" && lease.providerJobId != nil {
+            for lease in try store.queueSnapshot().leases where lease.provider == .runway && lease.providerJobId != nil {
                 if let process = workers.first(where: { $0.processIdentifier == pid(of: lease.owner) }) {
                     victim = (process, lease.owner, lease.planId, lease.sceneNumber)
                     break
@@ -121,8 +121,8 @@ import Testing
         #expect(snapshot.plans.allSatisfy { $0.status == .stitched && $0.completeScenes == $0.scenes && $0.stitchOwner == nil })
         #expect(snapshot.leases.isEmpty)
         for stored in try store.plans() {
-            #expect(stored.scenes.allSatisfy { $0.status == "complete" && $0.leaseOwner == nil && $0.leaseExpiresAt == nil })
-            #expect(stored.scenes.filter { $0.provider == "runway" }.allSatisfy { $0.attempts == 1 && $0.providerJobId != nil })
+            #expect(stored.scenes.allSatisfy { $0.status == .complete && $0.leaseOwner == nil && $0.leaseExpiresAt == nil })
+            #expect(stored.scenes.filter { $0.provider == .runway }.allSatisfy { $0.attempts == 1 && $0.providerJobId != nil })
         }
         // Each on its own: the Runway plan's clips differ from the Template plans'.
         let verified = outputs.flatMap { Verifier(log: SilentLog()).verify([$0]) }
@@ -160,7 +160,7 @@ import Testing
         #expect(worker.terminationStatus == 0)
 
         let scenes = try #require(try JobStore(path: cluster.url).plans().first?.scenes)
-        #expect(scenes.map(\.provider) == ["runway", "template"])
+        #expect(scenes.map(\.provider) == [.runway, .template])
         let stitched = try #require(try events([log], tag: "MIA:WORKER:STITCH").first)
         #expect(stitched["result"] as? String == "stitched", "\(stitched)")
         let video = try #require(try ffprobe(output, packets: false).stream("video"))
@@ -179,7 +179,7 @@ import Testing
         let log = scratch.path("worker.log")
         let worker = try startWorker(["--lease-seconds", "30"], log: log, environment: environment)
         // Stop it once it has started working.
-        while try store.plans()[0].scenes.allSatisfy({ $0.status == "queued" && $0.leaseOwner == nil }) {
+        while try store.plans()[0].scenes.allSatisfy({ $0.status == .queued && $0.leaseOwner == nil }) {
             Thread.sleep(forTimeInterval: 0.02)
         }
         kill(worker.processIdentifier, SIGTERM)
@@ -189,7 +189,7 @@ import Testing
         // Nothing is left leased or half-rendered: each scene is done or still queued for the next worker.
         #expect(try store.queueSnapshot().leases.isEmpty)
         #expect(try store.queueSnapshot().workers.first?.state == "stopped")
-        #expect(try store.plans()[0].scenes.allSatisfy { ["complete", "queued"].contains($0.status) })
+        #expect(try store.plans()[0].scenes.allSatisfy { [.complete, .queued].contains($0.status) })
 
         // A second worker finishes the plan.
         let second = try startWorker(["--exit-when-idle"], log: scratch.path("second.log"), environment: environment)

@@ -65,8 +65,8 @@ public struct QueueSnapshot: Sendable, Codable {
     public struct Lease: Sendable, Codable {
         public let planId: String
         public let sceneNumber: Int
-        public let provider: String
-        public let status: String
+        public let provider: ProviderID
+        public let status: JobStatus
         public let owner: String
         public let expiresAt: Date
         public let providerJobId: String?
@@ -260,7 +260,7 @@ extension JobStore {
                 ORDER BY q.queued_at DESC, q.plan_id
                 """, []).map { row in
                 QueueSnapshot.Plan(id: try row.text("plan_id"), script: try row.text("script"),
-                                   status: QueueStatus(rawValue: try row.text("status")) ?? .failed,
+                                   status: try row.known("status", of: "plan_queue"),
                                    scenes: try row.int("scene_count"), completeScenes: try row.int("complete_scenes"),
                                    output: try row.text("output_path"), queuedAt: try row.date("queued_at"),
                                    stitchOwner: try row.optionalText("stitch_owner"), stitchedAt: try row.optionalDate("stitched_at"),
@@ -271,7 +271,8 @@ extension JobStore {
                 FROM scene_jobs WHERE lease_owner IS NOT NULL ORDER BY plan_id, scene_number
                 """, []).map { row in
                 QueueSnapshot.Lease(planId: try row.text("plan_id"), sceneNumber: try row.int("scene_number"),
-                                    provider: try row.text("provider"), status: try row.text("status"),
+                                    provider: try row.known("provider", of: "scene_jobs"),
+                                    status: try row.known("status", of: "scene_jobs"),
                                     owner: try row.text("lease_owner"), expiresAt: try row.date("lease_expires_at"),
                                     providerJobId: try row.optionalText("provider_job_id"))
             }

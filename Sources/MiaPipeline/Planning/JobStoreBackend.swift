@@ -76,6 +76,19 @@ struct SQLRow {
         }
     }
 
+    /// A text column holding one of `T`'s raw values (a status, a provider).
+    /// - Parameter table: the table the row is from, for the message.
+    /// - Throws: `MiaError` naming the column and the value when it holds one this version does not know:
+    ///   a newer mia-stitch sharing the store may have written it.
+    func known<T: RawRepresentable>(_ column: String, of table: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {
+        let text = try text(column)
+        guard let value = T(rawValue: text) else {
+            throw MiaError("job store error: \(table).\(column) holds \"\(text)\", which this version of mia-stitch does not know "
+                           + "(a newer version may have written it)")
+        }
+        return value
+    }
+
     func int(_ column: String) throws -> Int {
         guard let number = try optionalInt(column) else { throw mismatch(column, .null, "an integer") }
         return number

@@ -15,7 +15,8 @@ public struct ProviderRegistry: Sendable {
 
     /// Adapters for the connected providers, from the environment: `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`)
     /// for Sora, `RUNWAYML_API_SECRET` (+ `RUNWAYML_BASE_URL`) for Runway. Each key is handed to its
-    /// adapter and kept nowhere else. A base URL that is not an http(s) URL leaves that provider out,
+    /// adapter and kept nowhere else. The variables are read by `ProviderVariables`, as the analysis reads
+    /// them: trimmed, a blank one not set. A base URL that is not an http(s) URL leaves that provider out,
     /// with a `[MIA:WARN]` event saying why.
     /// - Parameters:
     ///   - environment: the variables to read (the process's by default).
@@ -25,26 +26,24 @@ public struct ProviderRegistry: Sendable {
     public static func live(environment: [String: String] = ProcessInfo.processInfo.environment, log: any EventSink,
                             sora: SoraProvider.Options = SoraProvider.Options(),
                             runway: RunwayProvider.Options = RunwayProvider.Options()) -> ProviderRegistry {
-        func value(_ name: String) -> String? {
-            environment[name].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
+        let variables = ProviderVariables(environment)
         func warn(_ provider: ProviderID, _ message: String) {
             log.emit(MiaEvent("MIA:WARN", [("kind", "provider-config"), ("provider", .string(provider.rawValue)),
                                            ("message", .string(message))]))
         }
         var providers: [any VideoProvider] = []
-        if let key = value("OPENAI_API_KEY") {
+        if let key = variables.key(.sora) {
             do {
-                let adapter = try SoraProvider(apiKey: key, baseURL: value("OPENAI_BASE_URL"), options: sora, log: log)
+                let adapter = SoraProvider(key: key, baseURL: try variables.baseURL(.sora), options: sora, log: log)
                 if let note = plainHTTPNote(adapter.http.baseURL, variable: "OPENAI_BASE_URL") { warn(.sora, note) }
                 providers.append(adapter)
             } catch {
                 warn(.sora, "Sora is not available: \((error as? MiaError)?.message ?? "invalid OPENAI_BASE_URL")")
             }
         }
-        if let key = value("RUNWAYML_API_SECRET") {
+        if let key = variables.key(.runway) {
             do {
-                let adapter = try RunwayProvider(apiKey: key, baseURL: value("RUNWAYML_BASE_URL"), options: runway, log: log)
+                let adapter = RunwayProvider(key: key, baseURL: try variables.baseURL(.runway), options: runway, log: log)
                 if let note = plainHTTPNote(adapter.http.baseURL, variable: "RUNWAYML_BASE_URL") { warn(.runway, note) }
                 providers.append(adapter)
             } catch {

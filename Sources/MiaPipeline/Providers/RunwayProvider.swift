@@ -46,8 +46,13 @@ public struct RunwayProvider: VideoProvider {
     ///   - baseURL: `RUNWAYML_BASE_URL`, or nil for Runway's own endpoint.
     /// - Throws: `MiaError` when `baseURL` is not an http(s) URL.
     public init(apiKey: String, baseURL: String? = nil, options: Options = Options(), log: any EventSink) throws {
-        let base = try HTTPClient.baseURL(baseURL ?? Self.defaultBaseURL, variable: "RUNWAYML_BASE_URL")
-        http = HTTPClient(provider: .runway, baseURL: base, key: APIKey(apiKey),
+        let base = try baseURL.map { try ProviderVariables.checkedBaseURL($0, variable: "RUNWAYML_BASE_URL") }
+        self.init(key: APIKey(apiKey), baseURL: base, options: options, log: log)
+    }
+
+    /// The registry's way in: the key and base URL as `ProviderVariables` read and checked them.
+    init(key: APIKey, baseURL: URL?, options: Options, log: any EventSink) {
+        http = HTTPClient(provider: .runway, baseURL: baseURL ?? URL(string: Self.defaultBaseURL)!, key: key,
                           headers: ["X-Runway-Version": Self.apiVersion], settings: options.http, log: log)
         self.options = options
         self.log = log
@@ -68,7 +73,7 @@ public struct RunwayProvider: VideoProvider {
                               duration: request.seconds)
         let url = http.url("v1", "text_to_video")
         let label = "POST \(url.path)"
-        let response = try await http.send("POST", url, json: try SoraProvider.encode(body), mode: .create)
+        let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response) }
         let created = try response.decode(Created.self, label: label)
         guard !created.id.isEmpty else { throw ProviderError.malformedResponse(message: "\(label): the answer has an empty id") }
@@ -136,7 +141,7 @@ public struct RunwayProvider: VideoProvider {
     }
 
     private func failure(_ response: HTTPResponse) -> ProviderError {
-        .rejected(status: response.status, message: HTTPClient.errorSummary(response.body).map(http.redact) ?? "no details")
+        .rejected(status: response.status, message: APIErrorBody.summary(response.body).map(http.redact) ?? "no details")
     }
 
     /// INTERNAL.* (INTERNAL.BAD_OUTPUT.* above all) may succeed as a new task; SAFETY.* and the rest never.

@@ -43,8 +43,13 @@ public struct SoraProvider: VideoProvider {
     ///   - baseURL: `OPENAI_BASE_URL`, or nil for OpenAI's own endpoint.
     /// - Throws: `MiaError` when `baseURL` is not an http(s) URL.
     public init(apiKey: String, baseURL: String? = nil, options: Options = Options(), log: any EventSink) throws {
-        let base = try HTTPClient.baseURL(baseURL ?? Self.defaultBaseURL, variable: "OPENAI_BASE_URL")
-        http = HTTPClient(provider: .sora, baseURL: base, key: APIKey(apiKey), settings: options.http, log: log)
+        let base = try baseURL.map { try ProviderVariables.checkedBaseURL($0, variable: "OPENAI_BASE_URL") }
+        self.init(key: APIKey(apiKey), baseURL: base, options: options, log: log)
+    }
+
+    /// The registry's way in: the key and base URL as `ProviderVariables` read and checked them.
+    init(key: APIKey, baseURL: URL?, options: Options, log: any EventSink) {
+        http = HTTPClient(provider: .sora, baseURL: baseURL ?? URL(string: Self.defaultBaseURL)!, key: key, settings: options.http, log: log)
         self.options = options
     }
 
@@ -57,7 +62,7 @@ public struct SoraProvider: VideoProvider {
         let size = Self.size(model: request.model, width: request.width, height: request.height)
         let body = CreateBody(model: request.model, prompt: request.prompt, seconds: String(request.seconds), size: size)
         let url = http.url("videos")
-        let response = try await http.send("POST", url, json: try Self.encode(body), mode: .create)
+        let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response, request: "POST \(url.path)", creating: true, model: request.model) }
         let video = try response.decode(Video.self, label: "POST \(url.path)")
         guard !video.id.isEmpty else { throw ProviderError.malformedResponse(message: "POST \(url.path): the answer has an empty id") }
@@ -120,7 +125,7 @@ public struct SoraProvider: VideoProvider {
     /// A final answer (3xx/4xx) as the error the orchestrator acts on.
     func failure(_ response: HTTPResponse, request: String, creating: Bool, model: String?) -> ProviderError {
         let error = APIErrorBody.parse(response.body)
-        let summary = HTTPClient.errorSummary(response.body).map(http.redact) ?? "no details"
+        let summary = APIErrorBody.summary(response.body).map(http.redact) ?? "no details"
         let words = "\(error.code ?? "") \(error.message ?? "")".lowercased()
         let saysGone = Self.gonePhrases.contains { words.contains($0) }
         let modelGone = isPublicEndpoint && (error.code == "model_not_found")
@@ -143,12 +148,6 @@ public struct SoraProvider: VideoProvider {
         return ["internal", "server_error", "timeout", "unavailable", "overloaded"].contains(where: code.contains)
     }
 
-    static func encode(_ value: some Encodable) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
-    }
-
     // MARK: - Wire types
 
     struct CreateBody: Encodable {
@@ -169,20 +168,6 @@ public struct SoraProvider: VideoProvider {
     struct VideoError: Decodable {
         let code: String?
         let message: String?
-    }
-}
-
-/// The `error` member of an API's error answer: OpenAI's `{"error": {"code", "message"}}`, or a plain string.
-struct APIErrorBody {
-    var code: String?
-    var message: String?
-
-    static func parse(_ body: Data) -> APIErrorBody {
-        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return APIErrorBody() }
-        if let error = object["error"] as? [String: Any] {
-            return APIErrorBody(code: error["code"] as? String, message: error["message"] as? String)
-        }
-        return APIErrorBody(code: object["code"] as? String, message: (object["error"] as? String) ?? (object["message"] as? String))
     }
 }
 

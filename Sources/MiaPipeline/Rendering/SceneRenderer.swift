@@ -51,26 +51,26 @@ public struct SceneRenderer: Sendable {
               let info = try? MediaProbe.inspect(path), info.truncation == nil, info.video != nil,
               var stored = try? store.plan(id: context.plan.renderPlanId)?.scenes.first(where: { $0.sceneNumber == job.sceneNumber })
         else { return nil }
-        if stored.status != JobStatus.complete.rawValue {
+        if stored.status != .complete {
             // This store did not see it finish (another machine's task did): its receipt says whether the clip
             // is this plan's scene.
             guard let receipt = SceneReceipt.read(forClip: path), receipt.planId == context.plan.renderPlanId,
                   receipt.sceneNumber == job.sceneNumber else { return nil }
-            stored.provider = receipt.provider.rawValue
+            stored.provider = receipt.provider
             stored.cost = receipt.cost
             stored.error = receipt.fallbackReason
         }
         // Template clips are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
-        if stored.provider == ProviderID.template.rawValue,
+        if stored.provider == .template,
            !PlanConformance.problems(info, decodedDuration: nil, job: job, target: context.plan.target).isEmpty {
             return nil
         }
-        if stored.status != JobStatus.complete.rawValue {
+        if stored.status != .complete {
             guard (try? store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .complete,
                                           cost: stored.cost, error: stored.error)) != nil else { return nil }
         }
-        return SceneOutcome(sceneNumber: job.sceneNumber, provider: ProviderID(rawValue: stored.provider) ?? job.provider,
+        return SceneOutcome(sceneNumber: job.sceneNumber, provider: stored.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
     }
 
@@ -138,7 +138,7 @@ public struct SceneRenderer: Sendable {
         }
         let stored = try store.plan(id: planID)?.scenes.first { $0.sceneNumber == job.sceneNumber }
         var jobID = stored?.providerJobId
-        var resuming = jobID != nil && [JobStatus.submitted.rawValue, JobStatus.rendering.rawValue].contains(stored?.status)
+        var resuming = jobID != nil && [.submitted, .rendering].contains(stored?.status)
         if !resuming, let recorded = try await claimCreation(job, context: context) {
             // Another process created the job while this one waited: poll that one.
             jobID = recorded
