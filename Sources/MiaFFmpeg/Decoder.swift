@@ -5,9 +5,12 @@ package final class Decoder {
     let context: UnsafeMutablePointer<AVCodecContext>
     package let path: String
 
-    /// - Parameter threads: decoding threads; 0 picks one per core.
+    /// - Parameters:
+    ///   - threads: decoding threads; 0 picks one per core.
+    ///   - deterministic: slice threads only, never frame threads. With frame threads, whether a
+    ///     damaged frame is flagged depends on thread timing; a verdict must not.
     /// - Throws: `FFmpegError` when this FFmpeg has no decoder for the codec or cannot open it.
-    package init(input: InputContainer, stream index: Int, threads: Int = 0) throws {
+    package init(input: InputContainer, stream index: Int, threads: Int = 0, deterministic: Bool = false) throws {
         path = input.path
         let stream = input.stream(index)
         guard let parameters = stream.pointee.codecpar else {
@@ -25,6 +28,7 @@ package final class Decoder {
         try ffCheck(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path: path)
         context.pointee.pkt_timebase = stream.pointee.time_base
         context.pointee.thread_count = Int32(threads)
+        if deterministic { context.pointee.thread_type = FF_THREAD_SLICE }
         try ffCheck(avcodec_open2(context, codec, nil), "avcodec_open2", path: path)
     }
 

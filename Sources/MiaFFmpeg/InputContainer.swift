@@ -83,42 +83,54 @@ package final class InputContainer {
         return true
     }
 
-    /// The furthest byte any indexed sample of `streamIndex` reaches; containers with a full
-    /// sample index (mp4/mov) let us spot truncation before reading any media data.
-    package func indexedDataEnd(streamIndex: Int) -> Int64? {
+    /// What a sample index (mp4/mov: every sample, listed up front) holds for one stream.
+    package struct IndexSummary: Sendable {
+        /// Samples indexed: what the demuxer will read, whatever the header's counts say.
+        package var entries: Int
+        /// The first and the last sample's decode timestamp, in the stream's time base.
+        package var firstTimestamp: Int64
+        package var lastTimestamp: Int64
+        /// The furthest byte any sample reaches: past the file's end means the file is truncated.
+        package var dataEnd: Int64
+    }
+
+    /// The stream's sample index, read without touching media data; nil when it has none.
+    package func indexSummary(ofStream streamIndex: Int) -> IndexSummary? {
         let st = stream(streamIndex)
         let count = avformat_index_get_entries_count(st)
         guard count > 0 else { return nil }
-        var end: Int64 = 0
+        var summary = IndexSummary(entries: Int(count), firstTimestamp: .max, lastTimestamp: .min, dataEnd: 0)
         for i in 0..<count {
             guard let entry = avformat_index_get_entry(st, i) else { continue }
             // size is a bitfield in AVIndexEntry; Swift exposes it as a property.
-            end = max(end, entry.pointee.pos &+ Int64(entry.pointee.size))
+            summary.dataEnd = max(summary.dataEnd, entry.pointee.pos &+ Int64(entry.pointee.size))
+            summary.firstTimestamp = min(summary.firstTimestamp, entry.pointee.timestamp)
+            summary.lastTimestamp = max(summary.lastTimestamp, entry.pointee.timestamp)
         }
-        return end
+        return summary
     }
 }
 
 extension InputContainer {
-    /// Reads every packet of one stream (skipping the others' payloads) and returns where its
-    /// shown frames start and end, in the stream's time base. For containers without a sample
+    /// Reads every packet of the given streams (skipping the others' payloads) and returns where
+    /// each one's shown frames start and end, in its time base. For containers without a sample
     /// index, this is the only exact length there is.
-    /// - Parameter fallbackDuration: the frame duration to use for packets that state none.
+    /// - Parameter streams: stream index → the frame duration to use for packets that state none.
+    /// - Returns: the span of each stream that had at least one packet.
     /// - Throws: `FFmpegError` when the file cannot be read to its end (truncated or damaged).
-    package func measureSpan(ofStream index: Int, fallbackDuration: Int64) throws -> (start: Int64, end: Int64)? {
-        for other in 0..<streamCount where other != index {
+    package func measureSpans(of streams: [Int: Int64]) throws -> [Int: (start: Int64, end: Int64)] {
+        for other in 0..<streamCount where streams[other] == nil {
             stream(other).pointee.discard = AVDISCARD_ALL
         }
         let packet = Packet()
-        var start: Int64?, end: Int64?
+        var spans: [Int: (start: Int64, end: Int64)] = [:]
         while try read(into: packet) {
-            guard packet.streamIndex == index, let pts = packet.pts, !packet.isDiscarded else { continue }
-            let duration = packet.duration > 0 ? packet.duration : fallbackDuration
-            start = min(start ?? pts, pts)
-            end = max(end ?? pts &+ duration, pts &+ duration)
+            guard let fallback = streams[packet.streamIndex], let pts = packet.pts, !packet.isDiscarded else { continue }
+            let end = pts &+ (packet.duration > 0 ? packet.duration : fallback)
+            let span = spans[packet.streamIndex]
+            spans[packet.streamIndex] = (min(span?.start ?? pts, pts), max(span?.end ?? end, end))
         }
-        guard let start, let end else { return nil }
-        return (start, end)
+        return spans
     }
 }
 

@@ -32,6 +32,9 @@ extension MiaStitch {
         @Flag(name: .customLong("no-chapters"), help: "Do not add one chapter per clip.")
         var noChapters = false
 
+        @Flag(help: "Decode the stitched video, every frame, before publishing it (a copy decodes nothing; clips of a --plan made by a provider are always decoded first).")
+        var verify = false
+
         @Option(help: "When clips differ: auto (copy if possible, else re-encode), never (refuse), always (re-encode all).")
         var normalize: NormalizeModeArgument = .auto
 
@@ -66,7 +69,7 @@ extension MiaStitch {
             do {
                 let options = StitchOptions(faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
                                             normalize: normalize.mode, size: size, fps: fps?.rate, fit: fit.fit,
-                                            crossfade: transition.crossfade)
+                                            crossfade: transition.crossfade, verifyOutput: verify)
                 if let plan {
                     try stitcher.stitch(plan: try PlanFiles.load(plan), to: output, options: options)
                 } else {

@@ -8,7 +8,17 @@ public typealias Rational = MiaFFmpeg.Rational
 extension ClipInfo {
     /// Reads the parameters of an already opened container.
     init(container input: InputContainer) {
-        let streams = (0..<input.streamCount).map { StreamInfo(input.parameters(ofStream: $0), index: $0) }
+        // Only mp4/mov index every sample; Matroska's cues list keyframes, which says nothing about the end.
+        let indexes = (0..<input.streamCount).map { input.hasSampleIndex ? input.indexSummary(ofStream: $0) : nil }
+        let streams = (0..<input.streamCount).map { index in
+            var stream = StreamInfo(input.parameters(ofStream: index), index: index)
+            if let summary = indexes[index] {
+                stream.indexedFrames = summary.entries
+                // First to last decode time, plus the last sample's own length (one frame).
+                stream.indexedDurationTimestamp = summary.lastTimestamp &- summary.firstTimestamp &+ stream.frameTicks
+            }
+            return stream
+        }
         var videoIndex = input.bestStream(.video)
         // Attached pictures (cover art) are "video" to FFmpeg but are not a clip's picture track.
         if let index = videoIndex, input.parameters(ofStream: index).isAttachedPicture {
@@ -21,9 +31,7 @@ extension ClipInfo {
             sizeBytes: input.fileSize,
             bitRate: input.bitRate > 0 ? input.bitRate : nil,
             streams: streams,
-            // Only mp4/mov index every sample; Matroska's cues list keyframes, which says nothing about the end.
-            indexedDataEnd: input.hasSampleIndex
-                ? (0..<input.streamCount).compactMap { input.indexedDataEnd(streamIndex: $0) }.max() : nil,
+            indexedDataEnd: input.hasSampleIndex ? indexes.compactMap { $0?.dataEnd }.max() : nil,
             videoIndex: videoIndex,
             audioIndex: input.bestStream(.audio)
         )

@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// What one media file holds: the container and each stream's parameters.
 /// A plain value, produced by `MediaProbe` and consumed by probe, verify and the stitch pre-flight.
@@ -64,8 +65,30 @@ public struct StreamInfo: Sendable, Codable, Equatable {
     /// Samples per coded frame (1024 for AAC); 0 when it varies.
     public var frameSize: Int?
 
+    // What the file holds, where its container indexes every sample (mp4/mov)
+    /// Samples in the index: what a demuxer will read, whatever the header's counts say.
+    public var indexedFrames: Int?
+    /// The indexed samples' length in `timeBase` units.
+    public var indexedDurationTimestamp: Int64?
+
     /// Seconds from the stream's start to its end, when known.
     public var duration: Double? { durationTimestamp.map { Double($0) * timeBase.value } }
     /// First presentation time in seconds.
     public var startTime: Double? { startTimestamp.map { Double($0) * timeBase.value } }
+
+    /// One coded frame's length in `timeBase` units: a video frame at its rate, an audio frame of
+    /// `frameSize` samples (AAC's 1024 when unknown); 1 when neither is known.
+    var frameTicks: Int64 {
+        switch kind {
+        case .video:
+            guard let rate = frameRate, rate.num > 0, rate.den > 0 else { return 1 }
+            return max(1, Rational(rate.den, rate.num).rescale(1, to: timeBase))
+        case .audio:
+            guard let rate = sampleRate, rate > 0 else { return 1 }
+            let samples = (frameSize ?? 0) > 0 ? frameSize! : 1024
+            return max(1, Rational(1, rate).rescale(Int64(samples), to: timeBase))
+        default:
+            return 1
+        }
+    }
 }

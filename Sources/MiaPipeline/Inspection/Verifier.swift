@@ -75,7 +75,7 @@ public struct Verifier: Sendable {
         var decoders: [Int: Decoder] = [:]
         for index in [info.videoIndex, info.audioIndex].compactMap({ $0 }) {
             do {
-                decoders[index] = try Decoder(input: input, stream: index)
+                decoders[index] = try Decoder(input: input, stream: index, deterministic: true)
             } catch let error as FFmpegError {
                 report.problems.append("cannot decode stream #\(index): \(error.summary)")
             }
@@ -84,6 +84,10 @@ public struct Verifier: Sendable {
         var lastFramePTS: [Int: Int64] = [:]
         var firstVideoPTS: Int64?
         var videoEnd: Int64?
+        var audioSpan: (start: Int64, end: Int64)?
+        // Audio is measured by what decodes: a damaged index can give its last packet the rest of the
+        // track's duration, so packet spans would look complete.
+        var decodedSamples: Int64 = 0
         let packet = Packet()
         let frame = Frame()
 
@@ -98,7 +102,12 @@ public struct Verifier: Sendable {
                 }
                 guard case .value = step else { return }
                 if frame.isCorrupt { report.decodeErrors += 1 }
-                if stream == info.videoIndex { report.videoFrames += 1 } else { report.audioFrames += 1 }
+                if stream == info.videoIndex {
+                    report.videoFrames += 1
+                } else {
+                    report.audioFrames += 1
+                    decodedSamples += Int64(frame.sampleCount)
+                }
                 if let pts = frame.bestEffortTimestamp {
                     if let last = lastFramePTS[stream], pts <= last { report.timestampErrors += 1 }
                     lastFramePTS[stream] = pts
@@ -116,7 +125,11 @@ public struct Verifier: Sendable {
                 }
                 if stream == info.videoIndex, let pts = packet.pts, !packet.isDiscarded {
                     firstVideoPTS = min(firstVideoPTS ?? pts, pts)
-                    videoEnd = max(videoEnd ?? pts, pts + packet.duration)
+                    videoEnd = max(videoEnd ?? pts, pts &+ max(packet.duration, 0))
+                }
+                if stream == info.audioIndex, let pts = packet.pts, !packet.isDiscarded, let audio = info.audio {
+                    let end = pts &+ (packet.duration > 0 ? packet.duration : audio.frameTicks)
+                    audioSpan = (min(audioSpan?.start ?? pts, pts), max(audioSpan?.end ?? end, end))
                 }
                 do {
                     try decoder.send(packet)
@@ -135,6 +148,17 @@ public struct Verifier: Sendable {
         if let first = firstVideoPTS, let end = videoEnd, let video = info.video {
             report.duration = Double(end - first) * video.timeBase.value
         }
+        // The same question the stitch pre-flight asks: does each stream hold what the file states?
+        var heldAudio: Int64?
+        if let audio = info.audio {
+            if let index = info.audioIndex, decoders[index] != nil, let rate = audio.sampleRate, rate > 0 {
+                heldAudio = Rational(1, rate).rescale(decodedSamples, to: audio.timeBase)
+            } else {
+                heldAudio = audioSpan.map { $0.end - $0.start } ?? 0
+            }
+        }
+        let held = Completeness.Held(video: firstVideoPTS.flatMap { first in videoEnd.map { $0 - first } } ?? 0, audio: heldAudio)
+        report.problems += Completeness.problems(info, held: held)
         if report.decodeErrors > 0 { report.problems.append("\(report.decodeErrors) decode error(s)") }
         if report.timestampErrors > 0 {
             report.problems.append("\(report.timestampErrors) timestamp(s) not increasing")

@@ -253,15 +253,12 @@ public struct SceneRenderer: Sendable {
         }
     }
 
-    /// A provider clip must be a readable video with audio before it counts.
+    /// A provider clip must decode, every frame, before it counts: a copy stitch decodes nothing, so
+    /// damage let in here would reach the finished video.
     private func checkClip(_ path: String, job: SceneJob) throws {
-        do {
-            let info = try MediaProbe.inspect(path)
-            if info.video == nil { throw SceneFailure(message: "the downloaded clip has no video", spent: job.estimatedCost) }
-            if let truncation = info.truncation { throw SceneFailure(message: "the downloaded clip is \(truncation)", spent: job.estimatedCost) }
-        } catch let error as MiaError {
-            throw SceneFailure(message: "the downloaded clip is unreadable: \(error.problem)", spent: job.estimatedCost)
-        }
+        let report = Verifier(log: SilentLog()).verify([path], asStitchSet: false)[0]
+        guard let problem = report.problems.first else { return }
+        throw SceneFailure(message: "the downloaded clip does not verify: \(problem)", spent: job.estimatedCost)
     }
 
     private func renderTemplate(_ job: SceneJob, context: SceneContext, fallbackReason: String?,

@@ -19,10 +19,13 @@ public struct StitchOptions: Sendable {
     /// Seconds each clip dissolves into the next (video `xfade`, audio `acrossfade`); re-encodes
     /// every clip and shortens the total by the overlaps.
     public var crossfade: Double?
+    /// Decode the written file, every frame, before publishing it (`--verify`). A copy stitch reads
+    /// packets and checks parameters and lengths, but decodes nothing.
+    public var verifyOutput = false
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
-                fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil) {
+                fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil, verifyOutput: Bool = false) {
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
@@ -31,6 +34,7 @@ public struct StitchOptions: Sendable {
         self.fps = fps
         self.fit = fit
         self.crossfade = crossfade
+        self.verifyOutput = verifyOutput
     }
 }
 

@@ -11,6 +11,15 @@ extension Stitcher {
             throw MiaError(file: files.path, "scene \(job.sceneNumber)'s clip \(files.clipPath(job)) is not rendered yet "
                            + "(mia-stitch render-scene --plan \(files.path) --scene \(job.sceneNumber))")
         }
+        // Scenes a provider made are few and short: decode them before a copy carries any damage on.
+        // Template cards are ours, made and checked by this program.
+        let verifier = Verifier(log: SilentLog())
+        for job in files.plan.scenes where job.provider != .template {
+            let clip = files.clipPath(job)
+            if let problem = verifier.verify([clip], asStitchSet: false)[0].problems.first {
+                throw MiaError(.scene(job.sceneNumber), "its clip \(clip) does not verify: \(problem)")
+            }
+        }
         var options = options
         if options.normalize != .never {
             // Scenes from different providers differ in size, rate and codec settings: the plan says

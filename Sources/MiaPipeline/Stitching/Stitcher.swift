@@ -58,7 +58,8 @@ public struct Stitcher: Sendable {
                 try StreamCopyStitch(clips: infos, temporary: temporary, destination: output, container: container, options: options,
                                      indexPlacement: placement, log: log, progress: progress).run()
             }
-            try checkWritten(temporary, destination: output, against: outcome, hasAudio: infos[0].audio != nil)
+            try checkWritten(temporary, destination: output, against: outcome, hasAudio: infos[0].audio != nil,
+                             verifyOutput: options.verifyOutput)
             return outcome
         }
         return complete(outcome, output: output, mode: "copy", started: started)
@@ -87,7 +88,8 @@ public struct Stitcher: Sendable {
                                                 container: container, options: options, target: format, settings: settings,
                                                 log: log, progress: progress)
                 .run(copyable: copyable)
-            try checkWritten(temporary, destination: output.destination, against: outcome.written, hasAudio: format.audio != nil)
+            try checkWritten(temporary, destination: output.destination, against: outcome.written, hasAudio: format.audio != nil,
+                             verifyOutput: options.verifyOutput)
             return outcome
         }
         var result = complete(outcome.written, output: output.destination, mode: "normalize", started: started,
@@ -163,6 +165,11 @@ public struct Stitcher: Sendable {
             throw error.about(subject)
         }
         if let truncation = info.truncation { throw MiaError(subject, truncation) }
+        // An index that lists less than the file states (a damaged sample table) reads as a short clip.
+        if info.indexedDataEnd != nil, let problem = Completeness.problems(info, held: .init(
+            video: info.video?.indexedDurationTimestamp, audio: info.audio?.indexedDurationTimestamp)).first {
+            throw MiaError(subject, problem)
+        }
         guard info.video != nil else {
             let kinds = Set(info.streams.map(\.kind.rawValue)).sorted().joined(separator: ", ")
             throw MiaError(subject, "has no video stream" + (kinds.isEmpty ? "" : " (only \(kinds))"))
@@ -177,7 +184,9 @@ public struct Stitcher: Sendable {
     /// - Parameters:
     ///   - path: the temporary file just written.
     ///   - destination: the output as the user named it, for messages.
-    private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool) throws {
+    ///   - verifyOutput: also decode it, every frame (`--verify`).
+    private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
+                              verifyOutput: Bool) throws {
         let written: ClipInfo
         do {
             written = try MediaProbe.inspect(path)
@@ -189,6 +198,9 @@ public struct Stitcher: Sendable {
         }
         if let frames = written.video?.frameCount, frames != outcome.videoPackets {
             throw MiaError(.output(destination), "the written file holds \(frames) video frames, \(outcome.videoPackets) were written")
+        }
+        if verifyOutput, let problem = Verifier(log: SilentLog()).verify([path], asStitchSet: false)[0].problems.first {
+            throw MiaError(.output(destination), "the stitched video does not verify, so it was not written: \(problem)")
         }
     }
 }

@@ -213,9 +213,9 @@ struct StreamCopyStitch {
 
     /// The copy must find exactly the video the pre-flight measured or the container states.
     private func checkComplete(_ clip: ClipInfo, videoSpan: Int64, subject: MiaError.Subject, frameDuration: Int64) throws {
-        guard let video = clip.video, let stated = video.durationTimestamp else { return }
-        try ClipLength.check(measured: videoSpan, stated: stated, tolerance: 2 * frameDuration,
-                             timeBase: video.timeBase, subject: subject)
+        guard let video = clip.video,
+              let problem = Completeness.problem("video", held: videoSpan, stream: video, fallback: nil, slack: 0) else { return }
+        throw MiaError(subject, problem)
     }
 
     /// One chapter per clip, from the lengths the pre-flight established (exact: see `ClipLength`).
@@ -230,10 +230,7 @@ struct StreamCopyStitch {
     }
 
     /// One frame's length in the stream's time base, from its frame rate (for packets without a duration).
-    static func frameDuration(_ video: StreamInfo) -> Int64 {
-        guard let rate = video.frameRate, rate.isValid else { return 1 }
-        return max(1, Rational(rate.den, rate.num).rescale(1, to: video.timeBase))
-    }
+    static func frameDuration(_ video: StreamInfo) -> Int64 { video.frameTicks }
 
     static func explain(_ error: JoinTimeline.JoinError, subject: MiaError.Subject, timeBase: Rational) -> MiaError {
         switch error {
