@@ -30,6 +30,8 @@ extension MiaStitch {
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
+        @OptionGroup var paths: ManifestPathOptions
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -41,7 +43,7 @@ extension MiaStitch {
         }
 
         func run() async throws {
-            let batch = isManifest ? try loadManifest(script) : nil
+            let batch = isManifest ? try loadManifest(script, allowOutside: paths.allowOutside) : nil
             do {
                 let jobStore = try store.open()
                 let log = global.makeLog()
