@@ -174,7 +174,7 @@ import Testing
     @Test func jsonParsesAndCarriesTheFields() throws {
         let truncated = Repo.media("truncated.mp4")
         let missing = Scratch().path("missing.mp4")
-        let json = try ProbeReport.json([a, truncated, missing].map(ProbeReport.probe))
+        let json = try ProbeReport.json([a, truncated, missing].map(ProbeReport.probe), showExtradata: true)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8))
         let reports = try #require(parsed as? [[String: Any]])
         #expect(reports.count == 3)

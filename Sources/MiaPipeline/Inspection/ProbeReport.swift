@@ -60,8 +60,10 @@ public struct ProbeReport: Sendable, Encodable {
         return lines.joined(separator: "\n")
     }
 
-    public static func json(_ reports: [ProbeReport]) throws -> String {
+    /// - Parameter showExtradata: Include each stream's codec-private bytes (base64).
+    public static func json(_ reports: [ProbeReport], showExtradata: Bool = false) throws -> String {
         let encoder = JSONEncoder()
+        encoder.userInfo[StreamInfo.omitExtradata] = !showExtradata
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(reports), as: UTF8.self)
     }
