@@ -45,9 +45,7 @@ public struct ProbeReport: Sendable, Encodable {
                 if stream.hasBFrames == true { parts.append("B-frames") }
             case .audio:
                 if let rate = stream.sampleRate { parts.append("\(rate) Hz") }
-                if let layout = stream.channelLayout, let channels = stream.channels {
-                    parts.append("\(layout) (\(channels) ch)")
-                }
+                if let channels = stream.channelsText { parts.append(channels) }
             default:
                 break
             }
