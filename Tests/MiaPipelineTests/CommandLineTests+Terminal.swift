@@ -59,6 +59,18 @@ extension CommandLineTests {
         #expect(!events.isEmpty && events.allSatisfy { $0 < first }, "\(screen.lines)")
     }
 
+    @Test func aStitchsProgressLineNeverRunsIntoItsEvents() throws {
+        let scratch = Scratch()
+        let output = scratch.path("long.mp4")
+        let result = try runOnTerminal(Repo.cli, ["stitch"] + Array(repeating: a, count: 300) + ["-o", output], environment: [:])
+        #expect(result.status == 0, "\(result.stdout.suffix(500))")
+        let screen = TerminalScreen(result.stdout)
+        #expect(result.stdout.contains("stitching: clip "), "the progress line was shown")
+        #expect(!screen.lines.contains { $0.contains("stitching: clip") }, "and cleared: \(screen.lines.filter { $0.contains("stitching") })")
+        #expect(screen.lines.filter { $0.hasPrefix("[MIA:STITCH:CLIP]") }.count == 300)
+        #expect(screen.lines.last { !$0.isEmpty }?.hasPrefix("[MIA:STITCH:COMPLETE]") == true, "\(screen.lines.suffix(3))")
+    }
+
     @Test func aLiveRegionRedrawsInPlaceWithPrintsAboveIt() {
         let output = OutputCapture()
         let region = LiveRegion(width: 40) { output.append($0) }
