@@ -12,7 +12,8 @@ extension MiaStitch {
             (guided mode); --autopilot goes straight through (any run without a terminal does too). Add \
             --remember to make the mode you chose the default for later runs. \
             A rerun with the same script and options resumes: finished scenes are reused, provider jobs are polled \
-            again, never paid twice.
+            again, never paid twice. On a terminal a live block of scene lines redraws in place; -v (or --log-format) \
+            prints the [MIA:*] events above it. Off a terminal, only the events are printed.
             """
         )
 
