@@ -29,6 +29,8 @@ extension MiaStitch {
         @Option(help: "Write each job's status, durations, cost and error to this JSON file (replaced each run).")
         var report: String?
 
+        @OptionGroup var paths: ManifestPathOptions
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -39,16 +41,16 @@ extension MiaStitch {
 
         func run() async throws {
             installInterruptCleanup()
-            let batch = try loadManifest(manifest)
+            let batch = try loadManifest(manifest, allowOutside: paths.allowOutside)
             do {
                 let log = global.makeLog()
                 let runner = BatchRunner(store: try store.open(), registry: .live(log: log), log: log, environment: .current())
                 let total = batch.jobs.count
                 let outcome = await runner.run(batch, parallelJobs: jobs, concurrency: concurrency) { result in
                     // Straight to the file descriptor: each line appears as its job ends, even through a pipe.
-                    FileHandle.standardOutput.write(Data((MiaMessages.batchJobFinished(result, of: total) + "\n").utf8))
+                    FileHandle.standardOutput.write(Data((TerminalText.escaped(MiaMessages.batchJobFinished(result, of: total)) + "\n").utf8))
                 }
-                FileHandle.standardOutput.write(Data(("\n" + MiaMessages.batchSummary(outcome) + "\n").utf8))
+                FileHandle.standardOutput.write(Data(("\n" + TerminalText.escaped(MiaMessages.batchSummary(outcome)) + "\n").utf8))
                 if let report { try outcome.write(to: report) }
                 if outcome.failed > 0 { throw ExitCode.failure }
             } catch let exit as ExitCode {
@@ -60,13 +62,33 @@ extension MiaStitch {
     }
 }
 
-/// Reads a manifest; an invalid one prints every problem (one line each, with its line and field)
-/// and exits with the do-not-retry code before anything runs.
-func loadManifest(_ path: String) throws -> BatchManifest {
+/// Where a manifest's scripts and outputs may be (`batch` and `submit`).
+struct ManifestPathOptions: ParsableArguments {
+    @Flag(help: "Accept scripts and outputs outside the manifest's folder (or its root:).")
+    var allowOutside = false
+}
+
+/// Reads a manifest; an invalid one prints its problems (one line each, with its line and field; the first
+/// `shownProblems`, then how many more) and exits with the do-not-retry code before anything runs.
+func loadManifest(_ path: String, allowOutside: Bool) throws -> BatchManifest {
     do {
-        return try BatchManifest.load(path: path)
+        return try BatchManifest.load(path: path, allowOutside: allowOutside)
     } catch let invalid as BatchManifestError {
-        for problem in invalid.problems { FileHandle.standardError.write(Data("mia-stitch: error: \(problem.message)\n".utf8)) }
+        var lines = invalid.problems.prefix(shownProblems).map { "mia-stitch: error: \(TerminalText.escaped($0.message, keepNewlines: false))\n" }
+        let more = invalid.problems.count - shownProblems
+        if more > 0 { lines.append("mia-stitch: error: … and \(grouped(more)) more \(more == 1 ? "problem" : "problems")\n") }
+        FileHandle.standardError.write(Data(lines.joined().utf8))
         throw ExitCode(TaskExitCode.doNotRetry)
     }
+}
+
+/// A manifest of 10,000 bad jobs should not print 20,000 lines: the first ones show what is wrong.
+private let shownProblems = 20
+
+/// 9980 as "9,980".
+private func grouped(_ number: Int) -> String {
+    let digits = Array(String(number))
+    return digits.enumerated().map { index, digit in
+        index > 0 && (digits.count - index) % 3 == 0 ? ",\(digit)" : "\(digit)"
+    }.joined()
 }

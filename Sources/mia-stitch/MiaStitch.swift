@@ -7,6 +7,7 @@ struct MiaStitch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mia-stitch",
         abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
+        version: MiaVersion.current,
         subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Batch.self, Submit.self, Worker.self, Status.self,
                       RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
     )
@@ -14,16 +15,26 @@ struct MiaStitch: AsyncParsableCommand {
 
 /// Flags every subcommand shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("log-format"), help: "Log events as text or json lines on standard error.")
-    var logFormat: LogFormat = .text
+    @Option(name: .customLong("log-format"), help: "Log events as text or json lines on standard error (default: text).")
+    var logFormat: LogFormat?
 
     @Flag(name: .shortAndLong, help: "Print no progress display.")
     var quiet = false
 
-    func makeLog() -> any EventSink { StandardErrorLog(format: logFormat) }
+    @Flag(name: .shortAndLong, help: "On a terminal, print log events above the live display too.")
+    var verbose = false
 
-    /// A live progress line only where a person is watching.
-    var showsProgress: Bool { !quiet && logFormat == .text && isatty(STDERR_FILENO) == 1 }
+    var format: LogFormat { logFormat ?? .text }
+
+    /// The event log. Beside a live region on a terminal, a person reads the region: events go above it only
+    /// when asked for (`--log-format`, `-v`). Off a terminal there is no region and every event is printed.
+    func makeLog(region: LiveRegion? = nil) -> any EventSink {
+        guard let region else { return StandardErrorLog(format: format) }
+        return logFormat != nil || verbose ? StandardErrorLog(format: format, region: region) : SilentLog()
+    }
+
+    /// A live progress display only where a person is watching.
+    var showsProgress: Bool { !quiet && format == .text && isatty(STDERR_FILENO) == 1 }
 }
 
 extension LogFormat: ExpressibleByArgument {}
@@ -31,8 +42,15 @@ extension LogFormat: ExpressibleByArgument {}
 /// Prints the one-line error a user reads and exits non-zero; no stack traces.
 func fail(_ error: any Error) -> ExitCode {
     let message = (error as? MiaError)?.message ?? "\(error)"
-    FileHandle.standardError.write(Data("mia-stitch: error: \(message)\n".utf8))
+    // File names and titles in the message come from users and files: never let them drive the terminal.
+    FileHandle.standardError.write(Data("mia-stitch: error: \(TerminalText.escaped(message))\n".utf8))
     return ExitCode.failure
+}
+
+/// Prints text that holds user- or file-supplied values (titles, file names, errors) with their control
+/// characters made visible: the one way the CLI prints such text (JSON output escapes its own).
+func say(_ text: String, terminator: String = "\n") {
+    print(TerminalText.escaped(text), terminator: terminator)
 }
 
 /// Exit statuses a scheduler acts on (named as in sysexits.h). Usage errors exit 64 (EX_USAGE).

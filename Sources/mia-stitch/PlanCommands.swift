@@ -27,12 +27,12 @@ extension MiaStitch {
                     try printJSON(plans.map(PlanListing.init))
                 } else if plans.isEmpty {
                     // The store's own name for itself: a URL never shows its password.
-                    print("No plans recorded yet in \(jobStore.path).")
+                    say("No plans recorded yet in \(jobStore.path).")
                 } else {
-                    print(columns(["plan", "updated", "done", "length", "cost", "script"], widths: [22, 21, 7, 9, 8]))
+                    say(columns(["plan", "updated", "done", "length", "cost", "script"], widths: [22, 21, 7, 9, 8]))
                     for stored in plans {
                         let plan = stored.plan
-                        print(columns([plan.id, PlanListing.timestamp(plan.updatedAt), "\(stored.completedScenes)/\(plan.sceneCount)",
+                        say(columns([plan.id, PlanListing.timestamp(plan.updatedAt), "\(stored.completedScenes)/\(plan.sceneCount)",
                                        String(format: "%.1f s", plan.totalSeconds), MiaMessages.dollars(plan.estimatedCost), plan.script],
                                       widths: [22, 21, 7, 9, 8]))
                     }
@@ -69,17 +69,18 @@ extension MiaStitch.Plan {
 
         func run() async throws {
             do {
-                let (text, name) = try readScript(script)
+                let log = global.makeLog()
+                let (text, name) = try readScript(script, log: log)
                 let target = try AtomicOutput(destination: output, overwrite: overwrite)
-                let (plan, analysis) = try RenderPlanner(log: global.makeLog()).plan(
+                let (plan, analysis) = try RenderPlanner(log: log).plan(
                     text, scriptName: name, planFileName: output, options: options.planOptions(format))
                 let jobStore = try store.open()
                 try target.write { temporary in
                     try plan.json().write(to: URL(fileURLWithPath: temporary))
                     try jobStore.record(plan, planPath: URL(fileURLWithPath: output).standardizedFileURL.path)
                 }
-                print(MiaMessages.summary(analysis))
-                print("\nWrote \(output) (\(plan.renderPlanId)); scene clips go in \(plan.outputDirectory)/. Recorded in \(jobStore.path).")
+                say(MiaMessages.summary(analysis))
+                say("\nWrote \(output) (\(plan.renderPlanId)); scene clips go in \(plan.outputDirectory)/. Recorded in \(jobStore.path).")
             } catch {
                 throw fail(error)
             }
@@ -108,17 +109,17 @@ extension MiaStitch.Plan {
                     return
                 }
                 let plan = stored.plan
-                print("\(plan.id): \(plan.script), \(plan.sceneCount) scenes, \(String(format: "%.1f", plan.totalSeconds)) s, "
+                say("\(plan.id): \(plan.script), \(plan.sceneCount) scenes, \(String(format: "%.1f", plan.totalSeconds)) s, "
                       + "\(plan.width)x\(plan.height) at \(plan.fps) fps, estimated \(MiaMessages.dollars(plan.estimatedCost))")
-                print("plan file: \(plan.planPath); recorded \(PlanListing.timestamp(plan.createdAt)), updated \(PlanListing.timestamp(plan.updatedAt))")
+                say("plan file: \(plan.planPath); recorded \(PlanListing.timestamp(plan.createdAt)), updated \(PlanListing.timestamp(plan.updatedAt))")
                 let widths = [4, 11, 10, 13, 9, 9, 9]
-                print("\n" + columns(["#", "status", "provider", "model", "length", "cost", "attempts", "provider job"], widths: widths))
+                say("\n" + columns(["#", "status", "provider", "model", "length", "cost", "attempts", "provider job"], widths: widths))
                 for scene in stored.scenes {
                     let cost = scene.cost.map(MiaMessages.dollars) ?? "~" + MiaMessages.dollars(scene.estimatedCost)
-                    print(columns(["\(scene.sceneNumber)", scene.status.rawValue, scene.provider.rawValue, scene.model,
+                    say(columns(["\(scene.sceneNumber)", scene.status.rawValue, scene.provider.rawValue, scene.model,
                                    String(format: "%.1f s", scene.seconds), cost, "\(scene.attempts)", scene.providerJobId ?? "-"],
                                   widths: widths))
-                    if let error = scene.error { print("    error: \(error)") }
+                    if let error = scene.error { say("    error: \(error)") }
                 }
             } catch {
                 throw fail(error)

@@ -1,10 +1,15 @@
 import Foundation
+import MiaPipeline
 
-/// A single self-overwriting status line on standard error, for terminals only.
+/// A single self-overwriting status line on standard error, for terminals only. It is a one-line live
+/// region, so events printed while it shows go above it instead of onto the end of it.
 final class ProgressLine: @unchecked Sendable {
-    // @unchecked: the last update time is only touched under `lock`.
+    // @unchecked: the last update time is only touched under `lock`; the region draws under its own.
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
+    let region: LiveRegion
+
+    init(region: LiveRegion = .standardError()) { self.region = region }
 
     func show(_ text: String) {
         lock.withLock {
@@ -12,11 +17,9 @@ final class ProgressLine: @unchecked Sendable {
             let now = Date()
             guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
             lastDraw = now
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            region.show([text])
         }
     }
 
-    func clear() {
-        lock.withLock { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
+    func clear() { region.clear() }
 }

@@ -12,7 +12,8 @@ extension MiaStitch {
             (guided mode); --autopilot goes straight through (any run without a terminal does too). Add \
             --remember to make the mode you chose the default for later runs. \
             A rerun with the same script and options resumes: finished scenes are reused, provider jobs are polled \
-            again, never paid twice.
+            again, never paid twice. On a terminal a live block of scene lines redraws in place; -v (or --log-format) \
+            prints the [MIA:*] events above it. Off a terminal, only the events are printed.
             """
         )
 
@@ -58,9 +59,11 @@ extension MiaStitch {
                 var config = UserConfig.load()
                 if autopilot || guided { config.mode = autopilot ? .autopilot : .guided }
                 if remember { try config.save() }
-                let (text, name) = try readScript(script)
-                let log = global.makeLog()
-                let board = global.showsProgress ? SceneBoard() : nil
+                // On a terminal: one live block of scene lines, events above it only when asked for.
+                let region = global.showsProgress ? LiveRegion.standardError() : nil
+                let log = global.makeLog(region: region)
+                let (text, name) = try readScript(script, log: log)
+                let board = region.map(SceneBoard.init)
                 let orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), log: log,
                                                       progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
                 let renderOptions = RenderOptions(
@@ -70,23 +73,23 @@ extension MiaStitch {
 
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
                 if interactive && config.mode == .guided {
-                    print(MiaMessages.summary(prepared.analysis))
-                    print("")
-                    print(MiaMessages.approvalPrompt(sceneCount: prepared.plan.scenes.count, cost: prepared.plan.estimatedCost),
+                    say(MiaMessages.summary(prepared.analysis))
+                    say("")
+                    say(MiaMessages.approvalPrompt(sceneCount: prepared.plan.scenes.count, cost: prepared.plan.estimatedCost),
                           terminator: "")
                     let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
                     let approved = prepared.plan.estimatedCost > 0 ? ["y", "yes"].contains(answer) : !["n", "no"].contains(answer)
                     guard approved else {
-                        print(MiaMessages.notApproved(planPath: prepared.planPath))
+                        say(MiaMessages.notApproved(planPath: prepared.planPath))
                         throw ExitCode.failure
                     }
                 }
                 board?.start(scenes: prepared.plan.scenes)
                 let outcome = try await orchestrator.execute(prepared, output: output, options: renderOptions)
                 board?.finish()
-                print(MiaMessages.renderSummary(output: output, scenes: outcome.scenes, spent: outcome.spent,
+                say(MiaMessages.renderSummary(output: output, scenes: outcome.scenes, spent: outcome.spent,
                                                 duration: outcome.stitch.duration, elapsed: outcome.elapsed))
-                print(MiaMessages.review(outcome.review))
+                say(MiaMessages.review(outcome.review))
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -143,44 +146,5 @@ extension MiaStitch {
                 throw failTask(error)
             }
         }
-    }
-}
-
-/// One status line per scene, redrawn in place on a terminal.
-final class SceneBoard: @unchecked Sendable {
-    // @unchecked: all state is touched under `lock`.
-    private let lock = NSLock()
-    private var lines: [(number: Int, title: String, provider: String, state: String, progress: Double?)] = []
-    private var drawn = 0
-
-    func start(scenes: [SceneJob]) {
-        lock.withLock {
-            lines = scenes.map { ($0.sceneNumber, $0.title, $0.provider.displayName, "waiting", nil) }
-            draw()
-        }
-    }
-
-    func update(scene: Int, state: String, progress: Double?) {
-        lock.withLock {
-            guard let index = lines.firstIndex(where: { $0.number == scene }) else { return }
-            lines[index].state = state
-            lines[index].progress = progress
-            draw()
-        }
-    }
-
-    func finish() { lock.withLock { drawn = 0 } }
-
-    private func draw() {
-        var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
-        for line in lines {
-            let percent = line.progress.map { String(format: " %3.0f%%", $0 * 100) } ?? ""
-            let title = line.title.count > 28 ? String(line.title.prefix(27)) + "…" : line.title
-            text += "\r\u{1B}[K" + String(format: "  scene %2d  %@  %@  %@%@", line.number,
-                                          title.padding(toLength: 28, withPad: " ", startingAt: 0),
-                                          line.provider.padding(toLength: 8, withPad: " ", startingAt: 0), line.state, percent) + "\n"
-        }
-        drawn = lines.count
-        FileHandle.standardError.write(Data(text.utf8))
     }
 }

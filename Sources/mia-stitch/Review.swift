@@ -23,7 +23,7 @@ extension MiaStitch {
             do {
                 let renderPlan = try plan.map(RenderPlan.load)
                 let review = try Reviewer(log: global.makeLog()).review(video: video, plan: renderPlan)
-                if json { try printJSON(review) } else { print(MiaMessages.review(review)) }
+                if json { try printJSON(review) } else { say(MiaMessages.review(review)) }
             } catch {
                 throw fail(error)
             }

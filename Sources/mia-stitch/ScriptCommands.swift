@@ -2,16 +2,28 @@ import ArgumentParser
 import Foundation
 import MiaPipeline
 
-/// Reads a script from a path, or from standard input for "-".
-func readScript(_ path: String) throws -> (text: String, name: String) {
+/// Reads a script from a path, or from standard input for "-". A script that cannot be read is logged as
+/// `[MIA:ANALYZE:ERROR]` to `log` (when given) before the error is thrown.
+func readScript(_ path: String, log: (any EventSink)? = nil) throws -> (text: String, name: String) {
+    do {
+        return try readScriptFile(path)
+    } catch {
+        log?.emit(ScriptAnalyzer.errorEvent(error, script: path == "-" ? "stdin" : path))
+        throw error
+    }
+}
+
+private func readScriptFile(_ path: String) throws -> (text: String, name: String) {
     if path == "-" {
         return (try ScriptText.decode(FileHandle.standardInput.readDataToEndOfFile(), name: "stdin"), "stdin")
     }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw MiaError(file: path, "file not found")
+    switch FileKind.of(path) {
+    case .missing: throw MiaError(file: path, "file not found")
+    case .directory: throw MiaError(file: path, "is a directory, not a script")
+    case .regular: break
+    // Never opened: reading a FIFO or a device could block or never end.
+    case let kind: throw MiaError(file: path, "is not a regular file (\(kind.name))")
     }
-    if isDirectory.boolValue { throw MiaError(file: path, "is a directory, not a script") }
     guard let data = FileManager.default.contents(atPath: path) else { throw MiaError(file: path, "cannot be read (permission denied?)") }
     return (try ScriptText.decode(data, name: path), path)
 }
@@ -114,12 +126,13 @@ extension MiaStitch {
 
         func run() async throws {
             do {
-                let (text, name) = try readScript(script)
-                let analysis = try ScriptAnalyzer(log: global.makeLog()).analyze(text, name: name, options: AnalysisOptions(
+                let log = global.makeLog()
+                let (text, name) = try readScript(script, log: log)
+                let analysis = try ScriptAnalyzer(log: log).analyze(text, name: name, options: AnalysisOptions(
                     targetDuration: options.duration, budget: options.budget, aspect: options.aspect ?? .landscape,
                     estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute),
                     providerOverride: options.provider.provider, environment: .current()))
-                if json { try printJSON(analysis) } else { print(MiaMessages.summary(analysis)) }
+                if json { try printJSON(analysis) } else { say(MiaMessages.summary(analysis)) }
             } catch {
                 throw fail(error)
             }

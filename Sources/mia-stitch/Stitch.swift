@@ -63,7 +63,9 @@ extension MiaStitch {
         func run() async throws {
             installInterruptCleanup()
             let display = global.showsProgress ? ProgressLine() : nil
-            let stitcher = Stitcher(log: global.makeLog(), progress: display.map { line in
+            // Events stay on by default here (they are what a stitch reports); with a progress line they print above it.
+            let log: any EventSink = display.map { StandardErrorLog(format: global.format, region: $0.region) } ?? global.makeLog()
+            let stitcher = Stitcher(log: log, progress: display.map { line in
                 { @Sendable progress in line.show("stitching: clip \(progress.clipsDone)/\(progress.clipCount)") }
             })
             do {

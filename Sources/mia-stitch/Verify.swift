@@ -58,8 +58,8 @@ extension MiaStitch {
                 for report in reports {
                     let duration = report.duration.map { String(format: "%.3f s", $0) } ?? "unknown duration"
                     let verdict = report.passed ? "PASS" : "FAIL"
-                    print("\(verdict) \(report.file): \(duration), \(report.videoFrames) video frames, \(report.audioFrames) audio frames, \(report.decodeErrors) decode errors")
-                    for problem in report.problems { print("  - \(problem)") }
+                    say("\(verdict) \(report.file): \(duration), \(report.videoFrames) video frames, \(report.audioFrames) audio frames, \(report.decodeErrors) decode errors")
+                    for problem in report.problems { say("  - \(problem)") }
                 }
             }
             if let junit {

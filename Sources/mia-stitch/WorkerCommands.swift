@@ -30,6 +30,8 @@ extension MiaStitch {
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
+        @OptionGroup var paths: ManifestPathOptions
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -41,7 +43,7 @@ extension MiaStitch {
         }
 
         func run() async throws {
-            let batch = isManifest ? try loadManifest(script) : nil
+            let batch = isManifest ? try loadManifest(script, allowOutside: paths.allowOutside) : nil
             do {
                 let jobStore = try store.open()
                 let log = global.makeLog()
@@ -78,7 +80,7 @@ extension MiaStitch {
                                  render: QueuedRender(output: absoluteOutput, theme: theme, fallback: fallback, overwrite: overwrite))
             log.emit(MiaEvent("MIA:SUBMIT", [("plan", .string(prepared.plan.renderPlanId)), ("scenes", .int(Int64(prepared.plan.scenes.count))),
                                              ("output", .string(absoluteOutput)), ("db", .string(jobStore.path))]))
-            print(MiaMessages.submitted(planId: prepared.plan.renderPlanId, scenes: prepared.plan.scenes.count,
+            say(MiaMessages.submitted(planId: prepared.plan.renderPlanId, scenes: prepared.plan.scenes.count,
                                         cost: prepared.plan.estimatedCost, output: absoluteOutput, store: jobStore.path))
         }
     }
@@ -125,7 +127,7 @@ extension MiaStitch {
                 throw fail(error)
             }
             if !global.quiet {
-                print(MiaMessages.workerStopped(worker.id, scenes: summary.scenesRendered, stitched: summary.plansStitched,
+                say(MiaMessages.workerStopped(worker.id, scenes: summary.scenesRendered, stitched: summary.plansStitched,
                                                 failures: summary.failures))
             }
         }
@@ -146,32 +148,32 @@ extension MiaStitch {
                     try printJSON(snapshot)
                     return
                 }
-                print(snapshot.plans.isEmpty ? "No plans submitted." : "Plans")
+                say(snapshot.plans.isEmpty ? "No plans submitted." : "Plans")
                 if !snapshot.plans.isEmpty {
                     let widths = [22, 11, 8, 30]
-                    print(columns(["plan", "status", "done", "output", "stitched by / error"], widths: widths))
+                    say(columns(["plan", "status", "done", "output", "stitched by / error"], widths: widths))
                     for plan in snapshot.plans {
-                        print(columns([plan.id, plan.status.rawValue, "\(plan.completeScenes)/\(plan.scenes)", plan.output,
+                        say(columns([plan.id, plan.status.rawValue, "\(plan.completeScenes)/\(plan.scenes)", plan.output,
                                        plan.error ?? plan.stitchOwner ?? ""], widths: widths))
                     }
                 }
-                print("\nLeases" + (snapshot.leases.isEmpty ? ": none" : ""))
+                say("\nLeases" + (snapshot.leases.isEmpty ? ": none" : ""))
                 if !snapshot.leases.isEmpty {
                     let widths = [22, 7, 10, 11, 34, 12]
-                    print(columns(["plan", "scene", "provider", "status", "held by", "expires in", "provider job"], widths: widths))
+                    say(columns(["plan", "scene", "provider", "status", "held by", "expires in", "provider job"], widths: widths))
                     for lease in snapshot.leases {
                         let left = lease.expiresAt.timeIntervalSince(snapshot.takenAt)
-                        print(columns([lease.planId, "\(lease.sceneNumber)", lease.provider.rawValue, lease.status.rawValue, lease.owner,
+                        say(columns([lease.planId, "\(lease.sceneNumber)", lease.provider.rawValue, lease.status.rawValue, lease.owner,
                                        left > 0 ? String(format: "%.0f s", left) : "expired", lease.providerJobId ?? ""], widths: widths))
                     }
                 }
-                print("\nWorkers" + (snapshot.workers.isEmpty ? ": none" : ""))
+                say("\nWorkers" + (snapshot.workers.isEmpty ? ": none" : ""))
                 if !snapshot.workers.isEmpty {
                     let widths = [34, 11, 9, 9, 12]
-                    print(columns(["worker", "state", "scenes", "stitched", "last seen", "working on"], widths: widths))
+                    say(columns(["worker", "state", "scenes", "stitched", "last seen", "working on"], widths: widths))
                     for worker in snapshot.workers {
                         let seen = snapshot.takenAt.timeIntervalSince(worker.heartbeatAt)
-                        print(columns([worker.id, worker.state, "\(worker.scenesRendered)", "\(worker.plansStitched)",
+                        say(columns([worker.id, worker.state, "\(worker.scenesRendered)", "\(worker.plansStitched)",
                                        String(format: "%.0f s ago", max(0, seen)), worker.current ?? ""], widths: widths))
                     }
                 }

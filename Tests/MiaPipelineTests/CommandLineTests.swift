@@ -43,7 +43,7 @@ import Glibc
         let result = try run(Repo.cli, ["stitch", a, small, "-o", output, "--fps", "29.97", "--fit", "crop"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.first == "[MIA:STITCH:START] clips=2 output=\(output) mode=normalize reason=\"clip 2 (\(small)): video size is 160x90, clip 1 is 320x180\" target=\"320x180 29.970 fps, 48000 Hz stereo\"")
+        #expect(lines.first == "[MIA:STITCH:START] clips=2 output=\(output) mode=normalize reason=\"clip 2 (\(small)): video size is 160x90, clip 1 is 320x180\" target=\"320x180 29.970 fps, 48000 Hz, 2 channels (stereo)\"")
         #expect(lines.last?.contains("copied=0 reencoded=2") == true)
         let probed = try ffprobe(output, packets: false)
         #expect(probed.stream("video")?.frameRate == "30000/1001")
@@ -97,7 +97,7 @@ import Glibc
         let text = try run(Repo.cli, ["probe", a])
         #expect(text.status == 0)
         #expect(text.stdout.contains("#0 video: h264 (High), 320x180, yuv420p, 30 fps, B-frames, time base 1/15360, 2.000 s, 60 frames"))
-        #expect(text.stdout.contains("#1 audio: aac (LC), 48000 Hz, stereo (2 ch)"))
+        #expect(text.stdout.contains("#1 audio: aac (LC), 48000 Hz, 2 channels (stereo)"))
     }
 
     @Test func verifyWritesJUnitAndFailsOnABadFile() throws {

@@ -157,7 +157,7 @@ import Testing
         #expect(lines[0].hasPrefix("\(a): mov,mp4,m4a,3gp,3g2,mj2, 2.000 s, 45811 bytes"), "\(lines[0])")
         #expect(lines[1].hasPrefix("  #0 video: h264 (High), 320x180, yuv420p, 30 fps, B-frames, time base 1/15360, 2.000 s, 60 frames"),
                 "\(lines[1])")
-        #expect(lines[2].hasPrefix("  #1 audio: aac (LC), 48000 Hz, stereo (2 ch), time base 1/48000, 2.000 s"), "\(lines[2])")
+        #expect(lines[2].hasPrefix("  #1 audio: aac (LC), 48000 Hz, 2 channels (stereo), time base 1/48000, 2.000 s"), "\(lines[2])")
     }
 
     @Test func probeReportOfUnreadableFilesHasNoInfo() throws {
@@ -174,7 +174,7 @@ import Testing
     @Test func jsonParsesAndCarriesTheFields() throws {
         let truncated = Repo.media("truncated.mp4")
         let missing = Scratch().path("missing.mp4")
-        let json = try ProbeReport.json([a, truncated, missing].map(ProbeReport.probe))
+        let json = try ProbeReport.json([a, truncated, missing].map(ProbeReport.probe), showExtradata: true)
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8))
         let reports = try #require(parsed as? [[String: Any]])
         #expect(reports.count == 3)

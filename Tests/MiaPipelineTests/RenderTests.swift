@@ -59,6 +59,12 @@ import Testing
         #expect(tags.first == "MIA:ANALYZE")
         #expect(tags.contains("MIA:ORCHESTRATE"))
         #expect(tags.filter { $0 == "MIA:SCENE:COMPLETE" }.count == 5)
+        // The seed's lifecycle for template scenes too: each scene's CREATE comes before its COMPLETE.
+        for scene in 1...5 {
+            let ofScene = log.events.filter { $0["scene"] == .int(Int64(scene)) }.map(\.tag)
+            let created = ofScene.firstIndex(of: "MIA:SCENE:CREATE"), completed = ofScene.firstIndex(of: "MIA:SCENE:COMPLETE")
+            #expect(created != nil && completed != nil && created! < completed!, "scene \(scene): \(ofScene)")
+        }
         #expect(tags.firstIndex(of: "MIA:ALL_SCENES_COMPLETE")! < tags.firstIndex(of: "MIA:STITCH:START")!)
         #expect(tags.last == "MIA:REVIEW")
         let stored = try #require(try JobStore(path: scratch.path("jobs.sqlite")).plan(id: prepared.plan.renderPlanId))

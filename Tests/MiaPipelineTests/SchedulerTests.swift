@@ -35,6 +35,8 @@ import Yams
         ("season-scenes/../../victim/app.mp4", "scenes[1].output \"season-scenes/../../victim/app.mp4\" is outside the plan's folder"),
         ("elsewhere/scene-02.mp4", "scenes[1].output \"elsewhere/scene-02.mp4\" is outside the plan's scene folder \"season-scenes\""),
         ("season-scenes/scene-02.conf", "scenes[1].output \"season-scenes/scene-02.conf\" is not a video file name (use .m4v, .mkv, .mov, .mp4)"),
+        ("season-scenes/o\u{0}.mp4", "scenes[1].output: the path contains a NUL byte"),
+        ("season-scenes/\u{1B}[2Jo.mp4", "scenes[1].output: the path contains the control character U+001B"),
     ])
     func aSceneOutputOutsideThePlansSceneFolderIsRefused(output: String, message: String) throws {
         let scratch = Scratch()

@@ -21,32 +21,42 @@ import Yams
 ///
 /// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm,
 /// theme, no-fallback, overwrite.
+///
+/// A manifest may come from anyone, and `batch` may run as root: its scripts must be text files and, like
+/// its outputs, lie under the manifest's folder (symlinks resolved) or under its `root:` (a folder relative
+/// to the manifest), unless the caller allows paths outside.
 public struct BatchManifest: Sendable, Equatable {
     /// The manifest file, as given.
     public var path: String
     public var jobs: [BatchJob]
 
-    /// Reads and checks a manifest: every job's keys, types and values, that each script exists, and that
-    /// no two jobs write the same output (or the same plan and scene folder). Nothing is rendered.
+    /// Reads and checks a manifest: every job's keys, types and values, that each script is a text file
+    /// under the manifest's root, that each output is under it too, and that no two jobs write the same
+    /// output (or the same plan and scene folder). Nothing is rendered.
+    /// - Parameters:
+    ///   - path: The manifest file.
+    ///   - allowOutside: Accept scripts and outputs anywhere (`--allow-outside`).
     /// - Throws: `BatchManifestError` listing every problem found, each naming `FILE:LINE` and the field.
-    public static func load(path: String) throws -> BatchManifest {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw BatchManifestError([MiaError(file: path, "file not found")])
+    public static func load(path: String, allowOutside: Bool = false) throws -> BatchManifest {
+        switch FileKind.of(path) {
+        case .missing: throw BatchManifestError([MiaError(file: path, "file not found")])
+        case .directory: throw BatchManifestError([MiaError(file: path, "is a directory, not a manifest")])
+        case .regular: break
+        case let kind: throw BatchManifestError([MiaError(file: path, "is not a regular file (\(kind.name))")])
         }
-        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
-            throw BatchManifestError([MiaError(file: path, isDirectory.boolValue ? "is a directory, not a manifest" : "cannot be read")])
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BatchManifestError([MiaError(file: path, "cannot be read")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw BatchManifestError([MiaError(file: path, "is not UTF-8 text")])
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, allowOutside: allowOutside)
     }
 
     /// Checks a manifest's text; relative paths in it are taken from `path`'s folder.
     /// - Throws: `BatchManifestError`.
-    public static func parse(_ text: String, path: String) throws -> BatchManifest {
-        var reader = ManifestReader(path: path)
+    public static func parse(_ text: String, path: String, allowOutside: Bool = false) throws -> BatchManifest {
+        var reader = ManifestReader(path: path, allowOutside: allowOutside)
         let jobs = reader.read(text)
         // In file order, whichever check found them.
         let problems = reader.problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
@@ -113,6 +123,11 @@ public struct BatchJobSettings: Sendable, Equatable {
 private struct ManifestReader {
     let path: String
     let folder: URL
+    let allowOutside: Bool
+    /// The folder scripts and outputs must resolve into: the manifest's, or its `root:`, symlinks resolved.
+    var root: String
+    /// Where `root` came from, for messages.
+    var rootName = "the manifest's folder"
     var problems: [(line: Int, error: MiaError)] = []
     /// Every job's resolved output with its line, for the duplicate-output check (jobs with other problems too).
     var outputs: [(job: Int, path: String, line: Int)] = []
@@ -120,9 +135,11 @@ private struct ManifestReader {
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "theme", "no-fallback", "overwrite"]
     static let jobKeys = ["script", "output"] + optionKeys
 
-    init(path: String) {
+    init(path: String, allowOutside: Bool) {
         self.path = path
+        self.allowOutside = allowOutside
         folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        root = PathContainment.resolved(folder.path)
     }
 
     mutating func problem(_ line: Int?, _ text: String) {
@@ -145,9 +162,10 @@ private struct ManifestReader {
             problem(root?.mark?.line ?? 1, "a manifest is a mapping with a \"jobs\" list (and optional \"defaults\")")
             return []
         }
-        for (key, _) in top where !["jobs", "defaults"].contains(key.string ?? "") {
-            problem(key.mark?.line, "unknown key \"\(key.string ?? "?")\" (a manifest has \"jobs\" and \"defaults\")")
+        for (key, _) in top where !["jobs", "defaults", "root"].contains(key.string ?? "") {
+            problem(key.mark?.line, "unknown key \"\(key.string ?? "?")\" (a manifest has \"jobs\", \"defaults\" and \"root\")")
         }
+        if let node = top["root"] { readRoot(node) }
         var defaults = BatchJobSettings()
         if let node = top["defaults"] {
             if let mapping = node.mapping {
@@ -193,8 +211,8 @@ private struct ManifestReader {
             let name = key.string ?? ""
             let field = "job \(number), \(name)"
             switch name {
-            case "script": script = text(value, field: field)
-            case "output": output = text(value, field: field)
+            case "script": script = pathText(value, field: field)
+            case "output": output = pathText(value, field: field)
             case _ where Self.optionKeys.contains(name): apply(name, value, to: &settings, field: field)
             default: problem(key.mark?.line, "job \(number): unknown key \"\(name)\"\(Self.suggestion(name, in: Self.jobKeys))")
             }
@@ -203,12 +221,7 @@ private struct ManifestReader {
         if mapping["output"] == nil { problem(line, "job \(number): \"output\" is missing") }
         if let value = script, let valueLine = mapping["script"]?.mark?.line {
             let resolved = resolve(value)
-            var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) {
-                problem(valueLine, "job \(number), script: \(resolved) not found")
-            } else if isDirectory.boolValue {
-                problem(valueLine, "job \(number), script: \(resolved) is a directory, not a script")
-            }
+            if let refusal = checkScript(resolved) { problem(valueLine, "job \(number), script: \(resolved) \(refusal)") }
             script = resolved
         }
         if let value = output, let valueLine = mapping["output"]?.mark?.line {
@@ -216,6 +229,8 @@ private struct ManifestReader {
             outputs.append((number, resolve(value), valueLine))
             if (try? OutputContainerFormat(outputPath: value)) == nil {
                 problem(valueLine, "job \(number), output: \(value) must end in .mp4, .m4v, .mov or .mkv")
+            } else if let refusal = outsideRoot(resolve(value)) {
+                problem(valueLine, "job \(number), output: \(resolve(value)) \(refusal)")
             }
         }
         guard problems.count == before, let script, let output else { return nil }
@@ -330,6 +345,56 @@ private struct ManifestReader {
     }
 
     // MARK: - Paths
+
+    /// A path field's text; a path with a NUL or another control character is refused, naming the field.
+    mutating func pathText(_ node: Node, field: String) -> String? {
+        guard let value = text(node, field: field) else { return nil }
+        if let control = PathContainment.controlCharacter(in: value) {
+            problem(node.mark?.line, "\(field): the path contains \(control)")
+            return nil
+        }
+        return value
+    }
+
+    /// `root:` widens (or narrows) where scripts and outputs may be: an existing folder, relative to the manifest.
+    mutating func readRoot(_ node: Node) {
+        guard let value = pathText(node, field: "root") else { return }
+        let resolved = PathContainment.resolved(resolve(value))
+        guard FileKind.of(resolved) == .directory else {
+            problem(node.mark?.line, "root: \(resolve(value)) is not an existing folder")
+            return
+        }
+        (root, rootName) = (resolved, "the manifest's root")
+    }
+
+    /// Why `resolved` may not be written or read by this manifest, or nil when it may.
+    func outsideRoot(_ resolved: String) -> String? {
+        guard !allowOutside else { return nil }
+        let real = PathContainment.resolved(resolved)
+        guard !PathContainment.isInside(real, folder: root) else { return nil }
+        let leads = real == resolved ? "" : "leads to \(real), which "
+        return "\(leads)is outside \(rootName) \(root) (set root: in the manifest, or use --allow-outside)"
+    }
+
+    /// Why a job's script cannot be used, or nil: it must be inside the root and a regular file whose bytes
+    /// read as text (as the script reader accepts them); devices, FIFOs and folders are never opened.
+    func checkScript(_ resolved: String) -> String? {
+        if let outside = outsideRoot(resolved) { return outside }
+        switch FileKind.of(resolved) {
+        case .missing: return "not found"
+        case .directory: return "is a directory, not a script"
+        case .regular(let size):
+            if size > Int64(ScriptText.sizeLimit) { return "is too large for a script (the limit is 5 MB)" }
+            guard let data = FileManager.default.contents(atPath: resolved) else { return "cannot be read" }
+            do {
+                _ = try ScriptText.decode(data, name: resolved)
+                return nil
+            } catch {
+                return (error as? MiaError)?.problem ?? "cannot be read as text"
+            }
+        case let kind: return "is not a regular file (\(kind.name))"
+        }
+    }
 
     func resolve(_ value: String) -> String {
         let expanded = (value as NSString).expandingTildeInPath

@@ -119,6 +119,12 @@ public struct BatchRunner: Sendable {
         var result = BatchJobResult(job: job.number, line: job.line, script: job.script, output: job.output, status: .failed,
                                     plan: nil, scenes: 0, scenesRendered: 0, duration: nil, cost: 0, elapsed: 0, error: nil)
         do {
+            // The manifest's check ran earlier; a script swapped for a FIFO since then must not hang the batch.
+            switch FileKind.of(job.script) {
+            case .regular: break
+            case .missing: throw MiaError(file: job.script, "not found")
+            case let kind: throw MiaError(file: job.script, "is not a regular file (\(kind.name))")
+            }
             guard let data = FileManager.default.contents(atPath: job.script) else {
                 throw MiaError(file: job.script, "cannot be read")
             }

@@ -92,3 +92,38 @@ public struct StreamInfo: Sendable, Codable, Equatable {
         }
     }
 }
+
+extension StreamInfo {
+    /// Set to `true` in an encoder's `userInfo` to leave out the codec-private bytes, which are a wall of
+    /// base64 to a person (`probe --json` shows them only with `--show-extradata`, as ffprobe does).
+    public static let omitExtradata = CodingUserInfoKey(rawValue: "mia.omitExtradata")!
+
+    // Written out only to make `extradata` optional in output; the keys are the synthesized ones, so
+    // decoding (synthesized) reads what this writes.
+    public func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(kind, forKey: .kind)
+        try c.encode(codec, forKey: .codec)
+        try c.encodeIfPresent(profile, forKey: .profile)
+        try c.encode(timeBase, forKey: .timeBase)
+        try c.encodeIfPresent(durationTimestamp, forKey: .durationTimestamp)
+        try c.encodeIfPresent(startTimestamp, forKey: .startTimestamp)
+        try c.encodeIfPresent(frameCount, forKey: .frameCount)
+        try c.encodeIfPresent(bitRate, forKey: .bitRate)
+        if encoder.userInfo[Self.omitExtradata] as? Bool != true { try c.encode(extradata, forKey: .extradata) }
+        try c.encodeIfPresent(width, forKey: .width)
+        try c.encodeIfPresent(height, forKey: .height)
+        try c.encodeIfPresent(pixelFormat, forKey: .pixelFormat)
+        try c.encodeIfPresent(frameRate, forKey: .frameRate)
+        try c.encodeIfPresent(sampleAspectRatio, forKey: .sampleAspectRatio)
+        try c.encodeIfPresent(fieldOrder, forKey: .fieldOrder)
+        try c.encodeIfPresent(hasBFrames, forKey: .hasBFrames)
+        try c.encodeIfPresent(sampleRate, forKey: .sampleRate)
+        try c.encodeIfPresent(channels, forKey: .channels)
+        try c.encodeIfPresent(channelLayout, forKey: .channelLayout)
+        try c.encodeIfPresent(frameSize, forKey: .frameSize)
+        try c.encodeIfPresent(indexedFrames, forKey: .indexedFrames)
+        try c.encodeIfPresent(indexedDurationTimestamp, forKey: .indexedDurationTimestamp)
+    }
+}

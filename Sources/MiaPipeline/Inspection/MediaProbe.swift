@@ -22,16 +22,15 @@ public enum MediaProbe {
 
     /// The checks a user gets a plain answer for, before FFmpeg sees the file.
     static func checkReadableFile(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MiaError(file: path, "file not found")
+        // Told apart with stat, never by opening: FFmpeg would block on a FIFO until a writer came.
+        switch FileKind.of(path) {
+        case .missing: throw MiaError(file: path, "file not found")
+        case .directory: throw MiaError(file: path, "is a directory, not a media file")
+        case .regular(let size):
+            guard FileManager.default.isReadableFile(atPath: path) else { throw MiaError(file: path, "permission denied") }
+            if size == 0 { throw MiaError(file: path, "file is empty (0 bytes)") }
+        case let kind: throw MiaError(file: path, "is not a regular file (\(kind.name))")
         }
-        if isDirectory.boolValue { throw MiaError(file: path, "is a directory, not a media file") }
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw MiaError(file: path, "permission denied")
-        }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 { throw MiaError(file: path, "file is empty (0 bytes)") }
     }
 
     /// Opens a file with FFmpeg, turning its failure into a one-line `MiaError`.

@@ -45,9 +45,7 @@ public struct ProbeReport: Sendable, Encodable {
                 if stream.hasBFrames == true { parts.append("B-frames") }
             case .audio:
                 if let rate = stream.sampleRate { parts.append("\(rate) Hz") }
-                if let layout = stream.channelLayout, let channels = stream.channels {
-                    parts.append("\(layout) (\(channels) ch)")
-                }
+                if let channels = stream.channelsText { parts.append(channels) }
             default:
                 break
             }
@@ -60,8 +58,10 @@ public struct ProbeReport: Sendable, Encodable {
         return lines.joined(separator: "\n")
     }
 
-    public static func json(_ reports: [ProbeReport]) throws -> String {
+    /// - Parameter showExtradata: Include each stream's codec-private bytes (base64).
+    public static func json(_ reports: [ProbeReport], showExtradata: Bool = false) throws -> String {
         let encoder = JSONEncoder()
+        encoder.userInfo[StreamInfo.omitExtradata] = !showExtradata
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(reports), as: UTF8.self)
     }

@@ -9,16 +9,23 @@ public protocol EventSink: Sendable {
     func emit(_ event: MiaEvent)
 }
 
-/// Writes one event per line to standard error, as text or JSON lines.
+/// Writes one event per line to standard error, as text or JSON lines (control characters in values are
+/// escaped by `MiaEvent`, so a title cannot reach the terminal raw).
 public final class StandardErrorLog: EventSink, @unchecked Sendable {
-    // @unchecked: writes are serialized by `lock`; `format` is immutable.
+    // @unchecked: writes are serialized by `lock` (or the region's); `format` and `region` are immutable.
     public let format: LogFormat
     private let lock = NSLock()
+    private let region: LiveRegion?
 
-    public init(format: LogFormat) { self.format = format }
+    /// - Parameter region: A live region on the same terminal: events are printed above it.
+    public init(format: LogFormat, region: LiveRegion? = nil) {
+        self.format = format
+        self.region = region
+    }
 
     public func emit(_ event: MiaEvent) {
         let line = (format == .json ? event.json : event.text) + "\n"
+        if let region { return region.printAbove(line) }
         lock.withLock { FileHandle.standardError.write(Data(line.utf8)) }
     }
 }

@@ -46,7 +46,8 @@ public struct MiaEvent: Sendable, Equatable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            // DEL and C1 controls too: valid JSON either way, but raw they can drive a terminal.
+            case _ where TerminalText.isControl(scalar): out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }

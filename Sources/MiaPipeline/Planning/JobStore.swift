@@ -16,12 +16,10 @@ public final class JobStore: Sendable {
         self.path = backend.displayName
     }
 
-    /// `MIA_DB` if set, else the user's data folder (`$XDG_DATA_HOME` or `~/.local/share`).
+    /// `MIA_DB` if set, else the user's data folder (`$XDG_DATA_HOME` or `$HOME/.local/share`).
     public static func defaultPath(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let chosen = environment["MIA_DB"], !chosen.isEmpty { return chosen }
-        let data = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share").path
-        return URL(fileURLWithPath: data).appendingPathComponent("mia-stitch/jobs.sqlite").path
+        return URL(fileURLWithPath: UserFolders.data(environment)).appendingPathComponent("mia-stitch/jobs.sqlite").path
     }
 
     /// Now, by the database's clock (a worker machine's clock may be off; leases must agree).

@@ -56,6 +56,10 @@ public struct PlanFiles: Sendable {
     /// `relative` resolved against `base`, refused unless it stays strictly inside it.
     private static func inside(_ base: String, _ relative: String, field: String, planPath: String) throws -> String {
         let root = URL(fileURLWithPath: base).standardizedFileURL.path
+        // A NUL would be percent-encoded into another name by URL; an escape sequence is never a file anyone meant.
+        if let control = PathContainment.controlCharacter(in: relative) {
+            throw MiaError(file: planPath, "\(field): the path contains \(control)")
+        }
         guard !relative.isEmpty, !relative.hasPrefix("/"), !relative.contains("\0") else {
             throw MiaError(file: planPath, "\(field) \"\(relative)\" must be a path relative to the plan's folder")
         }

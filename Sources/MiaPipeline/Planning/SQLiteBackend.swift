@@ -4,24 +4,55 @@ import GRDB
 /// The job store in a SQLite file (WAL mode, so readers never block the writer), through GRDB.
 final class SQLiteBackend: JobStoreBackend {
     let displayName: String
-    private let database: DatabasePool
+    private let database: any DatabaseWriter
 
     /// Opens (creating if needed) the file and applies `JobStoreMigration.all` with GRDB's migrator,
-    /// which records them in `grdb_migrations` as before.
+    /// which records them in `grdb_migrations` as before. A store that exists but cannot be written
+    /// (a read-only file or folder) is opened read-only: it can be listed, and a write says why it fails.
     init(path: String) throws {
         displayName = path
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)  // other processes (render farms) may be writing
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
-        } catch let error as DatabaseError {
-            throw MiaError(file: path, "cannot open the job store: \(error.message ?? "\(error.resultCode)")")
+            database = try Self.openWritable(path)
         } catch {
-            throw MiaError(file: path, "cannot open the job store: \(error.localizedDescription)")
+            // Only for want of write access: a busy or damaged store must still fail as such.
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            let readOnlyHere = access(path, W_OK) != 0 || access(folder, W_OK) != 0
+            guard case .regular = FileKind.of(path), readOnlyHere, let readOnly = try? Self.openReadOnly(path) else {
+                let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? error.localizedDescription
+                throw MiaError(file: path, "cannot open the job store: \(reason)")
+            }
+            database = readOnly
         }
+    }
+
+    private static func openWritable(_ path: String) throws -> DatabasePool {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)  // other processes (render farms) may be writing
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try migrator.migrate(pool)
+        return pool
+    }
+
+    /// The store opened read-only. SQLite reads a WAL database read-only only where it can make the
+    /// shared-memory file beside it; in a folder it cannot write, it is read as immutable instead.
+    private static func openReadOnly(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        var queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try Self.migrator.hasCompletedMigrations(db) }
+        } catch {
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            queue = try DatabaseQueue(path: "file:\(escaped)?mode=ro&immutable=1", configuration: configuration)
+        }
+        guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else {
+            throw MiaError(file: path, "is read-only and its schema is older than this mia-stitch")
+        }
+        return queue
     }
 
     static var migrator: DatabaseMigrator {

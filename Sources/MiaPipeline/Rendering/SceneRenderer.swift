@@ -265,6 +265,11 @@ public struct SceneRenderer: Sendable {
                                 spent: Double = 0) async throws -> SceneOutcome {
         let planID = context.plan.renderPlanId
         let target = context.plan.target
+        // The seed's lifecycle, CREATE then COMPLETE, holds for template scenes too (a fallback says so).
+        var created: [(String, MiaEvent.Value)] = [("scene", .int(Int64(job.sceneNumber))), ("provider", "template"),
+                                                   ("seconds", .seconds(job.seconds))]
+        if fallbackReason != nil { created.append(("fallback", .bool(true))) }
+        log.emit(MiaEvent("MIA:SCENE:CREATE", created))
         progress?(job.sceneNumber, "rendering", nil)
         let card = TemplateCard(title: job.title, body: job.onScreenText.isEmpty ? job.narration : job.onScreenText,
                                 seconds: job.seconds, width: target.width, height: target.height, fps: target.fps,

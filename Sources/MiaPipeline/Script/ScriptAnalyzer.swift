@@ -6,10 +6,19 @@ public struct ScriptAnalyzer: Sendable {
 
     public init(log: any EventSink) { self.log = log }
 
+    /// `[MIA:ANALYZE:ERROR]`, for a script that cannot be analyzed (empty here; unreadable where it is read).
+    public static func errorEvent(_ error: any Error, script name: String) -> MiaEvent {
+        MiaEvent("MIA:ANALYZE:ERROR", [("script", .string(name)), ("reason", .string((error as? MiaError)?.message ?? "\(error)"))])
+    }
+
     /// - Throws: `MiaError` for a script with nothing in it.
     public func analyze(_ text: String, name: String = "script", options: AnalysisOptions = AnalysisOptions()) throws -> ScriptAnalysis {
         let parsed = ScriptParser.parse(text)
-        guard !parsed.scenes.isEmpty else { throw MiaError(file: name, "the script is empty; there is nothing to analyze") }
+        guard !parsed.scenes.isEmpty else {
+            let error = MiaError(file: name, "the script is empty; there is nothing to analyze")
+            log.emit(Self.errorEvent(error, script: name))
+            throw error
+        }
         var warnings: [AnalysisWarning] = []
         var scenes = parsed.scenes.map { analyzeScene($0, options: options, warnings: &warnings) }
 

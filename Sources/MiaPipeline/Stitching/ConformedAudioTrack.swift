@@ -131,7 +131,7 @@ final class ConformedAudioTrack {
             try place(filtered)
         }
         guard mixed == samples else {
-            throw FFmpegError.invalidData("audio crossfade (\(mixed) of \(samples) samples)", path: nil)
+            throw MiaError("the audio crossfade made \(mixed) of \(samples) samples")
         }
     }
 
@@ -220,7 +220,9 @@ private final class ClipSource {
                 return true
             case .endOfStream:
                 guard produced == length else {
-                    throw FFmpegError.invalidData("audio conform (\(produced) of \(length) samples)", path: input?.path)
+                    // Found by us, not by an FFmpeg call: said as what is wrong, not as "… failed".
+                    let problem = "its audio came out as \(produced) of \(length) samples"
+                    throw input.map { MiaError(file: $0.path, "cannot read its audio: \(problem)") } ?? MiaError(problem)
                 }
                 return false
             case .needsInput:

@@ -30,10 +30,10 @@ public struct NormalizeTarget: Sendable, Equatable, CustomStringConvertible {
         self.audio = audio
     }
 
-    /// "1280x720 30 fps, 48000 Hz stereo"
+    /// "1280x720 30 fps, 48000 Hz, 2 channels (stereo)"
     public var description: String {
         let rate = fps.den == 1 ? "\(fps.num)" : String(format: "%.3f", fps.value)
-        let sound = audio.map { ", \($0.sampleRate) Hz \($0.channels == 1 ? "mono" : $0.channels == 2 ? "stereo" : "\($0.channels) channels")" } ?? ", no audio"
+        let sound = audio.map { ", \($0.sampleRate) Hz, \(StreamInfo.channelsText($0.channels))" } ?? ", no audio"
         return "\(width)x\(height) \(rate) fps\(sound)"
     }
 

@@ -174,6 +174,11 @@ struct NormalizingStitch {
                 throw MiaError(.clip(number: index + 1, path: source), "cannot read its audio", ffmpeg: error)
             }
             throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
+        } catch let error as MiaError {
+            if case .file(let source)? = error.about, let index = clips.firstIndex(where: { $0.path == source }) {
+                throw error.about(.clip(number: index + 1, path: source))
+            }
+            throw error.about == nil ? MiaError(.output(destination), "cannot write output: \(error.problem)") : error
         }
     }
 

@@ -57,7 +57,8 @@ struct VideoConformer {
         try graph.push(nil, to: 1)
         try drain()
         guard written == count else {
-            throw FFmpegError.invalidData("xfade (\(written) of \(count) pictures)", path: incoming.clip.path)
+            // Found by us, not by an FFmpeg call: said as what is wrong, not as "… failed".
+            throw MiaError(file: incoming.clip.path, "cannot re-encode its video: the crossfade made \(written) of \(count) pictures")
         }
         try writer.finish()
     }
@@ -82,7 +83,7 @@ final class ConformedPictures {
 
     init(_ clip: ClipInfo, target: NormalizeTarget, frames: Int, threads: Int) throws {
         guard let index = clip.videoIndex, let video = clip.video else {
-            throw FFmpegError.invalidData("no video stream", path: clip.path)
+            throw MiaError(file: clip.path, "cannot re-encode its video: it has no video stream")
         }
         input = try InputContainer(path: clip.path)
         decoder = try Decoder(input: input, stream: index, threads: threads)
@@ -112,7 +113,7 @@ final class ConformedPictures {
                     return filtered
                 case .endOfStream:
                     guard let lastPicture else {
-                        throw FFmpegError.invalidData("no video frame decoded", path: input.path)
+                        throw MiaError(file: input.path, "cannot re-encode its video: no video frame could be decoded")
                     }
                     produced += 1
                     return lastPicture
@@ -139,7 +140,7 @@ final class ConformedPictures {
                 return
             case .endOfStream:
                 guard let graph, !decoderEnded else {
-                    throw FFmpegError.invalidData("no video frame decoded", path: input.path)
+                    throw MiaError(file: input.path, "cannot re-encode its video: no video frame could be decoded")
                 }
                 decoderEnded = true
                 try graph.push(nil)

@@ -10,9 +10,7 @@ public struct UserConfig: Codable, Sendable, Equatable {
     public init(mode: Mode = .guided) { self.mode = mode }
 
     public static func path(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config").path
-        return URL(fileURLWithPath: base).appendingPathComponent("mia-stitch/config.json").path
+        URL(fileURLWithPath: UserFolders.config(environment)).appendingPathComponent("mia-stitch/config.json").path
     }
 
     /// The saved settings, or the defaults when there are none (or the file is unreadable).
