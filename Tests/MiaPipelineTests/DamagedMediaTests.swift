@@ -91,7 +91,7 @@ import Testing
         let scratch = Scratch()
         var data = try Data(contentsOf: URL(fileURLWithPath: Self.source))
         let mdat = try #require(Self.boxes(data, path: ["mdat"]).first)
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<40 {
             data[Int.random(in: mdat.offset + 4_000..<mdat.offset + mdat.size - 4_000, using: &generator)] ^= 0xA5
         }
@@ -147,18 +147,5 @@ import Testing
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path))
         #expect(left == Set(["out.mp4", URL(fileURLWithPath: live).lastPathComponent, URL(fileURLWithPath: elsewhere).lastPathComponent,
                              ".notes.partial"]))
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so damage and fuzzing are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -10,7 +10,7 @@ import Testing
     static let mutantsPerContainer = 100
 
     /// One way to damage a file, picked by the generator.
-    static func mutate(_ original: Data, using generator: inout SeededGenerator) -> Data {
+    static func mutate(_ original: Data, using generator: inout SplitMix64) -> Data {
         var data = original
         switch Int.random(in: 0..<4, using: &generator) {
         case 0:  // a few flipped bytes anywhere (headers, indexes, payloads)
@@ -35,7 +35,7 @@ import Testing
         let source = scratch.path("source.\(container)")
         try ffmpeg(["-i", Repo.media("h264-aac-a.mp4"), "-c", "copy", source])
         let original = try Data(contentsOf: URL(fileURLWithPath: source))
-        var generator = SeededGenerator(seed: UInt64(container.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
+        var generator = SplitMix64(seed: UInt64(container.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
         var disagreements: [String] = []
         var refused = 0
         for number in 0..<Self.mutantsPerContainer {

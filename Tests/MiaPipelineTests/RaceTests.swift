@@ -79,6 +79,38 @@ import Testing
         #expect(Verifier(log: SilentLog()).verify([output])[0].passed)
     }
 
+    /// An output that can never be written is refused before anything is paid for (issue 12, item 8).
+    @Test func anOutputThatIsADirectoryIsRefusedBeforeAnyProviderJob() throws {
+        let scratch = Scratch()
+        let fake = try FakeRunwayServer(key: Self.key)
+        let environment = BatchTests.cleanEnvironment.merging([
+            "MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": Self.key, "RUNWAYML_BASE_URL": fake.baseURL,
+        ]) { $1 }
+        let script = scratch.path("boats.txt")
+        try "Scene 1: Boats\nVISUAL: Animated illustration of paper boats.\n".write(toFile: script, atomically: true, encoding: .utf8)
+        let output = scratch.path("taken.mp4")
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+        let result = try run(Repo.cli, ["render", script, "-o", output, "--provider", "runway", "--autopilot", "--overwrite"],
+                             environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasSuffix("mia-stitch: error: \(output): is a directory\n"), "\(result.stderr)")
+        #expect(fake.jobsCreated == 0 && fake.requests.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("taken.plan.json")))
+    }
+
+    /// `--overwrite` replaces the file but keeps its permissions (a private 0600 file stays private).
+    @Test func overwriteKeepsTheReplacedFilesMode() throws {
+        let scratch = Scratch()
+        let output = scratch.path("private.mp4")
+        try Data("old".utf8).write(to: URL(fileURLWithPath: output))
+        chmod(output, 0o600)
+        let result = try run(Repo.cli, ["stitch", Repo.media("h264-aac-a.mp4"), "-o", output, "--overwrite", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: output)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        #expect(try ffprobe(output, packets: false).stream("video") != nil)
+    }
+
     /// Two stitches racing to one new output: exactly one publishes, the other says "already exists"
     /// (the check before the work cannot see the other's result; the publish can).
     @Test func twoStitchesToOneNewOutputPublishOnce() throws {

@@ -177,6 +177,13 @@ import Testing
         #expect(parsed.scenes.map(\.annotatedSeconds) == [nil, 3])
     }
 
+    /// Issue 12: a five-digit scene number was not a heading, and its scene merged silently into the one before.
+    @Test func aKeywordHeadingTakesAnyNumber() {
+        let parsed = ScriptParser.parse("## Scene 9999: Almost\nVO: One more.\n\n## Scene 10000: There\nVO: Done.\n\nShot 123456789 - Far\nVO: Far away.")
+        #expect(parsed.scenes.map(\.title) == ["Almost", "There", "Far"])
+        #expect(parsed.scenes.map(\.narration) == ["One more.", "Done.", "Far away."])
+    }
+
     @Test func sentenceAboutASceneIsNotAHeading() {
         let parsed = ScriptParser.parse("Scene 3 opens on a beach at golden hour, and we hold there for a long, slow breath.")
         #expect(parsed.format == .prose)
@@ -651,20 +658,6 @@ import Testing
         let proseElapsed = clock.now - proseStart
         #expect(paragraphs.scenes.count > 100)
         #expect(proseElapsed < .seconds(5), "1 MB of prose took \(proseElapsed)")
-    }
-
-    /// A tiny seeded generator (SplitMix64), so a failing random case reproduces.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }
 

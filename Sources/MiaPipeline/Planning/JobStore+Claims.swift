@@ -15,8 +15,12 @@ public enum CreationClaim: Sendable, Equatable {
 
 extension JobStore {
     /// Claims the creation of scene `sceneNumber`'s provider job for `owner`.
-    /// - Parameter leaseSeconds: how long the claim lasts if its holder dies before recording a job.
-    public func claimCreation(planId: String, sceneNumber: Int, owner: String, leaseSeconds: Double) throws -> CreationClaim {
+    /// - Parameters:
+    ///   - leaseSeconds: how long the claim lasts if its holder dies before recording a job.
+    ///   - deadHolder: a holder known to be gone (a process of this host that no longer runs): its
+    ///     claim is taken over at once instead of when it expires.
+    public func claimCreation(planId: String, sceneNumber: Int, owner: String, leaseSeconds: Double,
+                              deadHolder: String? = nil) throws -> CreationClaim {
         let now = backend.now()
         return try backend.transaction { session in
             guard let row = try session.row("""
@@ -33,7 +37,7 @@ extension JobStore {
             let holder = try row.optionalText("lease_owner")
             // A worker already holds the scene's lease (and renews it on its own schedule).
             if holder == owner { return .granted }
-            if let holder, let until = try row.optionalDate("lease_expires_at"), until > now {
+            if let holder, holder != deadHolder, let until = try row.optionalDate("lease_expires_at"), until > now {
                 return .heldBy(owner: holder, until: until)
             }
             try session.execute("""

@@ -291,13 +291,13 @@ extension JobStore {
         guard let row = try session.row("""
             SELECT p.plan_json, p.plan_path, q.output_path, q.theme, q.fallback, q.overwrite
             FROM plans p JOIN plan_queue q ON q.plan_id = p.id WHERE p.id = ?
-            """, [.text(planId)]) else { throw MiaError(file: path, "plan \(planId) is not in the queue") }
+            """, [.text(planId)]) else { throw MiaError(.jobStore(path), "plan \(planId) is not in the queue") }
         let planPath = try row.text("plan_path")
         let plan: RenderPlan
         do {
             plan = try JSONDecoder().decode(RenderPlan.self, from: Data(try row.text("plan_json").utf8))
         } catch {
-            throw MiaError(file: path, "plan \(planId) in the job store is not a render plan (\(error))")
+            throw MiaError(.jobStore(path), "plan \(planId) in the job store is not a render plan (\(error))")
         }
         let render = QueuedRender(output: try row.text("output_path"), theme: try row.text("theme"),
                                   fallback: try row.int("fallback") != 0, overwrite: try row.int("overwrite") != 0)

@@ -74,7 +74,7 @@ public final class JobStore: Sendable {
         try backend.transaction { session in
             let changed = try session.execute("UPDATE scene_jobs SET \(assignments.joined(separator: ", ")) WHERE plan_id = ? AND scene_number = ?",
                                               binds + [.text(planId), .int(sceneNumber)])
-            guard changed == 1 else { throw MiaError(file: path, "no scene \(sceneNumber) in plan \(planId)") }
+            guard changed == 1 else { throw MiaError(.jobStore(path), "no scene \(sceneNumber) in plan \(planId)") }
             try session.execute("UPDATE plans SET updated_at = ? WHERE id = ?", [.date(now), .text(planId)])
         }
     }

@@ -107,14 +107,14 @@ final class PostgresBackend: JobStoreBackend, @unchecked Sendable {
             return opened
         } catch {
             // An unreachable database may be back soon (render farms retry such tasks); a refusal by the server is final.
-            throw MiaError(file: displayName, "cannot open the job store: \(Self.describe(error))",
+            throw MiaError(.jobStore(displayName), "cannot open the job store: \(Self.describe(error))",
                            retryable: (error as? PSQLError)?.serverInfo == nil)
         }
     }
 
     /// Call under `lock`.
     fileprivate func run(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQueryResult {
-        guard let connection else { throw MiaError(file: displayName, "job store error: not connected") }
+        guard let connection else { throw MiaError(.jobStore(displayName), "job store error: not connected") }
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -130,7 +130,7 @@ final class PostgresBackend: JobStoreBackend, @unchecked Sendable {
                                         logger: logger).wait()
         } catch {
             // The server's own refusals (a constraint, bad SQL) are final; a dropped connection is not.
-            throw MiaError(file: displayName, "job store error: \(Self.describe(error))",
+            throw MiaError(.jobStore(displayName), "job store error: \(Self.describe(error))",
                            retryable: (error as? PSQLError)?.serverInfo == nil)
         }
     }

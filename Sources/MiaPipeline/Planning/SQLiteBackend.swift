@@ -19,7 +19,7 @@ final class SQLiteBackend: JobStoreBackend {
             let readOnlyHere = access(path, W_OK) != 0 || access(folder, W_OK) != 0
             guard case .regular = FileKind.of(path), readOnlyHere, let readOnly = try? Self.openReadOnly(path) else {
                 let reason = (error as? DatabaseError).map { $0.message ?? "\($0.resultCode)" } ?? error.localizedDescription
-                throw MiaError(file: path, "cannot open the job store: \(reason)")
+                throw MiaError(.jobStore(path), "cannot open the job store: \(reason)")
             }
             database = readOnly
         }
@@ -50,7 +50,7 @@ final class SQLiteBackend: JobStoreBackend {
             queue = try DatabaseQueue(path: "file:\(escaped)?mode=ro&immutable=1", configuration: configuration)
         }
         guard try queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) else {
-            throw MiaError(file: path, "is read-only and its schema is older than this mia-stitch")
+            throw MiaError(.jobStore(path), "is read-only and its schema is older than this mia-stitch")
         }
         return queue
     }
@@ -106,7 +106,7 @@ final class SQLiteBackend: JobStoreBackend {
 
     private func storeError(_ error: DatabaseError) -> MiaError {
         // Another process holding the database too long is worth another try; anything else is not.
-        MiaError(file: displayName, "job store error: \(error.message ?? "\(error.resultCode)")",
+        MiaError(.jobStore(displayName), "job store error: \(error.message ?? "\(error.resultCode)")",
                  retryable: [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode))
     }
 

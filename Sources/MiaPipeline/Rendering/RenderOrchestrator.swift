@@ -115,7 +115,7 @@ public struct RenderOrchestrator: Sendable {
                     } catch let error as MiaError {
                         return (job.sceneNumber, .failure(error))
                     } catch {
-                        return (job.sceneNumber, .failure(MiaError(file: "scene \(job.sceneNumber)", "\(error)")))
+                        return (job.sceneNumber, .failure(MiaError(.scene(job.sceneNumber), "\(error)")))
                     }
                 }
             }

@@ -122,7 +122,7 @@ public final class RenderWorker: Sendable {
                                                    ("scene", .int(Int64(job.sceneNumber))), ("result", "complete"),
                                                    ("provider", .string(outcome.provider.rawValue)), ("reused", .bool(outcome.reused))]))
             return true
-        } catch let error as MiaError where !error.retryable && error.subject != store.path {
+        } catch let error as MiaError where !error.retryable && !error.isAboutJobStore {
             // The scene cannot be rendered (SceneRenderer has recorded why): the plan cannot be finished.
             try? store.updateScene(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, status: .failed, error: error.message)
             try? store.failQueuedPlan(planId: plan.renderPlanId, error: "scene \(job.sceneNumber): \(error.message)")

@@ -111,7 +111,7 @@ public struct SceneRenderer: Sendable {
                 // retried task polls it again instead of paying for a new one.
                 try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: failure.resumable ? .submitted : .failed,
                                        error: failure.message)
-                throw MiaError(file: "scene \(job.sceneNumber)", "\(job.provider.displayName) could not render it: \(failure.message)",
+                throw MiaError(.scene(job.sceneNumber), "\(job.provider.displayName) could not render it: \(failure.message)",
                                retryable: failure.retryable)
             }
             let reason = MiaMessages.fallback(job.provider, because: failure.message)
@@ -145,6 +145,13 @@ public struct SceneRenderer: Sendable {
             resuming = true
         }
         if !resuming {
+            // The claim has done its work once this block ends: the id is recorded (others find it) or
+            // the create failed (others may try). A worker keeps its scene lease; it releases it itself.
+            defer {
+                if context.owner == ProcessIdentity.owner {
+                    try? store.releaseScene(planId: planID, sceneNumber: job.sceneNumber, worker: context.owner)
+                }
+            }
             guard await mayCreatePaidJob(job.estimatedCost) else {
                 throw SceneFailure(message: MiaMessages.budgetWouldBeExceeded, spent: 0)
             }
@@ -159,10 +166,6 @@ public struct SceneRenderer: Sendable {
             // Recorded before the first poll: a crash from here on resumes this job, never pays again.
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .submitted, providerJobId: jobID,
                                   attempts: (stored?.attempts ?? 0) + 1)
-            // The claim has done its work (others now find the id); a worker keeps its scene lease.
-            if context.owner == ProcessIdentity.owner {
-                try? store.releaseScene(planId: planID, sceneNumber: job.sceneNumber, worker: context.owner)
-            }
             log.emit(MiaEvent("MIA:SCENE:CREATE", [
                 ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
                 ("model", .string(job.model)), ("job", .string(jobID!)), ("seconds", .seconds(job.seconds)),
@@ -196,14 +199,20 @@ public struct SceneRenderer: Sendable {
     /// - Returns: the job id another process recorded meanwhile (poll it), or nil when this one may create.
     private func claimCreation(_ job: SceneJob, context: SceneContext) async throws -> String? {
         var announced = false
+        var deadHolder: String?
         while true {
             switch try store.claimCreation(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber,
-                                           owner: context.owner, leaseSeconds: Self.creationClaimSeconds) {
+                                           owner: context.owner, leaseSeconds: Self.creationClaimSeconds, deadHolder: deadHolder) {
             case .granted:
                 return nil
             case .recorded(let jobId):
                 return jobId
             case .heldBy(let owner, let until):
+                // A holder on this host that no longer runs (killed before it recorded a job) is taken over now.
+                if ProcessIdentity.isGone(owner: owner) {
+                    deadHolder = owner
+                    continue
+                }
                 if !announced {
                     announced = true
                     progress?(job.sceneNumber, "waiting for another render", nil)

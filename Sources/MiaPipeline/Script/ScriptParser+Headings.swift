@@ -65,7 +65,8 @@ extension ScriptParser {
         var k = j
         if digit(c[k]) != nil {
             while k < c.count, digit(c[k]) != nil { k += 1 }
-            guard k - j <= 4 else { return nil }
+            // The keyword makes any number a heading ("Scene 10000"); nine digits keep it a plain Int.
+            guard k - j <= 9 else { return nil }
             if k < c.count, c[k].isLetter, k + 1 == c.count || !c[k + 1].isLetter { k += 1 }   // 3A
         } else {
             guard j > i else { return nil }

@@ -64,6 +64,12 @@ public struct MiaError: Error, CustomStringConvertible, Equatable, Sendable {
         self.init(subject, "\(doing): \(error.summary)", cause: error)
     }
 
+    /// The job store failed, not the work: a worker gives such work back rather than failing it.
+    public var isAboutJobStore: Bool {
+        if case .jobStore = about { return true }
+        return false
+    }
+
     /// The subject as messages print it ("clip 2 (b.mp4)", a path, "scene 3").
     public var subject: String? { about?.description }
     public var message: String { subject.map { "\($0): \(problem)" } ?? problem }

@@ -15,6 +15,15 @@ public enum ProcessIdentity {
     /// The owner string for claims in the job store: `host:pid:random`.
     public static let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 16))"
 
+    /// Whether a claim owner (`host:pid:…`) is a process of this host that no longer runs. Owners of
+    /// other hosts are never judged gone: only their lease's end says so.
+    static func isGone(owner: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0,
+              parts.dropLast(2).joined(separator: ":") == ProcessInfo.processInfo.hostName else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+
     /// A tag for temporary file names: `mia-HOST-PID-START`.
     static var fileTag: String { "mia-\(host)-\(pid)-\(startTicks.map(String.init) ?? "0")" }
 
