@@ -29,13 +29,25 @@ let package = Package(
             pkgConfig: "freetype2",
             providers: [.apt(["libfreetype-dev"]), .brew(["freetype"])]
         ),
+        // Text shaping for template cards (with its FreeType glue, hb-ft.h) and the bidi algorithm;
+        // only Templates/ imports them, each behind a small wrapper.
+        .systemLibrary(
+            name: "CHarfBuzz",
+            pkgConfig: "harfbuzz",
+            providers: [.apt(["libharfbuzz-dev"]), .brew(["harfbuzz"])]
+        ),
+        .systemLibrary(
+            name: "CFriBidi",
+            pkgConfig: "fribidi",
+            providers: [.apt(["libfribidi-dev"]), .brew(["fribidi"])]
+        ),
         // The only Swift code that imports CFFmpeg (as an internal import, so no C type leaves it):
         // containers, packets, frames, codecs, filter graphs. Its API is `package`: for this package only.
         .target(name: "MiaFFmpeg", dependencies: ["CFFmpeg"]),
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "MiaFFmpeg", "CFreeType", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

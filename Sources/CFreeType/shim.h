@@ -8,7 +8,5 @@
 
 /// FT_LOAD_RENDER | FT_LOAD_TARGET_NORMAL: load a glyph and render it as an 8-bit coverage bitmap.
 static inline FT_Int32 mia_ft_load_render(void) { return FT_LOAD_RENDER | FT_LOAD_TARGET_NORMAL; }
-/// FT_HAS_KERNING(face) is a function-like macro.
-static inline int mia_ft_has_kerning(FT_Face face) { return FT_HAS_KERNING(face) ? 1 : 0; }
 
 #endif

@@ -134,7 +134,7 @@ import Testing
             title: "Café naïve — Ünïcödé", body: "Zürich, São Paulo, 東京, emoji 🎬", seconds: 1, width: 640, height: 360),
             to: scratch.path("unicode.mp4"))
         #expect(result.titleLines.joined(separator: " ") == "Café naïve — Ünïcödé")
-        let cjkFontInstalled = Theme.fallbackFonts.contains { FileManager.default.fileExists(atPath: $0) }
+        let cjkFontInstalled = Theme.cjkFallbackFonts.contains { FileManager.default.fileExists(atPath: $0) }
         let warnings = log.events.filter { $0.tag == "MIA:WARN" }
         if !cjkFontInstalled {
             #expect(warnings.count == 1)

@@ -21,11 +21,20 @@ final class CardPainter {
         let minY = layers.map(\.minY).min()!, maxY = layers.map(\.maxY).max()!
         return (minX, minY, maxX - minX + 1, maxY - minY + 1)
     }
-    /// Lines actually drawn, after wrapping and shortening (for tests and logs).
-    private(set) var titleLines: [String] = []
-    private(set) var bodyLines: [String] = []
+    /// Lines actually drawn, after wrapping and shortening, in logical order (for tests and logs).
+    var titleLines: [String] { titleWrapped.map(\.text) }
+    var bodyLines: [String] { bodyWrapped.map(\.text) }
+    private var titleWrapped: [TextLine] = []
+    private var bodyWrapped: [TextLine] = []
+    /// The title's lines as drawn: shaped glyphs in visual order, and where each line starts.
+    private(set) var titleLayout: [(line: ShapedLine, x: Int)] = []
     /// Characters none of the fonts has, so they are not drawn.
     private(set) var missingCharacters: [Unicode.Scalar] = []
+    /// The scripts of `missingCharacters`, for the warning.
+    var missingScripts: [WritingScript] {
+        var seen: Set<WritingScript> = []
+        return missingCharacters.map(WritingScript.init(of:)).filter { seen.insert($0).inserted }
+    }
 
     /// - Parameter fonts: font files: the title's, the body's, then fallbacks for missing characters.
     /// - Throws: `MiaError` when a font cannot be opened.
@@ -61,9 +70,9 @@ final class CardPainter {
             let fitted = Self.fit(titleText, faces: titleFaces, from: Int(base * 0.10), to: max(8, Int(base * 0.035)),
                                   maxWidth: area.width, maxLines: 3, maxHeight: area.height / 2)
             titleStyle = fitted.style
-            titleLines = fitted.lines
+            titleWrapped = fitted.lines
         }
-        let titleHeight = titleStyle.map { $0.lineHeight * titleLines.count } ?? 0
+        let titleHeight = titleStyle.map { $0.lineHeight * titleWrapped.count } ?? 0
         let barHeight = titleStyle == nil ? 0 : max(4, height / 180)
         let gap = titleStyle.map { $0.size * 35 / 100 } ?? 0
         let titleBlock = titleHeight + (titleStyle == nil ? 0 : 2 * gap + barHeight)
@@ -74,14 +83,17 @@ final class CardPainter {
             let fitted = Self.fit(bodyText, faces: bodyFaces, from: Int(base * 0.05), to: max(8, Int(base * 0.025)),
                                   maxWidth: area.width, maxLines: Int.max, maxHeight: room)
             bodyStyle = fitted.style
-            bodyLines = fitted.lines
+            bodyWrapped = fitted.lines
         }
-        let bodyHeight = bodyStyle.map { $0.lineHeight * bodyLines.count } ?? 0
+        let bodyHeight = bodyStyle.map { $0.lineHeight * bodyWrapped.count } ?? 0
 
         var y = area.y + max(0, (area.height - titleBlock - bodyHeight) / 2)
+        // Every line is centred, whatever its direction; a right-to-left line's glyphs are already
+        // in visual order, so centring it needs no mirroring.
         if let style = titleStyle {
-            for line in titleLines {
-                style.draw(line, into: &title, x: (width - style.width(Substring(line))) / 2, baseline: y + style.ascender)
+            for line in titleWrapped {
+                let x = (width - style.width(line)) / 2
+                titleLayout.append((style.draw(line, into: &title, x: x, baseline: y + style.ascender), x))
                 y += style.lineHeight
             }
             y += gap
@@ -90,8 +102,8 @@ final class CardPainter {
             y += barHeight + gap
         }
         if let style = bodyStyle {
-            for line in bodyLines {
-                style.draw(line, into: &body, x: (width - style.width(Substring(line))) / 2, baseline: y + style.ascender)
+            for line in bodyWrapped {
+                style.draw(line, into: &body, x: (width - style.width(line)) / 2, baseline: y + style.ascender)
                 y += style.lineHeight
             }
         }
@@ -102,7 +114,7 @@ final class CardPainter {
     /// The largest size from `from` down to `to` at which the text wraps within the limits; at the
     /// smallest size, the lines that fit, the last one shortened with "…".
     private static func fit(_ text: String, faces: [FontFace], from: Int, to: Int, maxWidth: Int, maxLines: Int,
-                            maxHeight: Int) -> (style: TextStyle, lines: [String]) {
+                            maxHeight: Int) -> (style: TextStyle, lines: [TextLine]) {
         var size = max(from, to)
         while true {
             let style = TextStyle(faces: faces, size: size)

@@ -26,11 +26,14 @@ final class FontLibrary {
     deinit { FT_Done_FreeType(handle) }
 }
 
-/// A font file at one pixel size, with a glyph cache. Rasterizes with FreeType's anti-aliasing.
+/// A font file at one pixel size, with a glyph cache: rasterizes glyphs by index with FreeType's
+/// anti-aliasing, and shapes text with HarfBuzz on the same face.
 final class FontFace {
     let path: String
     private let library: FontLibrary  // outlives the face
     private let face: FT_Face
+    /// Holds its own reference to `face`; released first in deinit, while the library still exists.
+    private var shaper: HarfBuzzFont?
     private var cache: [UInt32: Glyph?] = [:]
     private(set) var pixelSize = 0
 
@@ -44,13 +47,18 @@ final class FontFace {
             throw MiaError(file: path, status == 1 ? "font not found (install fonts-dejavu-core, or pass --font)" : "is not a font FreeType can read (error \(status))")
         }
         face = opened
+        shaper = HarfBuzzFont(face: opened)
     }
 
-    deinit { FT_Done_Face(face) }
+    deinit {
+        shaper = nil
+        FT_Done_Face(face)
+    }
 
     func setPixelSize(_ size: Int) {
         guard size != pixelSize else { return }
         FT_Set_Pixel_Sizes(face, 0, FT_UInt(size))
+        shaper?.sizeChanged()
         pixelSize = size
         cache.removeAll(keepingCapacity: true)
     }
@@ -61,12 +69,17 @@ final class FontFace {
 
     func hasGlyph(_ scalar: Unicode.Scalar) -> Bool { FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 }
 
-    /// The rendered glyph for a character, or nil when the font has none.
-    func glyph(_ scalar: Unicode.Scalar) -> Glyph? {
-        if let cached = cache[scalar.value] { return cached }
-        let index = FT_Get_Char_Index(face, FT_ULong(scalar.value))
+    /// Shapes part of a line (see `HarfBuzzFont.shape`).
+    func shape(_ text: [UInt32], range: Range<Int>, rightToLeft: Bool, script: WritingScript) -> [ShapedGlyph] {
+        shaper?.shape(text, range: range, rightToLeft: rightToLeft, script: script) ?? []
+    }
+
+    /// The rendered glyph with this index (from shaping, not a character code: a shaped Arabic
+    /// letter or Devanagari conjunct has no code point of its own), or nil when it cannot be loaded.
+    func glyph(id: UInt32) -> Glyph? {
+        if let cached = cache[id] { return cached }
         var result: Glyph?
-        if index != 0, FT_Load_Glyph(face, index, mia_ft_load_render()) == 0, let slot = face.pointee.glyph {
+        if FT_Load_Glyph(face, id, mia_ft_load_render()) == 0, let slot = face.pointee.glyph {
             let bitmap = slot.pointee.bitmap
             var coverage = [UInt8](repeating: 0, count: Int(bitmap.width) * Int(bitmap.rows))
             if let buffer = bitmap.buffer {
@@ -78,16 +91,7 @@ final class FontFace {
             result = Glyph(width: Int(bitmap.width), rows: Int(bitmap.rows), left: Int(slot.pointee.bitmap_left),
                            top: Int(slot.pointee.bitmap_top), advance: Int(slot.pointee.advance.x), coverage: coverage)
         }
-        cache[scalar.value] = result
+        cache[id] = result
         return result
-    }
-
-    /// Extra spacing between two characters (1/64 px), from the font's kerning table.
-    func kerning(_ left: Unicode.Scalar, _ right: Unicode.Scalar) -> Int {
-        guard mia_ft_has_kerning(face) != 0 else { return 0 }
-        var vector = FT_Vector()
-        let l = FT_Get_Char_Index(face, FT_ULong(left.value)), r = FT_Get_Char_Index(face, FT_ULong(right.value))
-        guard FT_Get_Kerning(face, l, r, FT_UInt(FT_KERNING_DEFAULT.rawValue), &vector) == 0 else { return 0 }
-        return Int(vector.x)
     }
 }

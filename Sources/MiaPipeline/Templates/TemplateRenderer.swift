@@ -122,8 +122,12 @@ public struct TemplateRenderer: Sendable {
                                       fallbackFonts: Theme.fallbackFonts)
         if !painter.missingCharacters.isEmpty {
             let characters = String(String.UnicodeScalarView(painter.missingCharacters.prefix(20)))
-            log.emit(MiaEvent("MIA:WARN", [("kind", "missing-glyphs"), ("output", .string(output)),
-                                           ("message", .string(MiaMessages.missingGlyphs(characters)))]))
+            let scripts = painter.missingScripts
+            log.emit(MiaEvent("MIA:WARN", [
+                ("kind", "missing-glyphs"), ("output", .string(output)),
+                ("scripts", .string(scripts.map(\.code).joined(separator: ","))), ("characters", .string(characters)),
+                ("message", .string(MiaMessages.missingGlyphs(characters, scripts: scripts.map { ($0.name, $0.fontPackage) }))),
+            ]))
         }
         let writer = try CardMovieWriter(path: path, width: card.width, height: card.height, fps: Rational(card.fps, 1),
                                          settings: encoding)

@@ -1,5 +1,6 @@
-/// A font with fallbacks, at one pixel size: measures, wraps and draws lines of text.
-/// Left-to-right only, with kerning; no complex-script shaping (Arabic, Indic) yet.
+/// A font with fallbacks, at one pixel size: measures, wraps and draws lines of text. Lines are
+/// shaped (HarfBuzz) and put in visual order (FriBidi) by `ShapedLine`, so Arabic joins, Hebrew
+/// reads right to left, and Devanagari and Thai get their conjuncts and marks.
 final class TextStyle {
     private let faces: [FontFace]
     let size: Int
@@ -7,85 +8,91 @@ final class TextStyle {
     init(faces: [FontFace], size: Int) {
         self.faces = faces
         self.size = size
+        activate()
+    }
+
+    /// Title and body styles may share faces (the fallbacks), so each use sets the size it needs.
+    private func activate() {
         for face in faces { face.setPixelSize(size) }
     }
 
-    var ascender: Int { faces[0].ascender }
-    var lineHeight: Int { faces[0].lineHeight }
-
-    /// The first face that has the character (the primary one otherwise, which has no glyph for it).
-    private func face(for scalar: Unicode.Scalar) -> FontFace {
-        faces.first { $0.hasGlyph(scalar) } ?? faces[0]
+    var ascender: Int {
+        activate()
+        return faces[0].ascender
     }
 
-    /// Width of a line in pixels.
-    func width(_ text: Substring) -> Int {
-        var pen = 0
-        var previous: Unicode.Scalar?
-        for scalar in text.unicodeScalars {
-            let face = face(for: scalar)
-            if let previous { pen += face.kerning(previous, scalar) }
-            pen += face.glyph(scalar)?.advance ?? 0
-            previous = scalar
-        }
-        return (pen + 63) >> 6
+    var lineHeight: Int {
+        activate()
+        return faces[0].lineHeight
     }
 
-    /// Greedy word wrap to `maxWidth` pixels. Explicit line breaks are kept; CJK text breaks
-    /// between any two characters; a word wider than a line is broken by character.
-    func wrap(_ text: String, maxWidth: Int) -> [String] {
-        var lines: [String] = []
+    /// The line shaped and ordered for drawing.
+    func layout(_ line: TextLine) -> ShapedLine {
+        activate()
+        return ShapedLine(line, faces: faces)
+    }
+
+    /// Width of a line in pixels, measured with shaped advances.
+    func width(_ line: TextLine) -> Int { layout(line).width }
+
+    /// Greedy word wrap to `maxWidth` pixels, on the logical text (lines are ordered for display
+    /// only when drawn). Explicit line breaks are kept, each paragraph taking its direction from its
+    /// first strong character; CJK text breaks between any two characters; a word wider than a line
+    /// is broken between characters (grapheme clusters, so a conjunct or a mark stays whole).
+    func wrap(_ text: String, maxWidth: Int) -> [TextLine] {
+        var lines: [TextLine] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let direction = Bidi.direction(of: paragraph.unicodeScalars.map(\.value))
+            func fits(_ text: String) -> Bool { width(TextLine(text: text, direction: direction)) <= maxWidth }
             var current = ""
             for token in Self.tokens(paragraph) {
                 let candidate = current + (current.isEmpty || !token.spaceBefore ? "" : " ") + token.text
-                if width(Substring(candidate)) <= maxWidth {
+                if fits(candidate) {
                     current = candidate
                     continue
                 }
-                if !current.isEmpty { lines.append(current) }
+                if !current.isEmpty { lines.append(TextLine(text: current, direction: direction)) }
                 current = ""
                 for character in token.text {
                     let longer = current + String(character)
-                    if width(Substring(longer)) > maxWidth && !current.isEmpty {
-                        lines.append(current)
+                    if !fits(longer) && !current.isEmpty {
+                        lines.append(TextLine(text: current, direction: direction))
                         current = String(character)
                     } else {
                         current = longer
                     }
                 }
             }
-            lines.append(current)
+            lines.append(TextLine(text: current, direction: direction))
         }
-        while lines.last?.isEmpty == true { lines.removeLast() }
+        while lines.last?.text.isEmpty == true { lines.removeLast() }
         return lines
     }
 
-    /// Shortens a line with "…" until it fits.
-    func ellipsized(_ line: String, maxWidth: Int) -> String {
-        var text = line
-        while !text.isEmpty && width(Substring(text + "…")) > maxWidth { text.removeLast() }
-        return text.trimmingTrailingSpaces() + "…"
-    }
-
-    /// Draws a line into an 8-bit coverage layer, pen starting at (`x`, `baseline`).
-    func draw(_ line: String, into layer: inout CoverageLayer, x: Int, baseline: Int) {
-        var pen = x << 6
-        var previous: Unicode.Scalar?
-        for scalar in line.unicodeScalars {
-            let face = face(for: scalar)
-            if let previous { pen += face.kerning(previous, scalar) }
-            guard let glyph = face.glyph(scalar) else {
-                if !scalar.properties.isWhitespace { missing.insert(scalar) }
-                continue
-            }
-            layer.stamp(glyph, x: (pen >> 6) + glyph.left, y: baseline - glyph.top)
-            pen += glyph.advance
-            previous = scalar
+    /// Shortens a line with "…" (at its logical end: the left for right-to-left text) until it fits.
+    func ellipsized(_ line: TextLine, maxWidth: Int) -> TextLine {
+        var shortened = line
+        while !shortened.text.isEmpty && width(TextLine(text: shortened.text + "…", direction: line.direction)) > maxWidth {
+            shortened.text.removeLast()
         }
+        shortened.text = shortened.text.trimmingTrailingSpaces() + "…"
+        return shortened
     }
 
-    /// A unit a line may break before: a word, or a single CJK character.
+    /// Draws a line into an 8-bit coverage layer, its left edge at `x`, glyphs by index as shaped.
+    /// - Returns: the layout drawn (glyph positions are relative to `x`).
+    @discardableResult
+    func draw(_ line: TextLine, into layer: inout CoverageLayer, x: Int, baseline: Int) -> ShapedLine {
+        let shaped = layout(line)
+        for placed in shaped.glyphs {
+            guard let glyph = placed.face.glyph(id: placed.id) else { continue }
+            layer.stamp(glyph, x: (((x << 6) + placed.x) >> 6) + glyph.left, y: baseline - (placed.y >> 6) - glyph.top)
+        }
+        missing.formUnion(shaped.missing)
+        return shaped
+    }
+
+/// A unit a line may break before: a word, or a single CJK character.
     private struct Token {
         let text: String
         /// Whitespace preceded it in the text, so it is kept when both share a line.
@@ -125,51 +132,6 @@ final class TextStyle {
         guard let value = character.unicodeScalars.first?.value else { return false }
         return (0x2E80...0x9FFF).contains(value) || (0xAC00...0xD7AF).contains(value)
             || (0xF900...0xFAFF).contains(value) || (0xFF00...0xFFEF).contains(value)
-    }
-}
-
-/// Where text ink lands: one byte of coverage per pixel, with the bounding box of what was drawn.
-struct CoverageLayer {
-    let width: Int
-    let height: Int
-    var alpha: [UInt8]
-    /// Bounding box of drawn pixels (empty when minX > maxX).
-    var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
-
-    init(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-        alpha = [UInt8](repeating: 0, count: width * height)
-    }
-
-    var isEmpty: Bool { maxX < minX }
-
-    mutating func stamp(_ glyph: Glyph, x: Int, y: Int) {
-        for row in 0..<glyph.rows {
-            let py = y + row
-            guard py >= 0 && py < height else { continue }
-            for column in 0..<glyph.width {
-                let px = x + column
-                guard px >= 0 && px < width else { continue }
-                let value = glyph.coverage[row * glyph.width + column]
-                guard value > 0 else { continue }
-                let index = py * width + px
-                alpha[index] = max(alpha[index], value)
-                minX = min(minX, px); maxX = max(maxX, px)
-                minY = min(minY, py); maxY = max(maxY, py)
-            }
-        }
-    }
-
-    /// A solid rectangle (the accent bar), clipped to the layer.
-    mutating func fill(x: Int, y: Int, width w: Int, height h: Int) {
-        for py in max(0, y)..<min(height, y + h) {
-            for px in max(0, x)..<min(width, x + w) { alpha[py * width + px] = 255 }
-        }
-        if w > 0 && h > 0 {
-            minX = min(minX, max(0, x)); maxX = max(maxX, min(width - 1, x + w - 1))
-            minY = min(minY, max(0, y)); maxY = max(maxY, min(height - 1, y + h - 1))
-        }
     }
 }
 

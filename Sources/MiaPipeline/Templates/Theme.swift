@@ -64,11 +64,18 @@ public struct Theme: Sendable, Equatable {
         return theme
     }
 
-    /// Fonts tried, in order, for characters the theme's font lacks (CJK, mostly).
-    static let fallbackFonts = [
+    /// Fonts tried, in order, for characters the theme's font lacks: DejaVu has Latin, Greek,
+    /// Cyrillic, Arabic and Hebrew, but no Devanagari or Thai (small packages, in scripts/setup).
+    static let scriptFallbackFonts = [
+        "/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf",  // fonts-lohit-deva
+        "/usr/share/fonts/truetype/tlwg/Loma.ttf",                           // fonts-tlwg-loma-ttf
+    ]
+    /// Then CJK, when one of these is installed (not by setup: they are tens of megabytes).
+    static let cjkFallbackFonts = [
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
         "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     ]
+    static let fallbackFonts = scriptFallbackFonts + cjkFallbackFonts
 }
