@@ -134,18 +134,20 @@ import Testing
     /// run into the folder; a live writer's file, or one from another host, is never touched.
     @Test func leftoversOfKilledRunsAreRemovedAndLiveOnesKept() throws {
         let scratch = Scratch()
-        let dead = scratch.path(".out.mp4.mia-\(ProcessIdentity.host)-999999999-12345.abc.partial")
-        let deadSegment = scratch.path(".out.mp4.mia-\(ProcessIdentity.host)-999999999-12345.def.clip1.segment.mp4")
+        let dead = scratch.path(".out.mp4.mia-\(ProcessIdentity.host)-\(ProcessIdentity.pidNamespace)-999999999-12345.abc.partial")
+        let deadSegment = scratch.path(".out.mp4.mia-\(ProcessIdentity.host)-\(ProcessIdentity.pidNamespace)-999999999-12345.def.clip1.segment.mp4")
+        // A pid of another pid namespace (another container on a shared volume) is never judged.
+        let otherNamespace = scratch.path(".out.mp4.mia-\(ProcessIdentity.host)-1-999999999-12345.xyz.partial")
         let live = scratch.path(".other.mp4.\(ProcessIdentity.fileTag).ghi.partial")
-        let elsewhere = scratch.path(".out.mp4.mia-another-host-12-34.jkl.partial")
+        let elsewhere = scratch.path(".out.mp4.mia-another-host-4026531836-12-34.jkl.partial")
         let notOurs = scratch.path(".notes.partial")
-        for file in [dead, deadSegment, live, elsewhere, notOurs] {
+        for file in [dead, deadSegment, otherNamespace, live, elsewhere, notOurs] {
             try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: file))
         }
         let result = try run(Repo.cli, ["stitch", Self.source, "-o", scratch.path("out.mp4"), "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path))
         #expect(left == Set(["out.mp4", URL(fileURLWithPath: live).lastPathComponent, URL(fileURLWithPath: elsewhere).lastPathComponent,
-                             ".notes.partial"]))
+                             URL(fileURLWithPath: otherNamespace).lastPathComponent, ".notes.partial"]))
     }
 }

@@ -41,8 +41,8 @@ enum Completeness {
             allowance += 1
         }
         guard let stated, stated > 0 else { return nil }
-        let tolerance = 2 * stream.frameTicks + Int64((allowance / unit.value).rounded())
-        guard stated - held > tolerance else { return nil }
+        let tolerance = (2 &* stream.frameTicks) &+ (Int64(exactly: (allowance / unit.value).rounded()) ?? .max / 2)
+        guard stated.clampedMinus(held) > tolerance else { return nil }
         return "holds \(seconds(Double(held) * unit.value)) of \(kind) but states \(seconds(Double(stated) * unit.value)); "
             + "the file is truncated or damaged"
     }

@@ -146,7 +146,7 @@ public struct Verifier: Sendable {
             drain(stream, decoder)
         }
         if let first = firstVideoPTS, let end = videoEnd, let video = info.video {
-            report.duration = Double(end - first) * video.timeBase.value
+            report.duration = Double(end.clampedMinus(first)) * video.timeBase.value
         }
         // The same question the stitch pre-flight asks: does each stream hold what the file states?
         var heldAudio: Int64?
@@ -154,10 +154,10 @@ public struct Verifier: Sendable {
             if let index = info.audioIndex, decoders[index] != nil, let rate = audio.sampleRate, rate > 0 {
                 heldAudio = Rational(1, rate).rescale(decodedSamples, to: audio.timeBase)
             } else {
-                heldAudio = audioSpan.map { $0.end - $0.start } ?? 0
+                heldAudio = audioSpan.map { $0.end.clampedMinus($0.start) } ?? 0
             }
         }
-        let held = Completeness.Held(video: firstVideoPTS.flatMap { first in videoEnd.map { $0 - first } } ?? 0, audio: heldAudio)
+        let held = Completeness.Held(video: firstVideoPTS.flatMap { first in videoEnd.map { $0.clampedMinus(first) } } ?? 0, audio: heldAudio)
         report.problems += Completeness.problems(info, held: held)
         if report.decodeErrors > 0 { report.problems.append("\(report.decodeErrors) decode error(s)") }
         if report.timestampErrors > 0 {

@@ -11,16 +11,14 @@ public enum CreationClaim: Sendable, Equatable {
     case recorded(jobId: String)
     /// Another process holds the claim until `until`.
     case heldBy(owner: String, until: Date)
+    /// Another process finished the scene meanwhile (a clip from a provider or a fallback): nothing to create.
+    case completed
 }
 
 extension JobStore {
     /// Claims the creation of scene `sceneNumber`'s provider job for `owner`.
-    /// - Parameters:
-    ///   - leaseSeconds: how long the claim lasts if its holder dies before recording a job.
-    ///   - deadHolder: a holder known to be gone (a process of this host that no longer runs): its
-    ///     claim is taken over at once instead of when it expires.
-    public func claimCreation(planId: String, sceneNumber: Int, owner: String, leaseSeconds: Double,
-                              deadHolder: String? = nil) throws -> CreationClaim {
+    /// - Parameter leaseSeconds: how long the claim lasts if its holder dies before recording a job.
+    public func claimCreation(planId: String, sceneNumber: Int, owner: String, leaseSeconds: Double) throws -> CreationClaim {
         let now = backend.now()
         return try backend.transaction { session in
             guard let row = try session.row("""
@@ -30,6 +28,7 @@ extension JobStore {
                 throw MiaError(.jobStore(path), "no scene \(sceneNumber) in plan \(planId)")
             }
             let status = try row.text("status")
+            if status == JobStatus.complete.rawValue { return .completed }
             if let jobId = try row.optionalText("provider_job_id"),
                [JobStatus.submitted.rawValue, JobStatus.rendering.rawValue].contains(status) {
                 return .recorded(jobId: jobId)
@@ -37,7 +36,7 @@ extension JobStore {
             let holder = try row.optionalText("lease_owner")
             // A worker already holds the scene's lease (and renews it on its own schedule).
             if holder == owner { return .granted }
-            if let holder, holder != deadHolder, let until = try row.optionalDate("lease_expires_at"), until > now {
+            if let holder, let until = try row.optionalDate("lease_expires_at"), until > now {
                 return .heldBy(owner: holder, until: until)
             }
             try session.execute("""

@@ -209,7 +209,10 @@ extension JobStore {
         let now = backend.now()
         let expiry = SQLValue.date(now.addingTimeInterval(leaseSeconds))
         return try backend.transaction { session in
-            let scenes = try session.execute("UPDATE scene_jobs SET lease_expires_at = ? WHERE lease_owner = ?", [expiry, .text(worker)])
+            // Only scenes still being worked on: a lease left on a finished one (a release that failed) must lapse.
+            let scenes = try session.execute("UPDATE scene_jobs SET lease_expires_at = ? WHERE lease_owner = ? AND status IN (?, ?, ?)",
+                                             [expiry, .text(worker), .text(JobStatus.queued.rawValue),
+                                              .text(JobStatus.submitted.rawValue), .text(JobStatus.rendering.rawValue)])
             let stitches = try session.execute("UPDATE plan_queue SET stitch_lease_expires_at = ? WHERE stitch_owner = ? AND status = ?",
                                                [expiry, .text(worker), .text(QueueStatus.stitching.rawValue)])
             try session.execute("UPDATE workers SET heartbeat_at = ? WHERE id = ?", [.date(now), .text(worker)])

@@ -21,12 +21,24 @@ public struct PlanFiles: Sendable {
         self.path = path
         folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
+        // Symlinks too: a scene folder (or a clip) that is a link out of the plan's folder is refused.
+        let realFolder = PathContainment.resolved(folder)
+        let realSceneFolder = PathContainment.resolved(sceneFolder)
+        guard PathContainment.isInside(realSceneFolder, folder: realFolder), realSceneFolder != realFolder else {
+            throw MiaError(file: path, "outputDirectory \"\(plan.outputDirectory)\" leads outside the plan's folder (a symbolic link)")
+        }
+        var realClips: Set<String> = []
         for (index, job) in plan.scenes.enumerated() {
             let field = "scenes[\(index)].output"
             let clip = try Self.inside(folder, job.output, field: field, planPath: path)
             guard clip.hasPrefix(sceneFolder + "/") else {
                 throw MiaError(file: path, "\(field) \"\(job.output)\" is outside the plan's scene folder \"\(plan.outputDirectory)\"")
             }
+            let realClip = PathContainment.resolved(clip)
+            guard realClip.hasPrefix(realSceneFolder + "/") else {
+                throw MiaError(file: path, "\(field) \"\(job.output)\" leads outside the plan's scene folder (a symbolic link)")
+            }
+            realClips.insert(realClip)
             let ext = URL(fileURLWithPath: clip).pathExtension.lowercased()
             guard Self.clipExtensions.contains(ext) else {
                 throw MiaError(file: path, "\(field) \"\(job.output)\" is not a video file name (use "
@@ -34,7 +46,8 @@ public struct PlanFiles: Sendable {
             }
         }
         let numbers = plan.scenes.map(\.sceneNumber)
-        if Set(numbers).count != numbers.count || Set(plan.scenes.map(\.output)).count != numbers.count {
+        // Compared where they lead: "s/a.mp4", "s/./a.mp4" and "s//a.mp4" are one file.
+        if Set(numbers).count != numbers.count || realClips.count != numbers.count {
             throw MiaError(file: path, "two scenes share a scene number or an output; the plan was edited by hand")
         }
     }

@@ -96,7 +96,19 @@ public struct SceneRenderer: Sendable {
         LeftoverFiles.removeStale(in: folder)
         guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
-            let cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
+            let cost: Double
+            do {
+                cost = try await renderWithProvider(job, context: context, mayCreatePaidJob: mayCreatePaidJob)
+            } catch is FinishedElsewhere {
+                guard let reused = reusable(job, context: context) else {
+                    throw MiaError(.scene(job.sceneNumber), "another process finished it, but its clip does not verify here; "
+                                   + "try again", retryable: true)
+                }
+                progress?(job.sceneNumber, "done", 1)
+                log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(job.sceneNumber))),
+                                                        ("provider", .string(reused.provider.rawValue)), ("reused", .bool(true))]))
+                return reused
+            }
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: cost)
             try complete(job, context: context, provider: job.provider, cost: cost, fallbackReason: nil)
             return SceneOutcome(sceneNumber: job.sceneNumber, provider: job.provider, clip: path, seconds: job.seconds,
@@ -120,6 +132,9 @@ public struct SceneRenderer: Sendable {
         }
     }
 
+    /// Another process finished the scene while this one waited for its claim.
+    struct FinishedElsewhere: Error {}
+
     /// Why a provider scene did not produce a clip, and what was already spent on it.
     struct SceneFailure: Error {
         let message: String
@@ -139,10 +154,17 @@ public struct SceneRenderer: Sendable {
         let stored = try store.plan(id: planID)?.scenes.first { $0.sceneNumber == job.sceneNumber }
         var jobID = stored?.providerJobId
         var resuming = jobID != nil && [.submitted, .rendering].contains(stored?.status)
-        if !resuming, let recorded = try await claimCreation(job, context: context) {
-            // Another process created the job while this one waited: poll that one.
-            jobID = recorded
-            resuming = true
+        if !resuming {
+            switch try await claimCreation(job, context: context) {
+            case .create:
+                break
+            case .poll(let recorded):
+                // Another process created the job while this one waited: poll that one.
+                jobID = recorded
+                resuming = true
+            case .finished:
+                throw FinishedElsewhere()
+            }
         }
         if !resuming {
             // The claim has done its work once this block ends: the id is recorded (others find it) or
@@ -195,29 +217,41 @@ public struct SceneRenderer: Sendable {
         }
     }
 
-    /// Takes the right to create the scene's paid job, waiting while another process holds it.
-    /// - Returns: the job id another process recorded meanwhile (poll it), or nil when this one may create.
-    private func claimCreation(_ job: SceneJob, context: SceneContext) async throws -> String? {
+    /// What the claim step decided.
+    enum ClaimOutcome {
+        /// This process creates the job.
+        case create
+        /// Another process created it meanwhile: poll that one.
+        case poll(jobId: String)
+        /// Another process finished the scene meanwhile.
+        case finished
+    }
+
+    /// Takes the right to create the scene's paid job, waiting while another process holds it (at
+    /// most the scene's deadline: a holder that never lets go makes this a task to retry later).
+    private func claimCreation(_ job: SceneJob, context: SceneContext) async throws -> ClaimOutcome {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: context.deadline)
         var announced = false
-        var deadHolder: String?
         while true {
             switch try store.claimCreation(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber,
-                                           owner: context.owner, leaseSeconds: Self.creationClaimSeconds, deadHolder: deadHolder) {
+                                           owner: context.owner, leaseSeconds: Self.creationClaimSeconds) {
             case .granted:
-                return nil
+                return .create
             case .recorded(let jobId):
-                return jobId
+                return .poll(jobId: jobId)
+            case .completed:
+                return .finished
             case .heldBy(let owner, let until):
-                // A holder on this host that no longer runs (killed before it recorded a job) is taken over now.
-                if ProcessIdentity.isGone(owner: owner) {
-                    deadHolder = owner
-                    continue
-                }
                 if !announced {
                     announced = true
                     progress?(job.sceneNumber, "waiting for another render", nil)
                     log.emit(MiaEvent("MIA:SCENE:WAIT", [("scene", .int(Int64(job.sceneNumber))), ("holder", .string(owner)),
                                                          ("until", .string(ISO8601DateFormatter().string(from: until)))]))
+                }
+                guard clock.now < deadline else {
+                    throw MiaError(.scene(job.sceneNumber), "another process (\(owner)) is creating its provider job and did not "
+                                   + "record it in time; try again later", retryable: true)
                 }
                 try await Task.sleep(for: .milliseconds(250))
             }

@@ -20,13 +20,13 @@ enum ClipLength {
             throw error.about(subject)
         }
         guard let span = spans[videoIndex] else { throw MiaError(subject, "its video stream holds no frames") }
-        let audioSpan = clip.audioIndex.flatMap { spans[$0] }.map { $0.end - $0.start } ?? (clip.audio == nil ? nil : 0)
-        if let problem = Completeness.problems(clip, held: .init(video: span.end - span.start, audio: audioSpan)).first {
+        let audioSpan = clip.audioIndex.flatMap { spans[$0] }.map { $0.end.clampedMinus($0.start) } ?? (clip.audio == nil ? nil : 0)
+        if let problem = Completeness.problems(clip, held: .init(video: span.end.clampedMinus(span.start), audio: audioSpan)).first {
             throw MiaError(subject, problem)
         }
         var result = clip
         result.streams[videoIndex].startTimestamp = span.start
-        result.streams[videoIndex].durationTimestamp = span.end - span.start
+        result.streams[videoIndex].durationTimestamp = span.end.clampedMinus(span.start)
         return result
     }
 }

@@ -90,7 +90,7 @@ struct StreamCopyStitch {
                     guard let pts = packet.pts ?? packet.dts else {
                         throw MiaError(subject, "an audio packet has no timestamp; stream copy needs timestamps")
                     }
-                    let relative = audio.timeBase.rescale(pts, to: samples) - videoStartInSamples
+                    let relative = audio.timeBase.rescale(pts, to: samples).clampedMinus(videoStartInSamples)
                     let stated = audio.timeBase.rescale(packet.duration, to: samples)
                     // A coded AAC frame always decodes to frame_size samples, even where the demuxer
                     // shortened the last packet's duration to the edit list's end.

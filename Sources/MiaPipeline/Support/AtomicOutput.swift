@@ -123,7 +123,11 @@ enum LeftoverFiles {
         for name in names where name.hasPrefix(".") && suffixes.contains(where: { name.hasSuffix("." + $0) }) {
             guard let tag = name.split(separator: ".").first(where: { $0.hasPrefix("mia-") }),
                   !ProcessIdentity.isRunning(tag: String(tag)) else { continue }
-            unlink(URL(fileURLWithPath: folder).appendingPathComponent(name).path)
+            let path = URL(fileURLWithPath: folder).appendingPathComponent(name).path
+            // Only our own user's files, and only plain files: a shared folder holds others' work too.
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_uid == getuid(), info.st_mode & S_IFMT == S_IFREG else { continue }
+            unlink(path)
         }
     }
 }

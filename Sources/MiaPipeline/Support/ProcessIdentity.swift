@@ -15,17 +15,15 @@ public enum ProcessIdentity {
     /// The owner string for claims in the job store: `host:pid:random`.
     public static let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 16))"
 
-    /// Whether a claim owner (`host:pid:…`) is a process of this host that no longer runs. Owners of
-    /// other hosts are never judged gone: only their lease's end says so.
-    static func isGone(owner: String) -> Bool {
-        let parts = owner.split(separator: ":")
-        guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0,
-              parts.dropLast(2).joined(separator: ":") == ProcessInfo.processInfo.hostName else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
-    }
+    /// This process's pid namespace (the inode of `/proc/self/ns/pid`): two containers may share a host
+    /// name and a volume, but a pid means something only inside its own namespace.
+    static let pidNamespace: String = {
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid") else { return "0" }
+        return String(link.filter(\.isNumber).prefix(20))
+    }()
 
-    /// A tag for temporary file names: `mia-HOST-PID-START`.
-    static var fileTag: String { "mia-\(host)-\(pid)-\(startTicks.map(String.init) ?? "0")" }
+    /// A tag for temporary file names: `mia-HOST-PIDNS-PID-START`.
+    static var fileTag: String { "mia-\(host)-\(pidNamespace)-\(pid)-\(startTicks.map(String.init) ?? "0")" }
 
     /// When process `pid` started, in clock ticks since boot (field 22 of `/proc/PID/stat`); nil where
     /// there is no `/proc` or no such process.
@@ -37,14 +35,20 @@ public enum ProcessIdentity {
         return fields.count > 19 ? UInt64(fields[19]) : nil
     }
 
-    /// Whether the process a file tag names is still running on this host. Unknown hosts and a
-    /// missing `/proc` count as alive: never remove what might be someone's work in progress.
+    /// Whether the process a file tag names may still be running. Only a writer of this host and pid
+    /// namespace can be judged at all; it is gone when its pid no longer exists (`kill` says ESRCH) or
+    /// now belongs to a process started at another time. Anything unknown counts as running: never
+    /// remove what might be someone's work in progress.
     static func isRunning(tag: String) -> Bool {
         let parts = tag.split(separator: "-")
-        guard parts.count >= 4, parts.first == "mia", let start = UInt64(parts[parts.count - 1]),
-              let pid = Int32(parts[parts.count - 2]) else { return true }
-        let host = parts[1..<(parts.count - 2)].joined(separator: "-")
-        guard host == Self.host, FileManager.default.fileExists(atPath: "/proc/self/stat") else { return true }
-        return startTime(of: pid) == start
+        guard parts.count >= 5, parts.first == "mia", let start = UInt64(parts[parts.count - 1]),
+              let pid = Int32(parts[parts.count - 2]), pid > 0 else { return true }
+        let namespace = String(parts[parts.count - 3])
+        let host = parts[1..<(parts.count - 3)].joined(separator: "-")
+        guard host == Self.host, namespace == pidNamespace, namespace != "0" else { return true }
+        if kill(pid, 0) != 0 && errno == ESRCH { return false }
+        // Alive, or hidden from us (hidepid): only a readable, different start time proves it is another process.
+        guard let started = startTime(of: pid) else { return true }
+        return started == start
     }
 }
