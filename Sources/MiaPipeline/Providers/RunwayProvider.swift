@@ -87,7 +87,7 @@ public struct RunwayProvider: VideoProvider {
             // THROTTLED: queued behind the organisation's concurrency limit, not a failure.
             return .queued
         case "RUNNING":
-            return .running(progress: task.progress.map { min(max($0, 0), 1) })
+            return .running(progress: task.progress.flatMap(ExternalNumber.fraction))
         case "SUCCEEDED":
             guard task.output?.first != nil else {
                 throw ProviderError.malformedResponse(message: "\(label): SUCCEEDED without an output URL")
