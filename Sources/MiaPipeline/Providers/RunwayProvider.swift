@@ -75,9 +75,7 @@ public struct RunwayProvider: VideoProvider {
         let label = "POST \(url.path)"
         let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response) }
-        let created = try response.decode(Created.self, label: label)
-        guard !created.id.isEmpty else { throw ProviderError.malformedResponse(message: "\(label): the answer has an empty id") }
-        return created.id
+        return try http.checkedJobID(try response.decode(Created.self, label: label).id, label: label)
     }
 
     public func status(of jobID: String) async throws -> ProviderJobState {

@@ -64,9 +64,7 @@ public struct SoraProvider: VideoProvider {
         let url = http.url("videos")
         let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response, request: "POST \(url.path)", creating: true, model: request.model) }
-        let video = try response.decode(Video.self, label: "POST \(url.path)")
-        guard !video.id.isEmpty else { throw ProviderError.malformedResponse(message: "POST \(url.path): the answer has an empty id") }
-        return video.id
+        return try http.checkedJobID(try response.decode(Video.self, label: "POST \(url.path)").id, label: "POST \(url.path)")
     }
 
     public func status(of jobID: String) async throws -> ProviderJobState {

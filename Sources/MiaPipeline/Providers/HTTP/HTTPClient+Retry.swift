@@ -31,6 +31,7 @@ extension HTTPClient {
                              attempt: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         func final(_ error: ProviderError) -> ProviderError {
             if download, case .download = error { return error }
+            if case .downloadRefused = error { return error }
             return download ? .download(message: error.message) : error
         }
         let policy = settings.retry
@@ -102,8 +103,9 @@ extension HTTPClient {
                     return .fail(.unavailable(message: "\(label): \(what); not sent again, because the job may have been created"))
                 }
                 return .retry(reason: "timed out", serverWait: nil, lastError: .unavailable(message: "\(label): \(what)"))
-            case .tooLarge(let limit):
-                let message = "\(label): larger than the limit of \(limit) bytes"
+            case .tooLarge(let limit, let declared):
+                let message = declared.map { "\(label): declares \($0) bytes, over the limit of \(limit) bytes" }
+                    ?? "\(label): more than the limit of \(limit) bytes"
                 return .fail(download ? .download(message: message) : .malformedResponse(message: message))
             case .cutShort(let received, let expected):
                 let message = "\(label): cut short after \(received) of \(expected) bytes"
@@ -113,8 +115,9 @@ extension HTTPClient {
                 return .retry(reason: "cut short", serverWait: nil,
                               lastError: download ? .download(message: message) : .unavailable(message: message))
             case .redirectRefused(let why):
-                let message = "\(label): redirect refused: \(why)"
-                return .fail(download ? .download(message: message) : .rejected(status: 300, message: message))
+                let message = "\(label): redirect refused: \(redact(why))"
+                // A redirect the host policy refuses is refused again on every retry.
+                return .fail(download ? .downloadRefused(message: message) : .rejected(status: 300, message: message))
             case .writeFailed(let why):
                 return .fail(.download(message: "\(label): \(why)"))
             }
