@@ -464,7 +464,7 @@ import Testing
         fake.outputHost = "localhost"  // the same CDN server, but not the API's host and not https
         let scratch = Scratch()
         let error = await providerError { try await render(runway(fake), Self.request("gen4.5"), to: scratch.path("scene.mp4")) }
-        #expect(error?.kind == "download")
+        #expect(error?.kind == "downloadRefused")
         #expect(error?.message.contains("http://localhost") == true)
         #expect(fake.cdn.requests.isEmpty)
         #expect(scratch.contents.isEmpty)
@@ -484,7 +484,7 @@ import Testing
         // To a plain-http foreign host: refused, nothing fetched, no file.
         fake.inject([.redirect("http://localhost:\(fake.cdn.port)/files/clip.mp4")], on: "content")
         let error = await providerError { try await sora.download(jobID: "video_1", to: scratch.path("b.mp4")) }
-        #expect(error?.kind == "download" && error?.message.contains("redirect refused") == true)
+        #expect(error?.kind == "downloadRefused" && error?.message.contains("redirect refused") == true)
         #expect(fake.cdn.requests.count == 1)
         #expect(scratch.contents == ["a.mp4"])
     }
@@ -631,6 +631,7 @@ extension ProviderError {
         case .jobFailed: "jobFailed"
         case .deadlineExceeded: "deadlineExceeded"
         case .download: "download"
+        case .downloadRefused: "downloadRefused"
         }
     }
 }

@@ -75,9 +75,7 @@ public struct RunwayProvider: VideoProvider {
         let label = "POST \(url.path)"
         let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response) }
-        let created = try response.decode(Created.self, label: label)
-        guard !created.id.isEmpty else { throw ProviderError.malformedResponse(message: "\(label): the answer has an empty id") }
-        return created.id
+        return try http.checkedJobID(try response.decode(Created.self, label: label).id, label: label)
     }
 
     public func status(of jobID: String) async throws -> ProviderJobState {
@@ -87,7 +85,7 @@ public struct RunwayProvider: VideoProvider {
             // THROTTLED: queued behind the organisation's concurrency limit, not a failure.
             return .queued
         case "RUNNING":
-            return .running(progress: task.progress.map { min(max($0, 0), 1) })
+            return .running(progress: task.progress.flatMap(ExternalNumber.fraction))
         case "SUCCEEDED":
             guard task.output?.first != nil else {
                 throw ProviderError.malformedResponse(message: "\(label): SUCCEEDED without an output URL")

@@ -64,9 +64,7 @@ public struct SoraProvider: VideoProvider {
         let url = http.url("videos")
         let response = try await http.send("POST", url, body: body, mode: .create)
         guard response.isSuccess else { throw failure(response, request: "POST \(url.path)", creating: true, model: request.model) }
-        let video = try response.decode(Video.self, label: "POST \(url.path)")
-        guard !video.id.isEmpty else { throw ProviderError.malformedResponse(message: "POST \(url.path): the answer has an empty id") }
-        return video.id
+        return try http.checkedJobID(try response.decode(Video.self, label: "POST \(url.path)").id, label: "POST \(url.path)")
     }
 
     public func status(of jobID: String) async throws -> ProviderJobState {
@@ -74,15 +72,16 @@ public struct SoraProvider: VideoProvider {
         let label = "GET \(url.path)"
         let response = try await http.send("GET", url, mode: .idempotent)
         guard response.isSuccess else { throw failure(response, request: label, creating: false, model: nil) }
-        if let ms = response.header("openai-poll-after-ms").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), ms > 0 {
-            hint.milliseconds = ms
+        // A server's number: read without trapping, kept within 0.1–60 s.
+        if let ms = response.header("openai-poll-after-ms").flatMap(ExternalNumber.parse), ms > 0 {
+            hint.milliseconds = ExternalNumber.clamped(ms, to: 100...60_000)
         }
         let video = try response.decode(Video.self, label: label)
         switch video.status {
         case "queued":
             return .queued
         case "in_progress":
-            return .running(progress: video.progress.map { min(max($0 / 100, 0), 1) })
+            return .running(progress: video.progress.flatMap { ExternalNumber.fraction($0 / 100) })
         case "completed":
             return .succeeded
         case "failed":

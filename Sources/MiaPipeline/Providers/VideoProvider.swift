@@ -64,8 +64,11 @@ public enum ProviderError: Error, Sendable, Equatable {
     case jobFailed(ProviderFailure)
     /// The job did not finish before the per-scene deadline.
     case deadlineExceeded(seconds: Double)
-    /// The clip could not be downloaded (too large, not https, wrong host, cut short).
+    /// The clip could not be downloaded (too large, cut short, timed out, an error status).
     case download(message: String)
+    /// The download location breaks the host policy (not https and not the API's host, credentials in
+    /// it): the same URL is refused on every retry, so this is final.
+    case downloadRefused(message: String)
 
     /// A later attempt may succeed: the provider was throttled, unreachable or slow, or failed the job in a
     /// way it says is worth a new one. A failed download is always worth another try: the job is finished and
@@ -75,7 +78,7 @@ public enum ProviderError: Error, Sendable, Equatable {
         switch self {
         case .unavailable, .deadlineExceeded, .download: true
         case .jobFailed(let failure): failure.retryable
-        case .notConnected, .rejected, .discontinued, .malformedResponse: false
+        case .notConnected, .rejected, .discontinued, .malformedResponse, .downloadRefused: false
         }
     }
 
@@ -90,6 +93,7 @@ public enum ProviderError: Error, Sendable, Equatable {
         case .jobFailed(let failure): "the job failed" + (failure.code.map { " (\($0))" } ?? "") + ": \(failure.message)"
         case .deadlineExceeded(let seconds): String(format: "no result within %.0f s", seconds)
         case .download(let message): "download failed: \(message)"
+        case .downloadRefused(let message): "download refused: \(message)"
         }
     }
 }

@@ -177,8 +177,9 @@ public struct SceneRenderer: Sendable {
             guard await mayCreatePaidJob(job.estimatedCost) else {
                 throw SceneFailure(message: MiaMessages.budgetWouldBeExceeded, spent: 0)
             }
+            // A plan file comes from outside too: its seconds are converted without trapping.
             let request = RenderRequest(sceneNumber: job.sceneNumber, prompt: job.prompt, model: job.model,
-                                        seconds: Int(job.seconds.rounded()), width: context.plan.target.width,
+                                        seconds: ExternalNumber.clamped(job.seconds, to: 1...3600) ?? 1, width: context.plan.target.width,
                                         height: context.plan.target.height)
             do {
                 jobID = try await provider.create(request)

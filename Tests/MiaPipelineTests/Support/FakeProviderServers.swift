@@ -35,6 +35,8 @@ struct FakeReply: Sendable {
     var delay: Double = 0
     /// Declare the whole body's length but send only this many bytes of it, then close the connection.
     var sendOnly: Int?
+    /// Send this hostile body instead of `body` (a huge declared length, an endless stream).
+    var flood: Flood?
 
     static func json(_ status: Int, _ object: Any, headers: [String: String] = [:]) -> FakeReply {
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
@@ -127,6 +129,12 @@ private final class Listener: @unchecked Sendable {
         if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
         var head = "HTTP/1.1 \(reply.status) \(Self.reason(reply.status))\r\n"
         for (name, value) in reply.headers { head += "\(name): \(value)\r\n" }
+        if let flood = reply.flood {
+            if let declared = flood.declaredLength { head += "Content-Length: \(declared)\r\n" }
+            sendAll(client, Data((head + "Connection: close\r\n\r\n").utf8))
+            flood.run(client)
+            return
+        }
         head += "Content-Length: \(reply.body.count)\r\nConnection: close\r\n\r\n"
         sendAll(client, Data(head.utf8))
         if let count = reply.sendOnly {
@@ -209,6 +217,59 @@ private final class Listener: @unchecked Sendable {
 }
 
 // MARK: - Misbehaviour
+
+/// A body that attacks the client's size limit: a declared length far over it (and nothing sent), or
+/// bytes sent as fast as the socket takes them. Bounded so a client that never gives up cannot hang a
+/// test: it stops after `maxBytes` or `maxSeconds`. Records what it sent and how long the client stayed.
+final class Flood: @unchecked Sendable {
+    // @unchecked: the counters are only touched under `lock`; the rest is immutable.
+    /// The `Content-Length` sent; nil sends none (the body ends when the connection closes).
+    let declaredLength: Int64?
+    /// Send no body at all, only wait (with a declared length: "a 50 GB file is coming").
+    let silent: Bool
+    let maxBytes: Int64
+    let maxSeconds: Double
+    private let lock = NSLock()
+    private var _sent: Int64 = 0
+    private var _connected: Double?
+
+    init(declaredLength: Int64? = nil, silent: Bool = false, maxBytes: Int64 = 4_000_000_000, maxSeconds: Double = 30) {
+        self.declaredLength = declaredLength
+        self.silent = silent
+        self.maxBytes = maxBytes
+        self.maxSeconds = maxSeconds
+    }
+
+    /// Body bytes the client took before it closed the connection (or the flood stopped).
+    var sent: Int64 { lock.withLock { _sent } }
+    /// Seconds from the headers to the client closing the connection; nil while it is still open.
+    var connectedSeconds: Double? { lock.withLock { _connected } }
+
+    func run(_ client: Int32) {
+        let start = Date()
+        defer { lock.withLock { _connected = Date().timeIntervalSince(start) } }
+        #if os(Linux)
+        let flags = Int32(MSG_NOSIGNAL)
+        #else
+        let flags: Int32 = 0
+        #endif
+        let chunk = [UInt8](repeating: 0x2e, count: 64 << 10)
+        while Date().timeIntervalSince(start) < maxSeconds, sent < maxBytes {
+            if silent {
+                // Wait for the client to hang up (readable with nothing to read).
+                var poller = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, 20) > 0 {
+                    var byte: UInt8 = 0
+                    if recv(client, &byte, 1, Int32(MSG_DONTWAIT)) <= 0 { return }
+                }
+                continue
+            }
+            let count = chunk.withUnsafeBytes { send(client, $0.baseAddress!, $0.count, flags) }
+            guard count > 0 else { return }
+            lock.withLock { _sent += Int64(count) }
+        }
+    }
+}
 
 /// Something a fake does instead of (or on top of) its normal answer, once per request, in order.
 enum Fault: Sendable {
@@ -422,7 +483,11 @@ final class FakeSoraServer: FakeAPI, @unchecked Sendable {
 /// Runway's API: `POST /v1/text_to_video`, `GET /v1/tasks/{id}`; outputs on a separate CDN server.
 /// Endpoints for `inject`: "create", "status"; the CDN's is "get" (`cdn.inject`).
 final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
-    enum Step: Sendable { case pending, throttled, running(Double), done }
+    enum Step: Sendable {
+        case pending, throttled, running(Double), done
+        /// A status the API does not define (a hostile server's).
+        case custom(String)
+    }
     enum Outcome: Sendable { case succeed, fail(code: String, message: String), cancel }
 
     let key: String
@@ -432,6 +497,7 @@ final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
     private var _steps: [Step] = [.pending, .throttled, .running(0.5), .done]
     private var _outcome = Outcome.succeed
     private var _outputHost = "127.0.0.1"
+    private var _idSuffix = ""
 
     init(key: String) throws {
         self.key = key
@@ -447,6 +513,8 @@ final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
     var outcome: Outcome { get { lock.withLock { _outcome } } set { lock.withLock { _outcome = newValue } } }
     /// The host named in output URLs (the CDN listens on 127.0.0.1; "localhost" makes it a foreign host).
     var outputHost: String { get { lock.withLock { _outputHost } } set { lock.withLock { _outputHost = newValue } } }
+    /// Appended to every task id the server creates (a hostile server echoes the key there).
+    var idSuffix: String { get { lock.withLock { _idSuffix } } set { lock.withLock { _idSuffix = newValue } } }
 
     private func handle(_ request: RecordedRequest) -> FakeReply {
         record(request)
@@ -472,7 +540,7 @@ final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
         }
         let id: String = lock.withLock {
             jobStarted()
-            let id = "1f2e3d4c-0000-4000-8000-\(String(format: "%012d", tasks.count + 1))"
+            let id = "1f2e3d4c-0000-4000-8000-\(String(format: "%012d", tasks.count + 1))" + _idSuffix
             tasks[id] = (0, false)
             return id
         }
@@ -491,6 +559,7 @@ final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
             case .pending: object["status"] = "PENDING"
             case .throttled: object["status"] = "THROTTLED"
             case .running(let progress): object["status"] = "RUNNING"; object["progress"] = progress
+            case .custom(let status): object["status"] = status
             case .done:
                 if !task.finished { task.finished = true; jobFinished() }
                 switch _outcome {

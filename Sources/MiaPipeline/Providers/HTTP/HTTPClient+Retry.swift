@@ -31,6 +31,7 @@ extension HTTPClient {
                              attempt: () async throws -> HTTPResponse) async throws -> HTTPResponse {
         func final(_ error: ProviderError) -> ProviderError {
             if download, case .download = error { return error }
+            if case .downloadRefused = error { return error }
             return download ? .download(message: error.message) : error
         }
         let policy = settings.retry
@@ -60,7 +61,7 @@ extension HTTPClient {
                     ("reason", .string(redact(reason))), ("retry", .int(Int64(retry + 1))), ("wait", .seconds(wait)),
                 ]))
                 retry += 1
-                try await Task.sleep(for: .seconds(wait))
+                try await Task.sleep(for: ExternalNumber.duration(seconds: wait))
             }
         }
     }
@@ -79,8 +80,8 @@ extension HTTPClient {
             let what = status == 429 ? "rate limited (HTTP 429)" : "HTTP \(status)"
             let wait = Self.retryAfter(response.headers)
             if let wait, wait > settings.retry.maxRetryAfter {
-                return .fail(.unavailable(message: "\(label): \(what); the server asked to wait \(Int(wait.rounded())) s, "
-                                          + "more than the \(Int(settings.retry.maxRetryAfter)) s limit"))
+                return .fail(.unavailable(message: "\(label): \(what); the server asked to wait \(Self.seconds(wait)), "
+                                          + "more than the \(Self.seconds(settings.retry.maxRetryAfter)) limit"))
             }
             return .retry(reason: what, serverWait: wait.flatMap { $0 > 0 ? $0 : nil },
                           lastError: .unavailable(message: "\(label): \(what)\(detail)"))
@@ -102,8 +103,9 @@ extension HTTPClient {
                     return .fail(.unavailable(message: "\(label): \(what); not sent again, because the job may have been created"))
                 }
                 return .retry(reason: "timed out", serverWait: nil, lastError: .unavailable(message: "\(label): \(what)"))
-            case .tooLarge(let limit):
-                let message = "\(label): larger than the limit of \(limit) bytes"
+            case .tooLarge(let limit, let declared):
+                let message = declared.map { "\(label): declares \($0) bytes, over the limit of \(limit) bytes" }
+                    ?? "\(label): more than the limit of \(limit) bytes"
                 return .fail(download ? .download(message: message) : .malformedResponse(message: message))
             case .cutShort(let received, let expected):
                 let message = "\(label): cut short after \(received) of \(expected) bytes"
@@ -113,8 +115,9 @@ extension HTTPClient {
                 return .retry(reason: "cut short", serverWait: nil,
                               lastError: download ? .download(message: message) : .unavailable(message: message))
             case .redirectRefused(let why):
-                let message = "\(label): redirect refused: \(why)"
-                return .fail(download ? .download(message: message) : .rejected(status: 300, message: message))
+                let message = "\(label): redirect refused: \(redact(why))"
+                // A redirect the host policy refuses is refused again on every retry.
+                return .fail(download ? .downloadRefused(message: message) : .rejected(status: 300, message: message))
             case .writeFailed(let why):
                 return .fail(.download(message: "\(label): \(why)"))
             }
@@ -133,19 +136,26 @@ extension HTTPClient {
 
 
     /// The wait a server asks for: `retry-after-ms`, then `Retry-After` as seconds, then as an HTTP date.
+    /// Read with `ExternalNumber`: a huge value ("1e19", "99999999999999999999", "1e300" ms) is a long wait
+    /// (the caller refuses it), a negative, NaN or unreadable one is no wait at all, never a trap.
     /// - Parameter now: the current time (injectable for tests).
     static func retryAfter(_ headers: [String: String], now: Date = Date()) -> Double? {
-        if let ms = headers["retry-after-ms"].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }), ms.isFinite {
+        if let ms = headers["retry-after-ms"].flatMap(ExternalNumber.parse), ms >= 0 {
             return ms / 1000
         }
         guard let value = headers["retry-after"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Double(value), seconds.isFinite { return seconds }
+        if let seconds = ExternalNumber.parse(value) { return seconds >= 0 ? seconds : nil }
+        guard value.count <= 64 else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
             formatter.dateFormat = format
-            if let date = formatter.date(from: value) { return date.timeIntervalSince(now) }
+            if let date = formatter.date(from: value) {
+                let wait = date.timeIntervalSince(now)
+                // A date in the past means "now"; one absurdly far ahead is still just a long wait.
+                return wait.isFinite ? max(wait, 0) : nil
+            }
         }
         return nil
     }
@@ -165,7 +175,5 @@ extension HTTPClient {
         }
     }
 
-    static func seconds(_ value: Double) -> String {
-        value >= 10 ? "\(Int(value.rounded())) s" : String(format: "%.1f s", value)
-    }
+    static func seconds(_ value: Double) -> String { ExternalNumber.describeSeconds(value) }
 }

@@ -65,6 +65,26 @@ final class HTTPClient: @unchecked Sendable {
     /// Removes the key (and lookalikes) from a message meant for a log or an error.
     func redact(_ text: String) -> String { key.redact(text) }
 
+    /// A job id from a create answer, checked before it is recorded, logged or polled.
+    ///
+    /// Answers reach the adapters already redacted, so an id that held the key now holds the marker. Such a
+    /// job is refused, not kept: stored as it came, the id would put the key in the job store, the logs and
+    /// every status URL; stored redacted, it could never be polled. A server that echoes the key into an
+    /// id is broken or hostile, and the refusal is final (a malformed answer: exit 65, or the Template
+    /// fallback), so no retry pays for a second job there.
+    /// - Throws: `ProviderError.malformedResponse` for an empty id, one with the key, or one no API would send.
+    func checkedJobID(_ id: String, label: String) throws -> String {
+        guard !id.isEmpty else { throw ProviderError.malformedResponse(message: "\(label): the answer has an empty id") }
+        if id.contains(APIKey.marker) {
+            throw ProviderError.malformedResponse(message: "\(label): the job id in the answer contains the API key; "
+                                                  + "refusing a job that could only be recorded or polled by writing the key out")
+        }
+        guard id.count <= 256, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ProviderError.malformedResponse(message: "\(label): the answer's job id is not a usable id (\(id.count) characters)")
+        }
+        return id
+    }
+
     // MARK: - API requests
 
     /// Sends one API request, retrying as the policy and `mode` allow.
@@ -107,7 +127,7 @@ final class HTTPClient: @unchecked Sendable {
     ///   an error status, a refused redirect, a timeout), `CancellationError`.
     @discardableResult
     func download(from url: URL, to destination: String, authorized: Bool, accept: String? = nil) async throws -> Int64 {
-        if let refusal = downloadRefusal(url) { throw ProviderError.download(message: refusal) }
+        if let refusal = downloadRefusal(url) { throw ProviderError.downloadRefused(message: refusal) }
         var request = URLRequest(url: url)
         request.httpMethod = "GET"
         if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
@@ -137,7 +157,7 @@ final class HTTPClient: @unchecked Sendable {
             unlink(destination)
             if let providerError = error as? ProviderError {
                 switch providerError {
-                case .download: throw providerError
+                case .download, .downloadRefused: throw providerError
                 default: throw ProviderError.download(message: providerError.message)
                 }
             }
@@ -185,25 +205,32 @@ final class HTTPClient: @unchecked Sendable {
             return .follow(next)
         })
         let task = session.dataTask(with: request)
+        let fileLimit = state.fileLimit
         let watchdog = Task { [weak task] in
             let clock = ContinuousClock()
             let start = clock.now
             while !Task.isCancelled {
-                let idleEnd = state.lastActivity + .seconds(idle)
-                let totalEnd = start + .seconds(total)
-                try? await Task.sleep(until: min(idleEnd, totalEnd), clock: clock)
+                let idleEnd = state.lastActivity + ExternalNumber.duration(seconds: idle)
+                let totalEnd = start + ExternalNumber.duration(seconds: total)
+                // A download is also watched for size: URLSession hands bytes to the delegate through a queue
+                // that falls far behind a fast sender (gigabytes), but counts them as they arrive.
+                let wake = fileLimit == nil ? min(idleEnd, totalEnd) : min(idleEnd, totalEnd, clock.now + Self.sizeCheckInterval)
+                try? await Task.sleep(until: wake, clock: clock)
                 if Task.isCancelled { return }
+                if let limit = fileLimit, let task, Self.bytesArrived(task) > limit {
+                    state.fail(.tooLarge(limit: limit, declared: nil)); task.cancel(); state.complete(nil); return
+                }
                 let now = clock.now
                 if now >= totalEnd {
                     state.fail(.timedOut(total)); task?.cancel(); return
                 }
-                if now >= state.lastActivity + .seconds(idle) {
+                if now >= state.lastActivity + ExternalNumber.duration(seconds: idle) {
                     state.fail(.timedOut(idle)); task?.cancel(); return
                 }
             }
         }
         defer { watchdog.cancel() }
-        return try await withTaskCancellationHandler {
+        let response = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 state.continuation = continuation
                 if Task.isCancelled {
@@ -217,9 +244,19 @@ final class HTTPClient: @unchecked Sendable {
         } onCancel: {
             task.cancel()
         }
+        // Server text enters here and only here: without the key from this point on.
+        return response.redacted(by: key)
     }
 
     // MARK: - Helpers
+
+    /// How often a download's size is checked while it streams: a few megabytes at loopback speed.
+    static let sizeCheckInterval = Duration.milliseconds(5)
+
+    /// Body bytes URLSession has taken from the network so far, ahead of the delegate's callbacks.
+    static func bytesArrived(_ task: URLSessionTask) -> Int64 {
+        max(task.countOfBytesReceived, task.progress.completedUnitCount)
+    }
 
     /// "POST /v1/videos" for the API; "GET host" elsewhere (a CDN URL's path and query may hold tokens).
     private func label(_ method: String, _ url: URL) -> String {

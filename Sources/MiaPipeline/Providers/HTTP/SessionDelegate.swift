@@ -23,12 +23,23 @@ final class SessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendab
             completionHandler(.cancel)
             return
         }
-        completionHandler(transfer.received(http) ? .allow : .cancel)
+        if transfer.received(http) {
+            completionHandler(.allow)
+        } else {
+            // swift-corelibs-foundation ignores the `.cancel` disposition: cancel the task itself, before
+            // the body, and answer the caller now.
+            completionHandler(.cancel)
+            dataTask.cancel()
+            transfer.complete(nil)
+        }
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         guard let transfer = transfer(dataTask) else { return }
-        if !transfer.received(data) { dataTask.cancel() }
+        if !transfer.received(data) {
+            dataTask.cancel()
+            transfer.complete(nil)
+        }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,

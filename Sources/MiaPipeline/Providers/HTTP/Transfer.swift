@@ -14,7 +14,8 @@ enum Sink {
 /// Failures found by the client itself rather than by the network.
 enum TransferFailure: Error {
     case timedOut(Double)
-    case tooLarge(Int64)
+    /// Over `limit` bytes: declared so in `Content-Length` (`declared`), or counted as they came.
+    case tooLarge(limit: Int64, declared: Int64?)
     case cutShort(received: Int64, expected: Int64)
     case redirectRefused(String)
     case writeFailed(String)
@@ -31,6 +32,7 @@ final class Transfer: @unchecked Sendable {
     private var received: Int64 = 0
     private var failure: TransferFailure?
     private var lastByte = ContinuousClock.now
+    private var finished = false
     private var pending: CheckedContinuation<HTTPResponse, any Error>?
     let redirect: @Sendable (URLRequest) -> RedirectDecision
 
@@ -63,7 +65,7 @@ final class Transfer: @unchecked Sendable {
                 if !(200..<300).contains(answer.statusCode) {
                     sink = .memory(limit: 64 << 10)
                 } else if answer.expectedContentLength > limit {
-                    failure = failure ?? .tooLarge(limit)
+                    failure = failure ?? .tooLarge(limit: limit, declared: answer.expectedContentLength)
                     return false
                 }
             }
@@ -74,14 +76,16 @@ final class Transfer: @unchecked Sendable {
     /// `false` when the transfer should be cancelled (over the limit, or the file cannot be written).
     func received(_ data: Data) -> Bool {
         lock.withLock {
+            // Callbacks queued before a cancellation still arrive: they must not write any more.
+            guard failure == nil, !finished else { return false }
             lastByte = .now
             received += Int64(data.count)
             switch sink {
             case .memory(let limit):
-                if received > Int64(limit) { failure = failure ?? .tooLarge(Int64(limit)); return false }
+                if received > Int64(limit) { failure = failure ?? .tooLarge(limit: Int64(limit), declared: nil); return false }
                 body.append(data)
             case .file(let handle, let limit):
-                if received > limit { failure = failure ?? .tooLarge(limit); return false }
+                if received > limit { failure = failure ?? .tooLarge(limit: limit, declared: nil); return false }
                 do { try handle.write(contentsOf: data) } catch {
                     failure = failure ?? .writeFailed("cannot write the file: \(error.localizedDescription)")
                     return false
@@ -91,11 +95,18 @@ final class Transfer: @unchecked Sendable {
         }
     }
 
-    /// Resumes the waiting request, once.
+    /// The file limit, for a watchdog that counts bytes ahead of the delegate; nil for an in-memory body.
+    var fileLimit: Int64? {
+        lock.withLock { if case .file(_, let limit) = sink { limit } else { nil } }
+    }
+
+    /// Resumes the waiting request, once. Called early (before URLSession reports the end) when the client
+    /// gives up itself, so the caller is not kept waiting behind callbacks still queued for the delegate.
     func complete(_ error: (any Error)?) {
         let (continuation, result): (CheckedContinuation<HTTPResponse, any Error>?, Result<HTTPResponse, any Error>) = lock.withLock {
             let continuation = pending
             pending = nil
+            finished = true
             if let failure { return (continuation, .failure(failure)) }
             let expected = response?.expectedContentLength ?? -1
             let encoded = (response?.value(forHTTPHeaderField: "Content-Encoding")).map { !$0.isEmpty && $0.lowercased() != "identity" } ?? false
