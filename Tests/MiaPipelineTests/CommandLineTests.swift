@@ -126,7 +126,10 @@ import Glibc
                     "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-shortest", clip])
         func stitch(_ count: Int) throws -> (status: Int32, peakKB: Int) {
             let output = scratch.path("out-\(count).mp4")
-            let arguments = ["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", Repo.cli, "stitch"]
+            // Descriptors the test runner has open (parallel tests' pipes and sockets) would count against
+            // the limit too: close them first, so only mia-stitch's own are measured.
+            let closeInherited = "for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\" 2>/dev/null; done; "
+            let arguments = ["-c", closeInherited + "ulimit -n 64 && exec \"$0\" \"$@\"", Repo.cli, "stitch"]
                 + Array(repeating: clip, count: count) + ["-o", output, "--quiet", "--log-format", "json"]
             return try spawnMeasured("/bin/bash", arguments)
         }
@@ -142,6 +145,21 @@ import Glibc
 }
 
 extension CommandLineTests {
+    /// Out of file descriptors is the system's problem, not the file's: the message says so. The
+    /// descriptors left free are stepped from very few (the loader fails before mia-stitch runs) to
+    /// enough; somewhere between, probe runs but cannot open the clip.
+    @Test func runningOutOfDescriptorsIsNotCalledABadFile() throws {
+        let clip = Repo.media("h264-aac-a.mp4")
+        let script = "k=$2; for i in $(seq 3 $((63 - k))); do eval \"exec $i</dev/null\"; done; ulimit -n 64; exec \"$0\" probe \"$1\""
+        var told = 0
+        for free in 2...8 {
+            let result = try run("/bin/bash", ["-c", script, Repo.cli, clip, String(free)])
+            #expect(!result.stderr.contains("not a media file"), "\(free) free: \(result.stderr)")
+            if result.stderr == "mia-stitch: error: \(clip): cannot open it (Too many open files)\n" { told += 1 }
+        }
+        #expect(told > 0)
+    }
+
     @Test func analyzePlanAndTheJobStoreFromTheCommandLine() throws {
         let scratch = Scratch()
         let script = Repo.media("scripts/saas-launch.txt")
