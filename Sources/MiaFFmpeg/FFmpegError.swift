@@ -35,6 +35,10 @@ package struct FFmpegError: Error, CustomStringConvertible, Sendable {
     }
 
     package var isEndOfFile: Bool { code == mia_averror_eof() }
+    package var isInvalidArgument: Bool { code == mia_averror_einval() }
+    /// An operating-system error (`AVERROR(errno)`: no space, too many open files, permission): about the
+    /// machine, not the media. FFmpeg's own codes are large negative tags (`FFERRTAG`).
+    package var isOperatingSystemError: Bool { code < 0 && code > -4096 && !isEndOfFile }
 }
 
 /// The one helper every FFmpeg call goes through: negative results become `FFmpegError`.

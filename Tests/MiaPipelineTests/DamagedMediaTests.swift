@@ -85,6 +85,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
+    /// Legitimate files the completeness check must not call damaged: fragmented mp4 (its index holds
+    /// only the first fragment when opened). (FFmpeg 5.1's `global_sidx` with `-c copy` writes files
+    /// that do not decode, in ffmpeg too, so it is not a fixture here.)
+    @Test(arguments: ["frag_keyframe+empty_moov", "frag_keyframe+empty_moov+default_base_moof"])
+    func fragmentedMP4IsNotMistakenForDamage(movflags: String) throws {
+        let scratch = Scratch()
+        let clip = scratch.path("fragmented.mp4")
+        try ffmpeg(["-i", Self.source, "-c", "copy", "-frag_duration", "500000", "-movflags", movflags, clip])
+        #expect(Verifier(log: SilentLog()).verify([clip], asStitchSet: false)[0].passed)
+        let output = scratch.path("out.mp4")
+        let result = try Stitcher(log: SilentLog()).stitch([clip, clip], to: output, options: StitchOptions(normalize: .never))
+        #expect(abs(result.duration - 4) < 0.05, "\(result.duration)")
+        #expect(Verifier(log: SilentLog()).verify([output], asStitchSet: false)[0].passed)
+    }
+
     /// Flipped bytes inside the media data: the copy reads packets, not pictures, so only `--verify`
     /// (decoding the result before publishing) and `verify` can see it.
     @Test func corruptSlicesAreCaughtByStitchVerify() throws {

@@ -9,9 +9,14 @@ extension ClipInfo {
     /// Reads the parameters of an already opened container.
     init(container input: InputContainer) {
         // Only mp4/mov index every sample; Matroska's cues list keyframes, which says nothing about the end.
-        let indexes = (0..<input.streamCount).map { input.hasSampleIndex ? input.indexSummary(ofStream: $0) : nil }
+        // A fragmented mp4 indexes only its first fragment when opened (its sample tables are empty:
+        // no frame counts), so its index says nothing about the end either.
+        let parameters = (0..<input.streamCount).map { input.parameters(ofStream: $0) }
+        let complete = input.hasSampleIndex
+            && parameters.allSatisfy { ![.video, .audio].contains($0.kind) || ($0.frameCount ?? 0) > 0 }
+        let indexes = (0..<input.streamCount).map { complete ? input.indexSummary(ofStream: $0) : nil }
         let streams = (0..<input.streamCount).map { index in
-            var stream = StreamInfo(input.parameters(ofStream: index), index: index)
+            var stream = StreamInfo(parameters[index], index: index)
             if let summary = indexes[index] {
                 stream.indexedFrames = summary.entries
                 // First to last decode time, plus the last sample's own length (one frame).
@@ -21,7 +26,7 @@ extension ClipInfo {
         }
         var videoIndex = input.bestStream(.video)
         // Attached pictures (cover art) are "video" to FFmpeg but are not a clip's picture track.
-        if let index = videoIndex, input.parameters(ofStream: index).isAttachedPicture {
+        if let index = videoIndex, parameters[index].isAttachedPicture {
             videoIndex = nil
         }
         self.init(
@@ -31,7 +36,7 @@ extension ClipInfo {
             sizeBytes: input.fileSize,
             bitRate: input.bitRate > 0 ? input.bitRate : nil,
             streams: streams,
-            indexedDataEnd: input.hasSampleIndex ? indexes.compactMap { $0?.dataEnd }.max() : nil,
+            indexedDataEnd: complete ? indexes.compactMap { $0?.dataEnd }.max() : nil,
             videoIndex: videoIndex,
             audioIndex: input.bestStream(.audio)
         )

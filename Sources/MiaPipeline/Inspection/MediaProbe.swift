@@ -39,9 +39,8 @@ public enum MediaProbe {
         do {
             return try InputContainer(path: path, findStreamInfo: findStreamInfo)
         } catch let error as FFmpegError {
-            // An operating-system error (AVERROR(errno): too many open files, I/O error) says nothing
-            // about the file's contents; FFmpeg's own codes (FFERRTAG) are large negative tags.
-            if error.code < 0 && error.code > -4096 && !error.isEndOfFile {
+            // Too many open files, an I/O error: nothing about the file's contents.
+            if error.isOperatingSystemError {
                 throw MiaError(file: path, "cannot open it (\(error.message))", cause: error)
             }
             throw MiaError(file: path, "not a media file FFmpeg can read (\(error.message))", cause: error)

@@ -67,6 +67,9 @@ final class StitchMuxer {
     func writeHeader(codecs: [String]) throws {
         do {
             try output.writeHeader(options: container.headerOptions(placement))
+        } catch let error as FFmpegError where error.isOperatingSystemError || error.function == "avio_open" {
+            // No space, no permission, the folder gone: the machine's problem, not the codecs'.
+            throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
         } catch let error as FFmpegError {
             // The muxer's own checks (codec profiles, sample formats) go beyond avformat_query_codec.
             let what = codecs.joined(separator: " and ")
@@ -99,7 +102,9 @@ final class StitchMuxer {
         do {
             try output.finish()
         } catch let error as FFmpegError {
-            if case .reserved = placement { throw IndexReservationTooSmall() }
+            // movenc answers EINVAL when the index outgrew its reserved space; anything else (no space
+            // left, I/O) is the real error, not a reason to write the whole file again.
+            if case .reserved = placement, error.isInvalidArgument { throw IndexReservationTooSmall() }
             throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
         }
     }

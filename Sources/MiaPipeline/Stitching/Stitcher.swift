@@ -167,7 +167,7 @@ public struct Stitcher: Sendable {
         if let truncation = info.truncation { throw MiaError(subject, truncation) }
         // An index that lists less than the file states (a damaged sample table) reads as a short clip.
         if info.indexedDataEnd != nil, let problem = Completeness.problems(info, held: .init(
-            video: info.video?.indexedDurationTimestamp, audio: info.audio?.indexedDurationTimestamp)).first {
+            video: info.video?.indexedDurationTimestamp, audio: info.audio?.indexedDurationTimestamp), fromIndex: true).first {
             throw MiaError(subject, problem)
         }
         guard info.video != nil else {

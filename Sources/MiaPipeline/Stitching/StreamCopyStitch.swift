@@ -214,7 +214,7 @@ struct StreamCopyStitch {
     /// The copy must find exactly the video the pre-flight measured or the container states.
     private func checkComplete(_ clip: ClipInfo, videoSpan: Int64, subject: MiaError.Subject, frameDuration: Int64) throws {
         guard let video = clip.video,
-              let problem = Completeness.problem("video", held: videoSpan, stream: video, fallback: nil, slack: 0) else { return }
+              let problem = Completeness.problem("video", held: videoSpan, stream: video, slack: 0) else { return }
         throw MiaError(subject, problem)
     }
 
