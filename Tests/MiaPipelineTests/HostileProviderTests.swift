@@ -150,15 +150,7 @@ import Testing
     func aKeyEchoedByTheServerReachesNoOutputStoreOrLog(_ echo: Echo) throws {
         let scratch = Scratch()
         let fake = try hostile(echo)
-        let environment = BatchTests.cleanEnvironment.merging([
-            "MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": Self.hostileKey, "RUNWAYML_BASE_URL": fake.baseURL,
-        ]) { $1 }
-        try "Scene 1: Boats\nVISUAL: Animated illustration of paper boats on a pond.\nVO: Boats drift across the pond.\n"
-            .write(toFile: scratch.path("boats.txt"), atomically: true, encoding: .utf8)
-        let plan = scratch.path("boats.json")
-        let made = try run(Repo.cli, ["plan", scratch.path("boats.txt"), "-o", plan, "--size", "320x180", "--provider", "runway"],
-                           environment: environment)
-        #expect(made.status == 0, "\(made.stderr)")
+        let (plan, environment) = try SchedulerTests().runwayPlan(scratch, fake: fake, key: Self.hostileKey)
         // render-scene without fallback (the error itself must be clean), then render with fallback
         // (the reason lands in receipts, the store and the summary).
         let task = try run(Repo.cli, ["render-scene", "--plan", plan, "--scene", "1", "--no-fallback", "--log-format", "json"],

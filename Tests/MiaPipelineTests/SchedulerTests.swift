@@ -117,9 +117,10 @@ import Yams
     }
 
     /// A Runway plan at the fake's clip format, for the exit-status tests.
-    func runwayPlan(_ scratch: Scratch, fake: FakeRunwayServer) throws -> (plan: String, environment: [String: String]) {
+    func runwayPlan(_ scratch: Scratch, fake: FakeRunwayServer, key: String = RenderProviderTests.key)
+        throws -> (plan: String, environment: [String: String]) {
         let environment = BatchTests.cleanEnvironment.merging([
-            "MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": RenderProviderTests.key, "RUNWAYML_BASE_URL": fake.baseURL,
+            "MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": key, "RUNWAYML_BASE_URL": fake.baseURL,
         ]) { $1 }
         try "Scene 1: Boats\nVISUAL: Animated illustration of paper boats on a pond.\nVO: Boats drift across the pond.\n"
             .write(toFile: scratch.path("boats.txt"), atomically: true, encoding: .utf8)

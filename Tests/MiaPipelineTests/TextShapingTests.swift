@@ -145,23 +145,4 @@ import Testing
         if case .string(let message)? = warning["message"] { #expect(message.contains("Ethiopic")) }
         #expect(try inkPixels(scratch.path("ethiopic.mp4"), width: 320, height: 180) > 100)
     }
-
-    /// Pixels of the last frame that differ clearly from their row's background (the row's left edge).
-    private func inkPixels(_ file: String, width: Int, height: Int) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-v", "error", "-sseof", "-0.1", "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(data.count == width * height)
-        var ink = 0
-        for y in 0..<height {
-            let background = Int(data[y * width])
-            for x in 0..<width where abs(Int(data[y * width + x]) - background) > 24 { ink += 1 }
-        }
-        return ink
-    }
 }

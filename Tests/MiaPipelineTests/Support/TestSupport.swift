@@ -175,3 +175,22 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Pixels of the last frame that differ clearly from their row's background (the row's left edge).
+func inkPixels(_ file: String, width: Int, height: Int) throws -> Int {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-v", "error", "-sseof", "-0.1", "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try #require(data.count == width * height)
+    var ink = 0
+    for y in 0..<height {
+        let background = Int(data[y * width])
+        for x in 0..<width where abs(Int(data[y * width + x]) - background) > 24 { ink += 1 }
+    }
+    return ink
+}
