@@ -31,15 +31,7 @@ import Testing
         let scratch = Scratch()
         let fake = try FakeRunwayServer(key: Self.key)
         fake.steps = [.pending, .running(0.5), .done]
-        let environment = BatchTests.cleanEnvironment.merging([
-            "MIA_DB": scratch.path("jobs.sqlite"), "RUNWAYML_API_SECRET": Self.key, "RUNWAYML_BASE_URL": fake.baseURL,
-        ]) { $1 }
-        try "Scene 1: Boats\nVISUAL: Animated illustration of paper boats.\nVO: Boats drift across the pond.\n"
-            .write(toFile: scratch.path("boats.txt"), atomically: true, encoding: .utf8)
-        let plan = scratch.path("boats.json")
-        let made = try run(Repo.cli, ["plan", scratch.path("boats.txt"), "-o", plan, "--provider", "runway", "--size", "320x180"],
-                           environment: environment)
-        #expect(made.status == 0, "\(made.stderr)")
+        let (plan, environment) = try SchedulerTests().runwayPlan(scratch, fake: fake, key: Self.key)
 
         let tasks = try (0..<3).map { _ in try start(["render-scene", "--plan", plan, "--scene", "1"], environment: environment) }
         let results = tasks.map(finish)

@@ -64,7 +64,7 @@ struct StreamCopyStitch {
             guard let video = clip.video else { throw MiaError(subject, "has no video stream") }
             let videoStart = video.startTimestamp ?? 0
             let videoStartInSamples = videoTimeBase.rescale(videoStart, to: samples)
-            let frameDuration = Self.frameDuration(video)
+            let frameDuration = video.frameTicks
             var decodeTimes = DecodeTimeFiller()
             timeline.beginClip(videoStart: videoStart, expectedVideoDuration: video.durationTimestamp,
                                isLast: index == clips.count - 1)
@@ -228,9 +228,6 @@ struct StreamCopyStitch {
             return (title: title, start: start, end: start + length)
         }
     }
-
-    /// One frame's length in the stream's time base, from its frame rate (for packets without a duration).
-    static func frameDuration(_ video: StreamInfo) -> Int64 { video.frameTicks }
 
     static func explain(_ error: JoinTimeline.JoinError, subject: MiaError.Subject, timeBase: Rational) -> MiaError {
         switch error {

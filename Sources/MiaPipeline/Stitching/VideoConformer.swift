@@ -132,7 +132,7 @@ final class ConformedPictures {
             case .value:
                 let start = video.startTimestamp ?? 0
                 let pts = decoded.bestEffortTimestamp.map { $0 - start }
-                    ?? previousPTS.map { $0 + StreamCopyStitch.frameDuration(video) } ?? 0
+                    ?? previousPTS.map { $0 + video.frameTicks } ?? 0
                 previousPTS = pts
                 decoded.pts = pts
                 if graph == nil { graph = try makeGraph(for: decoded) }

@@ -27,12 +27,16 @@ public enum ProcessIdentity {
 
     /// When process `pid` started, in clock ticks since boot (field 22 of `/proc/PID/stat`); nil where
     /// there is no `/proc` or no such process.
-    static func startTime(of pid: Int32) -> UInt64? {
+    static func startTime(of pid: Int32) -> UInt64? { status(of: pid)?.startTicks }
+
+    /// Field 3 (the state: "R", "S", "Z" for a zombie…) and field 22 (start time) of `/proc/PID/stat`.
+    private static func status(of pid: Int32) -> (state: Substring, startTicks: UInt64?)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         // The command name (field 2) may hold spaces and parentheses; fields after its ")" are plain.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        guard let state = fields.first else { return nil }
+        return (state, fields.count > 19 ? UInt64(fields[19]) : nil)
     }
 
     /// Whether the process a file tag names may still be running. Only a writer of this host and pid
@@ -47,8 +51,9 @@ public enum ProcessIdentity {
         let host = parts[1..<(parts.count - 3)].joined(separator: "-")
         guard host == Self.host, namespace == pidNamespace, namespace != "0" else { return true }
         if kill(pid, 0) != 0 && errno == ESRCH { return false }
-        // Alive, or hidden from us (hidepid): only a readable, different start time proves it is another process.
-        guard let started = startTime(of: pid) else { return true }
-        return started == start
+        // Alive, or hidden from us (hidepid): only a readable, different start time proves it is another
+        // process. A writer killed with -9 stays a zombie until its parent reaps it: it writes nothing more.
+        guard let status = status(of: pid), let started = status.startTicks else { return true }
+        return started == start && status.state != "Z"
     }
 }
