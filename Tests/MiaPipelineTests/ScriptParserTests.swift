@@ -35,22 +35,22 @@ import Testing
                     narrated: [1, 2, 3],
                     narration: (2, "You came. You brought coffee. Of course I came."),
                     seconds: [nil, nil, nil]),
-        Expectation(file: "two-column-ad.txt", format: .twoColumn,
+        Expectation(file: "two-column-ad.txt", format: .tags,
                     titles: ["Overhead shot", "A Greenleaf box lands", "Hands chop fresh basil in slow", "A family laughs around the table"],
                     narrated: [1, 2, 3, 4],
                     narration: (4, "Dinner, solved."),
                     seconds: [nil, nil, nil, nil]),
-        Expectation(file: "commercial-tags.txt", format: .twoColumn,
+        Expectation(file: "commercial-tags.txt", format: .tags,
                     titles: ["Dawn", "Close-up", "The runner reaches the summit"],
                     narrated: [1, 2, 3],
                     narration: (3, "Peak. Made for the hard way up."),
                     seconds: [nil, nil, nil]),
-        Expectation(file: "tiktok-hook.txt", format: .twoColumn,
+        Expectation(file: "tiktok-hook.txt", format: .tags,
                     titles: ["Me in bed", "Quick cuts", "Me at my desk", "Point at the camera"],
                     narrated: [1, 2, 3, 4],
                     narration: (3, "But by week three? I got more done before 9 than I used to all day."),
                     seconds: [3, 4, 5, 3]),
-        Expectation(file: "timecoded-trailer.txt", format: .headings,
+        Expectation(file: "timecoded-trailer.txt", format: .timecoded,
                     titles: ["Cold open", "The hosts", "What's new", "CTA"],
                     narrated: [1, 2, 3, 4],
                     narration: (2, "We're two friends who made every money mistake so you don't have to. Almost every mistake."),
@@ -67,7 +67,7 @@ import Testing
                     narrated: [1, 2, 3, 4],
                     narration: (2, "Every morning at four, she was there. She baked for the night-shift nurses, the kids on their way to school, the men who played dominoes in the park across the street. Nobody left hungry, even when they couldn't pay."),
                     seconds: [nil, nil, nil, nil]),
-        Expectation(file: "numbered-outline.txt", format: .headings,
+        Expectation(file: "numbered-outline.txt", format: .outline,
                     titles: ["Hook", "The cell", "The inverter", "Close"],
                     narrated: [1, 2, 3, 4],
                     narration: (3, "But your home runs on AC, so an inverter converts it. Three things happen: 1. Panels make DC power. 2. The inverter turns it into AC. 3. Your home uses it, or sends the extra to the grid."),
@@ -108,7 +108,7 @@ import Testing
     func corpusScript(_ expected: Expectation) throws {
         let text = try Self.script(expected.file)
         #expect(!text.contains("\r"))
-        let parsed = ScriptParser.parse(text)
+        let parsed = ScriptReader.read(text)
         #expect(parsed.format == expected.format)
         #expect(parsed.scenes.map(\.title) == expected.titles)
         #expect(parsed.scenes.map(\.number) == Array(1...expected.titles.count))
@@ -135,7 +135,7 @@ import Testing
     // MARK: - Headings
 
     @Test func headingStyles() {
-        let parsed = ScriptParser.parse("""
+        let parsed = ScriptReader.read("""
             Scene 1: Hook
             VO: One.
 
@@ -170,7 +170,7 @@ import Testing
     }
 
     @Test func boldLinesAreHeadingsWhenThereAreSeveral() {
-        let parsed = ScriptParser.parse("**Opening**\nVO: Hello.\n\n**Closing (3s)**\nVO: Bye.\n\n**VO: not a heading**")
+        let parsed = ScriptReader.read("**Opening**\nVO: Hello.\n\n**Closing (3s)**\nVO: Bye.\n\n**VO: not a heading**")
         #expect(parsed.format == .headings)
         #expect(parsed.scenes.map(\.title) == ["Opening", "Closing"])
         #expect(parsed.scenes.map(\.narration) == ["Hello.", "Bye. not a heading"])
@@ -179,32 +179,32 @@ import Testing
 
     /// Issue 12: a five-digit scene number was not a heading, and its scene merged silently into the one before.
     @Test func aKeywordHeadingTakesAnyNumber() {
-        let parsed = ScriptParser.parse("## Scene 9999: Almost\nVO: One more.\n\n## Scene 10000: There\nVO: Done.\n\nShot 123456789 - Far\nVO: Far away.")
+        let parsed = ScriptReader.read("## Scene 9999: Almost\nVO: One more.\n\n## Scene 10000: There\nVO: Done.\n\nShot 123456789 - Far\nVO: Far away.")
         #expect(parsed.scenes.map(\.title) == ["Almost", "There", "Far"])
         #expect(parsed.scenes.map(\.narration) == ["One more.", "Done.", "Far away."])
     }
 
     @Test func sentenceAboutASceneIsNotAHeading() {
-        let parsed = ScriptParser.parse("Scene 3 opens on a beach at golden hour, and we hold there for a long, slow breath.")
+        let parsed = ScriptReader.read("Scene 3 opens on a beach at golden hour, and we hold there for a long, slow breath.")
         #expect(parsed.format == .prose)
         #expect(parsed.scenes.count == 1)
     }
 
     @Test func textBeforeTheFirstHeadingIsATitleBlockOrAScene() {
-        let titled = ScriptParser.parse("Acme Spring Sale\nClient: Acme\n\nScene 1: Hook\nVO: Hi there.")
+        let titled = ScriptReader.read("Acme Spring Sale\nClient: Acme\n\nScene 1: Hook\nVO: Hi there.")
         #expect(titled.scenes.map(\.title) == ["Hook"])
 
-        let coldOpen = ScriptParser.parse("VO: Before anything else, a question.\n\nScene 1: Hook\nVO: Hi there.")
+        let coldOpen = ScriptReader.read("VO: Before anything else, a question.\n\nScene 1: Hook\nVO: Hi there.")
         #expect(coldOpen.scenes.count == 2)
         #expect(coldOpen.scenes[0].narration == "Before anything else, a question.")
 
         // A title alone is still something to say.
-        let alone = ScriptParser.parse("Acme Spring Sale")
+        let alone = ScriptReader.read("Acme Spring Sale")
         #expect(alone.scenes.map(\.narration) == ["Acme Spring Sale"])
     }
 
     @Test func numberedOutlineOnlyWhenNumbersStartBlocks() {
-        let list = ScriptParser.parse("""
+        let list = ScriptReader.read("""
             Three reasons to switch today:
             1. It's faster.
             2. It's cheaper.
@@ -214,22 +214,22 @@ import Testing
             """)
         #expect(list.format == .prose)
 
-        let shots = ScriptParser.parse("""
+        let shots = ScriptReader.read("""
             1. Open on a sunrise over the city skyline.
             2. Cut to a runner tying her shoes.
             3. Logo.
             """)
-        #expect(shots.format == .headings)
+        #expect(shots.format == .outline)
         #expect(shots.scenes.map(\.visual) == ["Open on a sunrise over the city skyline.", "Cut to a runner tying her shoes.", ""])
         #expect(shots.scenes.map(\.title).last == "Logo")
         #expect(shots.scenes.allSatisfy { $0.narration.isEmpty })
 
-        let outline = ScriptParser.parse("1) Hook\nVO: Stop scrolling.\n2) Demo\nVO: Watch this.")
+        let outline = ScriptReader.read("1) Hook\nVO: Stop scrolling.\n2) Demo\nVO: Watch this.")
         #expect(outline.scenes.map(\.title) == ["Hook", "Demo"])
     }
 
     @Test func markdownHeadingsWithoutSceneKeyword() {
-        let parsed = ScriptParser.parse("""
+        let parsed = ScriptReader.read("""
             # Spring campaign
 
             ## Hook
@@ -249,7 +249,7 @@ import Testing
     // MARK: - Screenplay
 
     @Test func screenplayDialogueIsNarrationAndActionIsVisual() {
-        let parsed = ScriptParser.parse("""
+        let parsed = ScriptReader.read("""
             FADE IN:
 
             INT. DINER - NIGHT
@@ -305,7 +305,7 @@ import Testing
 
     @Test(arguments: tags)
     func tagFillsItsColumn(line: String, column: Column) throws {
-        let parsed = ScriptParser.parse("Scene 1: Bakery\n\(line)")
+        let parsed = ScriptReader.read("Scene 1: Bakery\n\(line)")
         let scene = try #require(parsed.scenes.first)
         let columns: [Column: String] = [.visual: scene.visual, .narration: scene.narration,
                                           .onScreen: scene.onScreenText, .sound: scene.soundEffects]
@@ -315,34 +315,34 @@ import Testing
     }
 
     @Test func notesAndMetadataAreDropped() {
-        let parsed = ScriptParser.parse("Scene 1: Bakery\nNOTE: reshoot if it rains\nBrand: Crumb & Co\nVO: Fresh bread.")
+        let parsed = ScriptReader.read("Scene 1: Bakery\nNOTE: reshoot if it rains\nBrand: Crumb & Co\nVO: Fresh bread.")
         #expect(parsed.scenes.map(\.narration) == ["Fresh bread."])
         #expect(parsed.scenes.map(\.visual) == [""])
     }
 
     @Test func twoColumnOnOneLineAndOnSeparateLines() {
-        let inline = ScriptParser.parse("[VISUAL] A kettle boils. [VO] Morning. [VISUAL] Toast pops. [VO] Breakfast.")
-        #expect(inline.format == .twoColumn)
+        let inline = ScriptReader.read("[VISUAL] A kettle boils. [VO] Morning. [VISUAL] Toast pops. [VO] Breakfast.")
+        #expect(inline.format == .tags)
         #expect(inline.scenes.map(\.visual) == ["A kettle boils.", "Toast pops."])
         #expect(inline.scenes.map(\.narration) == ["Morning.", "Breakfast."])
 
-        let midLine = ScriptParser.parse("VISUAL: A kettle boils. VO: Morning.\nVISUAL: Toast pops. | VO: Breakfast. | SFX: Pop.")
+        let midLine = ScriptReader.read("VISUAL: A kettle boils. VO: Morning.\nVISUAL: Toast pops. | VO: Breakfast. | SFX: Pop.")
         #expect(midLine.scenes.map(\.narration) == ["Morning.", "Breakfast."])
         #expect(midLine.scenes.map(\.soundEffects) == ["", "Pop."])
 
-        let continued = ScriptParser.parse("VISUAL: Sunrise.\nVO: Every morning\nstarts the same.\nVISUAL: Alarm.\nVO: Not today.")
+        let continued = ScriptReader.read("VISUAL: Sunrise.\nVO: Every morning\nstarts the same.\nVISUAL: Alarm.\nVO: Not today.")
         #expect(continued.scenes.map(\.narration) == ["Every morning starts the same.", "Not today."])
     }
 
     @Test func audioFirstTwoColumnScript() {
-        let parsed = ScriptParser.parse("VO: One.\nVISUAL: A.\n\nVO: Two.\nVISUAL: B.\n\nVO: Three.\nVISUAL: C.")
+        let parsed = ScriptReader.read("VO: One.\nVISUAL: A.\n\nVO: Two.\nVISUAL: B.\n\nVO: Three.\nVISUAL: C.")
         #expect(parsed.scenes.map(\.narration) == ["One.", "Two.", "Three."])
         #expect(parsed.scenes.map(\.visual) == ["A.", "B.", "C."])
     }
 
     @Test func scriptWithoutNarrationStillHasScenes() {
-        let tagged = ScriptParser.parse("VISUAL: Sunrise over the bay.\nTEXT: Day one\n\nVISUAL: Boats leave the harbor.")
-        #expect(tagged.format == .twoColumn)
+        let tagged = ScriptReader.read("VISUAL: Sunrise over the bay.\nTEXT: Day one\n\nVISUAL: Boats leave the harbor.")
+        #expect(tagged.format == .tags)
         #expect(tagged.scenes.map(\.visual) == ["Sunrise over the bay.", "Boats leave the harbor."])
         #expect(tagged.scenes.allSatisfy { $0.narration.isEmpty })
     }
@@ -351,24 +351,24 @@ import Testing
 
     @Test func untaggedLines() {
         // Beside tagged narration, untagged lines are what we see.
-        let beside = ScriptParser.parse("Scene 1\nA woman runs along the pier.\nVO: Keep going.")
+        let beside = ScriptReader.read("Scene 1\nA woman runs along the pier.\nVO: Keep going.")
         #expect(beside.scenes[0].visual == "A woman runs along the pier.")
         #expect(beside.scenes[0].narration == "Keep going.")
 
         // Alone and spoken, they are narration; alone and descriptive, they are the picture.
-        let spoken = ScriptParser.parse("## Scene 1\nHey everyone, welcome back! Today you'll learn to fold a shirt in two seconds.")
+        let spoken = ScriptReader.read("## Scene 1\nHey everyone, welcome back! Today you'll learn to fold a shirt in two seconds.")
         #expect(spoken.scenes[0].narration.hasPrefix("Hey everyone"))
         #expect(spoken.scenes[0].visual.isEmpty)
-        let shot = ScriptParser.parse("Shot 1\nWide shot of the harbor at dawn.\n\nShot 2\nBoats leave one by one.")
+        let shot = ScriptReader.read("Shot 1\nWide shot of the harbor at dawn.\n\nShot 2\nBoats leave one by one.")
         #expect(shot.scenes.map(\.visual) == ["Wide shot of the harbor at dawn.", "Boats leave one by one."])
         #expect(shot.scenes.allSatisfy { $0.narration.isEmpty })
 
         // A neutral scene reads like the rest of the script.
-        let neutral = ScriptParser.parse("Scene 1\nHey, you! Yes, you.\n\nScene 2\nOpen the settings menu and tap Privacy.")
+        let neutral = ScriptReader.read("Scene 1\nHey, you! Yes, you.\n\nScene 2\nOpen the settings menu and tap Privacy.")
         #expect(neutral.scenes[1].narration == "Open the settings menu and tap Privacy.")
 
         // Speakers and quotes are narration; the line after a quote is not part of it.
-        let people = ScriptParser.parse("Scene 1\nMaya: Hello.\nShe waves.\n\"Over here!\"\nHe turns.")
+        let people = ScriptReader.read("Scene 1\nMaya: Hello.\nShe waves.\n\"Over here!\"\nHe turns.")
         #expect(people.scenes[0].narration == "Hello. Over here!")
         #expect(people.scenes[0].visual == "She waves. He turns.")
     }
@@ -377,14 +377,14 @@ import Testing
 
     @Test(arguments: ["---", "***", "___", "===", "* * *", "————"])
     func separatorLinesSplitScenes(separator: String) {
-        let parsed = ScriptParser.parse("Open on the city.\nVO: One.\n\(separator)\nClose on the logo.\nVO: Two.")
+        let parsed = ScriptReader.read("Open on the city.\nVO: One.\n\(separator)\nClose on the logo.\nVO: Two.")
         #expect(parsed.format == .separators)
         #expect(parsed.scenes.map(\.narration) == ["One.", "Two."])
         #expect(parsed.scenes.map(\.visual) == ["Open on the city.", "Close on the logo."])
     }
 
     @Test func shortParagraphsJoinTheNext() {
-        let parsed = ScriptParser.parse("""
+        let parsed = ScriptReader.read("""
             Picture this.
 
             It's Monday.
@@ -413,7 +413,7 @@ import Testing
             sentences.append(words.joined(separator: " ").capitalizedFirst + (Bool.random(using: &rng) ? "." : "!"))
         }
         let paragraph = sentences.joined(separator: " ")
-        let parsed = ScriptParser.parse(paragraph)
+        let parsed = ScriptReader.read(paragraph)
         #expect(parsed.format == .prose)
         #expect(parsed.scenes.count >= 5)
         #expect(parsed.scenes.map(\.narration).joined(separator: " ") == paragraph, "no word lost or moved")
@@ -425,7 +425,7 @@ import Testing
 
         // A paragraph with no sentence ends at all is still cut.
         let runOn = Array(repeating: "word", count: 500).joined(separator: " ")
-        let cut = ScriptParser.parse(runOn)
+        let cut = ScriptReader.read(runOn)
         #expect(cut.scenes.count >= 5)
         #expect(cut.scenes.allSatisfy { $0.narrationWords <= 100 })
     }
@@ -444,7 +444,7 @@ import Testing
     @Test(arguments: headingTimings)
     func headingTiming(heading: String, seconds: Double) throws {
         // Two headings, so a line that starts with a time range is read as one too.
-        let parsed = ScriptParser.parse("\(heading)\nVO: Hello there.\n\n\(heading)\nVO: Again.")
+        let parsed = ScriptReader.read("\(heading)\nVO: Hello there.\n\n\(heading)\nVO: Again.")
         let scene = try #require(parsed.scenes.first)
         #expect(scene.annotatedSeconds == seconds)
         #expect(scene.title == (heading.hasSuffix("seconds") && !heading.contains(":") ? "Hello there" : "Hook"))
@@ -452,49 +452,49 @@ import Testing
     }
 
     @Test func leadingTimestampsAreStartTimes() {
-        let parsed = ScriptParser.parse("[0:00] Intro\nVO: Hi there.\n[0:05] Demo\nVO: Watch this.\n0:12 — Outro\nVO: Bye.")
-        #expect(parsed.format == .headings)
+        let parsed = ScriptReader.read("[0:00] Intro\nVO: Hi there.\n[0:05] Demo\nVO: Watch this.\n0:12 — Outro\nVO: Bye.")
+        #expect(parsed.format == .timecoded)
         #expect(parsed.scenes.map(\.title) == ["Intro", "Demo", "Outro"])
         #expect(parsed.scenes.map(\.annotatedSeconds) == [5, 7, nil])
         #expect(parsed.scenes.map(\.narration) == ["Hi there.", "Watch this.", "Bye."])
     }
 
     @Test func contentOnTheHeadingLine() {
-        let headed = ScriptParser.parse("Scene 1: VO: Hello there.\nScene 2 — [VISUAL] Logo. [VO] Bye.")
+        let headed = ScriptReader.read("Scene 1: VO: Hello there.\nScene 2 — [VISUAL] Logo. [VO] Bye.")
         #expect(headed.scenes.map(\.narration) == ["Hello there.", "Bye."])
         #expect(headed.scenes.map(\.visual) == ["", "Logo."])
 
-        let table = ScriptParser.parse("00:00-00:05 | VISUAL: Sky | VO: Up.\n00:05-00:08 | VISUAL: Ground | VO: Down.")
-        #expect(table.format == .headings)
+        let table = ScriptReader.read("00:00-00:05 | VISUAL: Sky | VO: Up.\n00:05-00:08 | VISUAL: Ground | VO: Down.")
+        #expect(table.format == .timecoded)
         #expect(table.scenes.map(\.visual) == ["Sky", "Ground"])
         #expect(table.scenes.map(\.narration) == ["Up.", "Down."])
         #expect(table.scenes.map(\.annotatedSeconds) == [5, 3])
     }
 
     @Test func bodyTiming() {
-        #expect(ScriptParser.parse("Scene 1: Hook\nVO (5s): Hello there.").scenes.map(\.annotatedSeconds) == [5])
-        #expect(ScriptParser.parse("Scene 1: Hook\nVO: Hello there. (5 seconds)").scenes.map(\.narration) == ["Hello there."])
-        #expect(ScriptParser.parse("Scene 1: Hook (3s)\nVO (5s): Hello.").scenes.map(\.annotatedSeconds) == [3], "the heading's wins")
-        #expect(ScriptParser.parse("Scene 1: Hook\nDURATION: 12 seconds\nVO: Hello.").scenes.map(\.annotatedSeconds) == [12])
-        #expect(ScriptParser.parse("Scene 1: Hook\nVO: 00:03-00:07 Hello.").scenes.map(\.annotatedSeconds) == [4])
+        #expect(ScriptReader.read("Scene 1: Hook\nVO (5s): Hello there.").scenes.map(\.annotatedSeconds) == [5])
+        #expect(ScriptReader.read("Scene 1: Hook\nVO: Hello there. (5 seconds)").scenes.map(\.narration) == ["Hello there."])
+        #expect(ScriptReader.read("Scene 1: Hook (3s)\nVO (5s): Hello.").scenes.map(\.annotatedSeconds) == [3], "the heading's wins")
+        #expect(ScriptReader.read("Scene 1: Hook\nDURATION: 12 seconds\nVO: Hello.").scenes.map(\.annotatedSeconds) == [12])
+        #expect(ScriptReader.read("Scene 1: Hook\nVO: 00:03-00:07 Hello.").scenes.map(\.annotatedSeconds) == [4])
 
         // A lone timestamp in a body line is a start time: removed, not a length.
-        let stamped = ScriptParser.parse("Scene 1: Hook\n[0:05] VO: Hello there.")
+        let stamped = ScriptReader.read("Scene 1: Hook\n[0:05] VO: Hello there.")
         #expect(stamped.scenes.map(\.annotatedSeconds) == [nil])
         #expect(stamped.scenes.map(\.narration) == ["Hello there."])
 
         // Numbers that are not timings stay as they are.
-        let plain = ScriptParser.parse("Scene 1: Hook\nVO: Call (555) 013-4471, open 9-5, 16:9 and 5-7 days.")
+        let plain = ScriptReader.read("Scene 1: Hook\nVO: Call (555) 013-4471, open 9-5, 16:9 and 5-7 days.")
         #expect(plain.scenes.map(\.narration) == ["Call (555) 013-4471, open 9-5, 16:9 and 5-7 days."])
         #expect(plain.scenes.map(\.annotatedSeconds) == [nil])
-        #expect(ScriptParser.parse("Scene 1: Hook (0s)\nVO: Hi.").scenes.map(\.annotatedSeconds) == [nil])
+        #expect(ScriptReader.read("Scene 1: Hook (0s)\nVO: Hi.").scenes.map(\.annotatedSeconds) == [nil])
     }
 
     // MARK: - Bad input
 
     @Test(arguments: ["", " ", "\n\n\n", " \t\n  \r\n", "\u{FEFF}", "---\n***", "\u{200B}\n\u{00A0}"])
     func emptyScripts(text: String) {
-        #expect(ScriptParser.parse(text) == ParsedScript(format: .empty, scenes: []))
+        #expect(ScriptReader.read(text) == ParsedScript(format: .empty, scenes: []))
     }
 
     @Test func binaryDataIsRefused() {
@@ -561,8 +561,8 @@ import Testing
                 Issue.record("case \(index): unexpected \(error)")
                 continue
             }
-            let first = ScriptParser.parse(text)
-            #expect(first == ScriptParser.parse(text), "case \(index) parses differently twice")
+            let first = ScriptReader.read(text)
+            #expect(first == ScriptReader.read(text), "case \(index) parses differently twice")
             #expect(first.scenes.map(\.number) == first.scenes.indices.map { $0 + 1 }, "case \(index)")
             #expect((first.format == .empty) == first.scenes.isEmpty, "case \(index)")
             for scene in first.scenes {
@@ -642,7 +642,7 @@ import Testing
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let parsed = ScriptParser.parse(text)
+        let parsed = ScriptReader.read(text)
         let elapsed = clock.now - start
         #expect(parsed.format == .headings)
         #expect(parsed.scenes.count == count)
@@ -654,7 +654,7 @@ import Testing
         // The same megabyte as one unbroken paragraph of prose.
         let prose = String(repeating: "The market wakes before the city does, and we are there for it. ", count: 16_500)
         let proseStart = clock.now
-        let paragraphs = ScriptParser.parse(prose)
+        let paragraphs = ScriptReader.read(prose)
         let proseElapsed = clock.now - proseStart
         #expect(paragraphs.scenes.count > 100)
         #expect(proseElapsed < .seconds(5), "1 MB of prose took \(proseElapsed)")

@@ -53,6 +53,10 @@ public struct AnalysisWarning: Sendable, Codable, Equatable {
         case providerNotConnected = "provider-not-connected"
         case providerRetired = "provider-retired"
         case sceneTooLong = "scene-too-long"
+        /// The format was a close call between two readings.
+        case formatGuess = "format-guess"
+        /// Time ranges that overlap or leave gaps.
+        case timing
     }
 
     public var kind: Kind
@@ -68,7 +72,11 @@ public struct BudgetFit: Sendable, Codable, Equatable {
 /// A script, analyzed: scenes, durations, providers, cost and warnings.
 public struct ScriptAnalysis: Sendable, Codable, Equatable {
     public var format: ScriptFormat
+    /// How the format was found (or forced), and the other reading when it was a close call.
+    public var detection: FormatDetection
     public var scenes: [SceneAnalysis]
+    /// Text of the script that is in no scene, on purpose, with its line and why.
+    public var leftOut: [LeftOutText]
     public var totalSeconds: Double
     public var totalCost: Double
     public var targetDuration: Double?
@@ -81,6 +89,8 @@ public struct ScriptAnalysis: Sendable, Codable, Equatable {
 
 /// What the analysis takes besides the script.
 public struct AnalysisOptions: Sendable {
+    /// Read the script in this format (`--format`); nil detects it.
+    public var format: ScriptFormat?
     public var targetDuration: Double?
     public var budget: Double?
     public var aspect: Aspect = .landscape
@@ -93,7 +103,8 @@ public struct AnalysisOptions: Sendable {
 
     public init(targetDuration: Double? = nil, budget: Double? = nil, aspect: Aspect = .landscape,
                 estimator: DurationEstimator = DurationEstimator(), providerOverride: ProviderID? = nil,
-                enforceBudget: Bool = false, environment: ProviderEnvironment = ProviderEnvironment()) {
+                enforceBudget: Bool = false, environment: ProviderEnvironment = ProviderEnvironment(), format: ScriptFormat? = nil) {
+        self.format = format
         self.targetDuration = targetDuration
         self.budget = budget
         self.aspect = aspect

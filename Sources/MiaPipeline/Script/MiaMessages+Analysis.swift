@@ -9,13 +9,76 @@ extension MiaMessages {
         let how: String
         switch format {
         case .headings: how = "from its scene headings"
+        case .outline: how = "from its outline items"
+        case .table, .csv, .tsv: how = "from its table, a row a scene"
+        case .tags: how = "from its VISUAL/VO blocks"
         case .screenplay: how = "from its sluglines"
-        case .twoColumn: how = "from its VISUAL/VO blocks"
+        case .fdx: how = "from its Final Draft scene headings"
+        case .srt, .vtt: how = "from its subtitle cues"
+        case .timecoded: how = "from its timecodes"
         case .separators: how = "from its --- separators"
         case .prose: how = "by paragraph"
         case .empty: how = ""
         }
         return "Hi, I'm Mia. I read your script as \(count(sceneCount, "scene")) \(how)."
+    }
+
+    /// "left out: 3 lines (title page, 2 notes)", or nil when nothing is.
+    public static func leftOutSummary(_ leftOut: [LeftOutText]) -> String? {
+        guard !leftOut.isEmpty else { return nil }
+        var counts: [(reason: String, count: Int)] = []
+        for item in leftOut {
+            if let index = counts.firstIndex(where: { $0.reason == item.reason }) { counts[index].count += 1 } else { counts.append((item.reason, 1)) }
+        }
+        let lines = Set(leftOut.map(\.line)).count
+        let reasons = counts.map { $0.count == 1 ? $0.reason : "\($0.count) \(plural($0.reason))" }
+        return "left out: \(count(lines, "line")) (\(reasons.joined(separator: ", ")))"
+    }
+
+    private static func plural(_ word: String) -> String {
+        word.hasSuffix("s") ? word : word.hasSuffix("y") ? word.dropLast() + "ies" : word + "s"
+    }
+
+    /// The warning for a format that was a guess between two readings.
+    public static func formatGuess(_ detection: FormatDetection) -> String? {
+        guard !detection.forced, let other = detection.alternative else { return nil }
+        return "I read this script as \(detection.format.rawValue), but it could also be \(other.rawValue); "
+            + "if the scenes look wrong, try --format \(other.rawValue)"
+    }
+
+    /// What a forced format looks for and did not find.
+    static func missingLayout(_ format: ScriptFormat) -> String {
+        switch format {
+        case .headings: "no scene headings (`Scene 1:`, `## Title`, `**Title**`)"
+        case .outline: "no outline of two or more numbered or bulleted items"
+        case .tags: "no VISUAL/VO tags"
+        case .screenplay: "no sluglines (`INT. KITCHEN - DAY`)"
+        case .timecoded: "no two lines starting with time ranges or increasing timestamps"
+        case .separators: "no `---` separator with text on both sides"
+        case .table: "no Markdown table with a header row"
+        case .csv, .tsv: "no header row of named columns"
+        case .fdx: "no Final Draft XML"
+        case .srt, .vtt: "no subtitle cues (`00:00:01,000 --> 00:00:04,000`)"
+        case .prose, .empty: "nothing to read"
+        }
+    }
+
+    static func timingOverlap(scene: Int, start: Double, previous: Int, end: Double, lines: [Int]) -> String {
+        "scene \(scene) starts at \(clock(start)), before scene \(previous) ends at \(clock(end))"
+            + (lines.isEmpty ? "" : " (lines \(lines.map(String.init).joined(separator: " and ")))") + ": the time ranges overlap"
+    }
+
+    static func timingGap(scene: Int, start: Double, previous: Int, end: Double, lines: [Int]) -> String {
+        "scene \(scene) starts at \(clock(start)), \(String(format: "%.1f", start - end)) s after scene \(previous) ends at \(clock(end))"
+            + (lines.isEmpty ? "" : " (lines \(lines.map(String.init).joined(separator: " and ")))") + ": a gap in the time ranges"
+    }
+
+    /// `1:05`, `0:03.5`.
+    static func clock(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.down))
+        let fraction = seconds - Double(whole)
+        let base = "\(whole / 60):" + (whole % 60 < 10 ? "0" : "") + "\(whole % 60)"
+        return fraction > 0.005 ? base + String(format: "%.1f", fraction).dropFirst() : base
     }
 
     /// The analysis as a table with totals and warnings, for the terminal.

@@ -11,15 +11,21 @@ public struct ScriptAnalyzer: Sendable {
         MiaEvent("MIA:ANALYZE:ERROR", [("script", .string(name)), ("reason", .string((error as? MiaError)?.message ?? "\(error)"))])
     }
 
-    /// - Throws: `MiaError` for a script with nothing in it.
+    /// - Throws: `MiaError` for a script with nothing in it, or one not in the format `options.format` names.
     public func analyze(_ text: String, name: String = "script", options: AnalysisOptions = AnalysisOptions()) throws -> ScriptAnalysis {
-        let parsed = ScriptParser.parse(text)
-        guard !parsed.scenes.isEmpty else {
-            let error = MiaError(file: name, "the script is empty; there is nothing to analyze")
+        let parsed: ParsedScript
+        do {
+            parsed = try options.format.map { try ScriptReader.read(text, name: name, as: $0) } ?? ScriptReader.read(text, name: name)
+            guard !parsed.scenes.isEmpty else { throw MiaError(file: name, "the script is empty; there is nothing to analyze") }
+        } catch {
             log.emit(Self.errorEvent(error, script: name))
             throw error
         }
         var warnings: [AnalysisWarning] = []
+        if let guess = MiaMessages.formatGuess(parsed.detection) {
+            warnings.append(AnalysisWarning(kind: .formatGuess, message: guess))
+        }
+        warnings += parsed.timingWarnings.map { AnalysisWarning(kind: .timing, message: $0) }
         var scenes = parsed.scenes.map { analyzeScene($0, options: options, warnings: &warnings) }
 
         for provider in [ProviderID.sora, .runway] {
@@ -61,11 +67,13 @@ public struct ScriptAnalyzer: Sendable {
             }
         }
 
-        let analysis = ScriptAnalysis(format: parsed.format, scenes: scenes, totalSeconds: totalSeconds,
+        let analysis = ScriptAnalysis(format: parsed.format, detection: parsed.detection, scenes: scenes,
+                                      leftOut: parsed.leftOut, totalSeconds: totalSeconds,
                                       totalCost: scenes.reduce(0) { $0 + $1.cost }, targetDuration: options.targetDuration,
                                       budget: options.budget, aspect: options.aspect, warnings: warnings, budgetFit: budgetFit)
         log.emit(MiaEvent("MIA:ANALYZE", [
             ("script", .string(name)), ("format", .string(parsed.format.rawValue)),
+            ("confidence", .string(String(format: "%.2f", parsed.detection.confidence))),
             ("scenes", .int(Int64(scenes.count))), ("duration", .seconds(totalSeconds)),
             ("cost", .string(MiaMessages.dollars(analysis.totalCost))),
         ]))

@@ -161,6 +161,7 @@ extension ScriptParser {
         var heading = range.kind == .clock
             ? Heading(style: .timestamp(range.seconds ?? 0), line: line)
             : Heading(style: .timecode, line: line, seconds: range.seconds)
+        heading.start = range.start
         let (title, seconds) = extractTiming(String(rest), heading: true)
         heading.seconds = heading.seconds ?? seconds
         heading.setTitle(title)

@@ -77,11 +77,15 @@ extension ScriptParser {
         return Int(ascii - 48)
     }
 
-    static func classify(_ line: String) -> Kind {
+    /// What the line at 0-based `index` is.
+    static func classify(_ line: String, index: Int) -> Kind {
         if line.isEmpty { return .blank }
         if isSeparatorLine(line) { return .separator }
         if isTransition(line) { return .transition }
-        if let heading = heading(line) { return .heading(heading) }
+        if var heading = heading(line) {
+            heading.index = index
+            return .heading(heading)
+        }
         return .text
     }
 

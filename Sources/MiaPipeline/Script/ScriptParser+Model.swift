@@ -18,6 +18,10 @@ extension ScriptParser {
 
         var style: Style
         var line: String
+        /// 0-based index of the heading's line in the script (set by `classify`).
+        var index = 0
+        /// Where the scene starts on the script's clock, for a heading that gives a time range or timestamp.
+        var start: Double?
         var title: String?
         var seconds: Double?
         /// Content written on the heading line itself (`00:00–00:05 | VISUAL: … | VO: …`).
@@ -69,6 +73,10 @@ extension ScriptParser {
     struct Item {
         var slot: Slot
         var text: String
+        /// 0-based script line the text came from.
+        var line: Int
+        /// Who speaks it (a screenplay character, `MAYA:`); nil for a narrator and for other fields.
+        var speaker: String? = nil
     }
 
     /// A scene being assembled, before untagged lines are resolved and fields joined.
@@ -83,9 +91,19 @@ extension ScriptParser {
         var hasNarration = false
         var hasVisual = false
         var isTitleBlock = false
+        /// Where the scene starts on the script's clock (a time range, a cue), when the script says.
+        var start: Double?
+        /// 0-based script lines the scene covers.
+        var lines: ClosedRange<Int>?
+        /// Why these lines are one scene (see `SceneSource.rule`).
+        var rule = ""
+        /// Text of these lines that goes in no field, on purpose.
+        var leftOut: [LeftOutText] = []
 
-        init(_ heading: Heading? = nil) {
+        init(_ heading: Heading? = nil, rule: String = "") {
+            self.rule = rule
             guard let heading else { return }
+            cover(heading.index)
             title = heading.title
             titleText = heading.text
             hasHeading = true
@@ -94,9 +112,20 @@ extension ScriptParser {
             seconds = heading.seconds
         }
 
-        mutating func add(_ slot: Slot, _ text: String) {
+        mutating func cover(_ line: Int) {
+            lines = lines.map { min($0.lowerBound, line)...max($0.upperBound, line) } ?? line...line
+        }
+
+        mutating func leaveOut(_ text: String, line: Int, reason: String) {
+            let text = collapse(text)
             guard !text.isEmpty else { return }
-            items.append(Item(slot: slot, text: text))
+            leftOut.append(LeftOutText(line: line + 1, text: text, reason: reason))
+        }
+
+        mutating func add(_ slot: Slot, _ text: String, line: Int, speaker: String? = nil) {
+            guard !text.isEmpty else { return }
+            cover(line)
+            items.append(Item(slot: slot, text: text, line: line, speaker: speaker))
             switch slot {
             case .narration: hasNarration = true
             case .visual, .untagged: hasVisual = true
@@ -115,6 +144,8 @@ extension ScriptParser {
         var kind: Kind
         var field: Field?
         var text: String
+        /// The label or speaker name before the colon (`MAYA`, `NOTE`), when there is one.
+        var name: String? = nil
         /// Whether a following untagged line continues this piece.
         var continues: Bool
     }

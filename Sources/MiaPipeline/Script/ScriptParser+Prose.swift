@@ -5,52 +5,77 @@ extension ScriptParser {
         struct Paragraph {
             var raw: [String] = []
             var words: [Substring] = []
+            /// 0-based script line of each word.
+            var wordLines: [Int] = []
             var extras: [Item] = []
+            var leftOut: [LeftOutText] = []
             var seconds: Double?
+            var first = 0
+
+            mutating func join(_ other: Paragraph) {
+                if raw.isEmpty { first = other.first }
+                raw += other.raw
+                words += other.words
+                wordLines += other.wordLines
+                extras += other.extras
+                leftOut += other.leftOut
+                if seconds == nil { seconds = other.seconds }
+            }
         }
         var paragraphs: [Paragraph] = []
         var current = Paragraph()
-        for line in lines {
+        for (index, line) in lines.enumerated() {
             if line.isEmpty || isSeparatorLine(line) {
                 if !current.raw.isEmpty { paragraphs.append(current) }
                 current = Paragraph()
                 continue
             }
+            if current.raw.isEmpty { current.first = index }
             current.raw.append(line)
-            if isTransition(line) { continue }
+            if isTransition(line) {
+                current.leftOut.append(LeftOutText(line: index + 1, text: line, reason: "transition"))
+                continue
+            }
             let (text, seconds) = extractTiming(stripMarkdown(line), heading: false)
             if current.seconds == nil { current.seconds = seconds }
             for piece in pieces(text) {
                 let body = trimPiece(piece.text)
                 guard !body.isEmpty else { continue }
                 switch (piece.kind, piece.field) {
-                case (_, .ignored?): continue
+                case (_, .ignored?):
+                    current.leftOut.append(LeftOutText(line: index + 1, text: collapse((piece.name.map { $0 + ": " } ?? "") + body),
+                                                       reason: Reader.reason(forIgnored: piece.name)))
                 case (_, .timing?): if current.seconds == nil { current.seconds = fullDuration(body, clock: true) }
-                case (.insert, let field?): if let slot = Slot(field) { current.extras.append(Item(slot: slot, text: body)) }
-                default: current.words += body.split(whereSeparator: isBlank)
+                case (.insert, let field?): if let slot = Slot(field) { current.extras.append(Item(slot: slot, text: body, line: index)) }
+                default:
+                    let words = body.split(whereSeparator: isBlank)
+                    current.words += words
+                    current.wordLines += Array(repeating: index, count: words.count)
                 }
             }
         }
         if !current.raw.isEmpty { paragraphs.append(current) }
-        if paragraphs.count > 1, isTitleBlock(paragraphs[0].raw) { paragraphs.removeFirst() }
+        var titleBlock: [LeftOutText] = []
+        if paragraphs.count > 1, isTitleBlock(paragraphs[0].raw) {
+            let first = paragraphs.removeFirst()
+            for (offset, line) in first.raw.enumerated() {
+                titleBlock.append(LeftOutText(line: first.first + offset + 1, text: stripMarkdown(line), reason: "title block"))
+            }
+        }
 
         // Short paragraphs (a line of setup, a punchline) join the next one.
         var groups: [Paragraph] = []
         var pending = Paragraph()
         for paragraph in paragraphs {
-            pending.words += paragraph.words
-            pending.extras += paragraph.extras
-            if pending.seconds == nil { pending.seconds = paragraph.seconds }
+            pending.join(paragraph)
             if pending.words.count >= 12 {
                 groups.append(pending)
                 pending = Paragraph()
             }
         }
-        if !pending.words.isEmpty || !pending.extras.isEmpty {
+        if !pending.raw.isEmpty {
             if var last = groups.popLast() {
-                last.words += pending.words
-                last.extras += pending.extras
-                if last.seconds == nil { last.seconds = pending.seconds }
+                last.join(pending)
                 groups.append(last)
             } else {
                 groups.append(pending)
@@ -59,16 +84,27 @@ extension ScriptParser {
 
         var drafts: [Draft] = []
         for group in groups {
-            let chunks = group.words.count > 120 ? sentenceChunks(group.words) : [group.words[...]]
+            let long = group.words.count > 120
+            let chunks = long ? sentenceChunks(group.words) : [group.words[...]]
             for (index, chunk) in chunks.enumerated() {
-                var draft = Draft()
-                draft.add(.narration, chunk.joined(separator: " "))
+                var draft = Draft(rule: long ? "a long paragraph, split at sentence ends into scenes of 40–80 words"
+                                              : "a paragraph (one under 12 words joins the next)")
+                if let first = chunk.indices.first, let last = chunk.indices.last {
+                    draft.add(.narration, chunk.joined(separator: " "), line: group.wordLines[first])
+                    draft.cover(group.wordLines[last])
+                }
                 if index == 0 {
-                    for extra in group.extras { draft.add(extra.slot, extra.text) }
+                    for extra in group.extras { draft.add(extra.slot, extra.text, line: extra.line) }
                     draft.seconds = group.seconds
+                    draft.leftOut = (drafts.isEmpty ? titleBlock : []) + group.leftOut
                 }
                 drafts.append(draft)
             }
+        }
+        if drafts.isEmpty, !titleBlock.isEmpty {
+            var draft = Draft()
+            draft.leftOut = titleBlock
+            drafts.append(draft)
         }
         return drafts
     }

@@ -3,7 +3,7 @@
 extension ScriptParser {
     /// Reads the lines of a scene (or, when `splitting`, of a whole tagged script) into drafts.
     struct Reader {
-        enum Target { case slot(Slot), dropped }
+        enum Target { case slot(Slot, String?), dropped }
 
         let splitting: Bool
         let lead: Slot
@@ -12,20 +12,31 @@ extension ScriptParser {
         var target: Target?
         var afterBlank = true
         var pendingSeconds: Double?
+        /// The rule that splits scenes here (when `splitting`), for `SceneSource.rule`.
+        let rule: String
+        /// The reason a `.dropped` target's lines are left out ("note", "brief").
+        var droppedReason = "note"
 
-        init(splitting: Bool, lead: Slot) {
+        init(splitting: Bool, lead: Slot, rule: String = "") {
             self.splitting = splitting
             self.lead = lead
+            self.rule = rule
+            current.rule = rule
         }
 
-        mutating func read(_ raw: String) {
+        /// Reads the script line at 0-based `line`.
+        mutating func read(_ raw: String, line: Int) {
             if raw.isEmpty {
                 target = nil
                 afterBlank = true
                 return
             }
             defer { afterBlank = false }
-            if isTransition(raw) || isSeparatorLine(raw) { return }
+            if isSeparatorLine(raw) { return }
+            if isTransition(raw) {
+                current.leaveOut(raw, line: line, reason: "transition")
+                return
+            }
             let (text, seconds) = extractTiming(stripMarkdown(raw), heading: false)
             let pieces = ScriptParser.pieces(text)
             if pieces.isEmpty {
@@ -40,28 +51,39 @@ extension ScriptParser {
                 case .plain:
                     guard !body.isEmpty else { continue }
                     if index == 0, let target {
-                        if case .slot(let slot) = target { current.add(slot, body) }
+                        switch target {
+                        case .slot(let slot, let speaker): current.add(slot, body, line: line, speaker: speaker)
+                        case .dropped: current.leaveOut(body, line: line, reason: droppedReason)
+                        }
                         continue
                     }
                     split(before: .visual, fresh: fresh)
-                    current.add(.untagged, body)
+                    current.add(.untagged, body, line: line)
                     target = nil
                 case .insert:
-                    if let slot = piece.field.flatMap(Slot.init) { current.add(slot, body) }
+                    if let slot = piece.field.flatMap(Slot.init) {
+                        current.add(slot, body, line: line)
+                    } else if piece.field == .ignored {
+                        current.leaveOut(piece.text, line: line, reason: Self.reason(forIgnored: piece.name))
+                    }
                 case .label, .speaker, .quote:
                     switch piece.field {
                     case .timing?:
                         current.note(seconds: fullDuration(body, clock: true))
                         target = .dropped
+                        droppedReason = "timing"
                     case .ignored?, nil:
+                        droppedReason = Self.reason(forIgnored: piece.name)
+                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + body, line: line, reason: droppedReason)
                         target = .dropped
                     case let field?:
                         guard let slot = Slot(field) else { continue }
                         split(before: slot, fresh: fresh)
                         if slot == .narration { current.hasNarration = true }
                         if slot == .visual { current.hasVisual = true }
-                        current.add(slot, body)
-                        target = piece.continues ? .slot(slot) : nil
+                        let speaker = piece.kind == .speaker ? piece.name : nil
+                        current.add(slot, body, line: line, speaker: speaker)
+                        target = piece.continues ? .slot(slot, speaker) : nil
                     }
                 }
             }
@@ -79,8 +101,16 @@ extension ScriptParser {
             func has(_ kind: Slot) -> Bool { kind == .visual ? current.hasVisual : current.hasNarration }
             if (slot == lead && has(other)) || (fresh && has(slot)) {
                 drafts.append(current)
-                current = Draft()
+                current = Draft(rule: rule)
             }
+        }
+
+        /// Why a line under a note or metadata tag is left out: "brief" for `Client:`, `Tone:`…, else "note".
+        static func reason(forIgnored name: String?) -> String {
+            guard let name else { return "note" }
+            let key = tagKey(name)
+            return ["NOTE", "NOTES", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS", "TODO"]
+                .contains(key) ? "note" : key == "TRANSITION" ? "transition" : "brief"
         }
 
         mutating func finish() -> [Draft] {

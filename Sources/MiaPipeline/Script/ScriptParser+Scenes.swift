@@ -1,12 +1,14 @@
 // MARK: - Finishing scenes
 
 extension ScriptParser {
-    static func scenes(from drafts: [Draft]) -> [Scene] {
+    /// Finishes drafts into numbered scenes; what they leave out on purpose goes to `leftOut`.
+    static func scenes(from drafts: [Draft], leftOut: inout [LeftOutText]) -> [Scene] {
         var drafts = drafts
         // A heading with nothing under it but a long title ("1. Open on a sunrise over the city.") is content.
         for index in drafts.indices where drafts[index].hasHeading && drafts[index].items.isEmpty && !drafts[index].isSlugline {
             if let title = drafts[index].title, wordCount(title) > 6 {
-                drafts[index].items = [Item(slot: .untagged, text: drafts[index].titleText ?? title)]
+                drafts[index].items = [Item(slot: .untagged, text: drafts[index].titleText ?? title,
+                                            line: drafts[index].lines?.lowerBound ?? 0)]
                 drafts[index].title = nil
             }
         }
@@ -19,28 +21,44 @@ extension ScriptParser {
 
         var scenes: [Scene] = []
         for (draft, voice) in zip(drafts, voices) {
-            if draft.isTitleBlock && hasBody { continue }
+            leftOut += draft.leftOut
+            if draft.isTitleBlock && hasBody {
+                for item in draft.items { leftOut.append(LeftOutText(line: item.line + 1, text: collapse(item.text), reason: "title block")) }
+                if let title = draft.title, let line = draft.lines?.lowerBound {
+                    leftOut.append(LeftOutText(line: line + 1, text: title, reason: "title block"))
+                }
+                continue
+            }
             let spoken = !draft.hasNarration && (voice > 0 || (voice == 0 && scriptVoice > 0))
             var visual: [String] = [], narration: [String] = [], onScreen: [String] = [], sound: [String] = []
+            var dialogue: [SpokenLine] = []
             for item in draft.items {
                 let text = collapse(item.text)
                 guard !text.isEmpty else { continue }
+                func speak() {
+                    let words = unquoted(text)
+                    guard !words.isEmpty else { return }
+                    narration.append(words)
+                    dialogue.append(SpokenLine(speaker: item.speaker, text: words, line: item.line + 1))
+                }
                 switch item.slot {
                 case .visual: visual.append(text)
-                case .narration: narration.append(unquoted(text))
+                case .narration: speak()
                 case .onScreen: onScreen.append(text)
                 case .sound: sound.append(text)
-                case .untagged: if spoken { narration.append(unquoted(text)) } else { visual.append(text) }
+                case .untagged: if spoken { speak() } else { visual.append(text) }
                 }
             }
-            let scene = (visual: visual.joined(separator: " "), narration: narration.filter { !$0.isEmpty }.joined(separator: " "),
+            let scene = (visual: visual.joined(separator: " "), narration: narration.joined(separator: " "),
                          onScreen: onScreen.joined(separator: "\n"), sound: sound.joined(separator: "\n"))
             if !draft.hasHeading, scene.visual.isEmpty, scene.narration.isEmpty, scene.onScreen.isEmpty, scene.sound.isEmpty { continue }
             let number = scenes.count + 1
             let title = draft.title ?? shortTitle(scene.visual) ?? shortTitle(scene.narration)
                 ?? shortTitle(scene.onScreen) ?? shortTitle(scene.sound) ?? "Scene \(number)"
+            let source = draft.lines.map { SceneSource(firstLine: $0.lowerBound + 1, lastLine: $0.upperBound + 1, rule: draft.rule) }
             scenes.append(Scene(number: number, title: title, visual: scene.visual, narration: scene.narration,
-                                onScreenText: scene.onScreen, soundEffects: scene.sound, annotatedSeconds: draft.seconds))
+                                onScreenText: scene.onScreen, soundEffects: scene.sound, annotatedSeconds: draft.seconds,
+                                annotatedStart: draft.start, dialogue: dialogue, source: source))
         }
         return scenes
     }

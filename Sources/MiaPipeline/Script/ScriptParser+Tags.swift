@@ -56,15 +56,18 @@ extension ScriptParser {
         var pieces: [Piece] = []
         var kind = Piece.Kind.plain
         var field: Field?
+        var name: String?
         var start = 0
         if let label = leadingLabel(c) {
             if let found = tagFields[tagKey(label.name)] {
                 kind = .label
                 field = found
+                name = label.name
                 start = label.end
             } else if isSpeaker(label.name) {
                 kind = .speaker
                 field = .narration
+                name = label.name
                 start = label.end
             }
         }
@@ -83,9 +86,10 @@ extension ScriptParser {
             let blank = buffer.allSatisfy(isBlank)
             if kind != .plain || !blank {
                 // `VO:` text often wraps onto the next line; a speaker's does only after a bare `MAYA:`.
-                pieces.append(Piece(kind: kind, field: field, text: buffer, continues: kind != .speaker || blank))
+                pieces.append(Piece(kind: kind, field: field, text: buffer, name: name, continues: kind != .speaker || blank))
             }
             buffer = ""
+            name = nil
         }
         var i = start
         while i < c.count {
@@ -94,7 +98,8 @@ extension ScriptParser {
                 let inner = c[(i + 1)..<close]
                 if let colon = inner.firstIndex(of: ":") {
                     if let found = tagFields[tagKey(String(inner[..<colon]))] {
-                        pieces.append(Piece(kind: .insert, field: found, text: String(inner[(colon + 1)...]), continues: false))
+                        pieces.append(Piece(kind: .insert, field: found, text: String(inner[(colon + 1)...]),
+                                            name: String(inner[..<colon]), continues: false))
                         i = close + 1
                         continue
                     }
@@ -102,6 +107,7 @@ extension ScriptParser {
                     flush()
                     kind = .label
                     field = found
+                    name = String(inner)
                     i = close + 1
                     while i < c.count, c[i] == ":" || isBlank(c[i]) { i += 1 }
                     pieceStart = i
@@ -113,6 +119,7 @@ extension ScriptParser {
                 flush()
                 kind = .label
                 field = tag.field
+                name = String(c[tag.start..<i])
                 i += 1
                 pieceStart = i
                 continue

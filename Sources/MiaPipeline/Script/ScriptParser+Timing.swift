@@ -57,7 +57,8 @@ extension ScriptParser {
 
     /// A duration, clock time or range at `start`. Ranges give end − start (nil when not positive); a
     /// range of plain numbers needs a unit on one side (`0-3s`), clock ranges need none.
-    static func timeExpression(_ c: [Character], _ start: Int, singles: Bool) -> (seconds: Double?, kind: TimeKind, clock: Bool, end: Int)? {
+    static func timeExpression(_ c: [Character], _ start: Int, singles: Bool)
+        -> (seconds: Double?, kind: TimeKind, clock: Bool, end: Int, start: Double?)? {
         guard let (first, afterFirst) = time(c, start) else { return nil }
         var i = afterFirst
         while i < c.count, c[i] == " " { i += 1 }
@@ -75,12 +76,12 @@ extension ScriptParser {
                 let unit = second.unit ?? first.unit ?? 1
                 let from = first.clock ? first.number : first.number * (first.unit ?? unit)
                 let to = second.clock ? second.number : second.number * unit
-                return (to > from ? to - from : nil, .range, first.clock, end)
+                return (to > from ? to - from : nil, .range, first.clock, end, from)
             }
         }
         guard singles else { return nil }
-        if first.clock { return (first.seconds, .clock, true, afterFirst) }
-        if first.unit != nil { return (first.seconds, .duration, false, afterFirst) }
+        if first.clock { return (first.seconds, .clock, true, afterFirst, first.seconds) }
+        if first.unit != nil { return (first.seconds, .duration, false, afterFirst, nil) }
         return nil
     }
 

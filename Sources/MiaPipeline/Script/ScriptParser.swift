@@ -66,25 +66,41 @@
 ///
 /// Fields: visual and narration pieces join with spaces; on-screen text and sound cues, one per line.
 /// Narration in quotes loses its quotes. Whitespace runs collapse to one space.
-public enum ScriptParser {
-    /// Splits `text` into scenes. Never fails: whatever is not recognised as structure is read as prose.
-    ///
-    /// - Parameter text: The script, e.g. as ``ScriptText/decode(_:name:)`` returns it (any line endings).
-    /// - Returns: The layout recognised and the scenes, numbered 1…n.
-    public static func parse(_ text: String) -> ParsedScript {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map { trim($0) }
-        guard lines.contains(where: { !$0.isEmpty }) else { return ParsedScript(format: .empty, scenes: []) }
-        let kinds = lines.map(classify)
-        let (format, drafts) = layout(lines, kinds)
-        let scenes = scenes(from: drafts)
-        return ParsedScript(format: scenes.isEmpty ? .empty : format, scenes: scenes)
+enum ScriptParser {
+    /// Reads the lines of a script in the line-based formats (everything but tables, subtitles, Fountain
+    /// screenplays and FDX, which have readers of their own; see `ScriptReader`).
+    /// - Parameter forced: the format `--format` names; nil detects it.
+    /// - Returns: nil when `forced` names a layout the script does not have.
+    static func read(_ lines: [String], forced: ScriptFormat? = nil) -> LineReading? {
+        let kinds = lines.enumerated().map { classify($1, index: $0) }
+        let candidates = layouts(lines, kinds)
+        guard let chosen = forced.map({ format in candidates.first { $0.format == format } }) ?? candidates.first else { return nil }
+        let others = candidates.filter { $0.format != chosen.format && $0.format != .prose }
+        // One structure alone is a clear reading; two are a guess between them, said as such.
+        let confidence = chosen.format == .prose ? (candidates.count == 1 ? 0.9 : 0.4) : others.isEmpty ? 0.9 : 0.6
+        return LineReading(format: chosen.format, confidence: confidence, alternative: others.first?.format,
+                           drafts: chosen.read())
+    }
+
+    struct LineReading {
+        var format: ScriptFormat
+        var confidence: Double
+        var alternative: ScriptFormat?
+        var drafts: [Draft]
     }
 }
 
 // MARK: - Layout
 
 extension ScriptParser {
-    static func layout(_ lines: [String], _ kinds: [Kind]) -> (ScriptFormat, [Draft]) {
+    /// One way to split the script: its format, and the reading (run only for the one chosen).
+    struct Layout {
+        var format: ScriptFormat
+        var read: () -> [Draft]
+    }
+
+    /// Every layout that applies to the script, in the order of preference (the first is taken).
+    static func layouts(_ lines: [String], _ kinds: [Kind]) -> [Layout] {
         var keyword: [Int] = [], slugs: [Int] = [], timecodes: [Int] = [], bold: [Int] = []
         var stamps: [(index: Int, start: Double)] = []
         var markdown: [Int: [Int]] = [:]
@@ -101,52 +117,52 @@ extension ScriptParser {
             case .numbered(let number): numbered.append((index, number))
             }
         }
+        var found: [Layout] = []
+        func section(_ format: ScriptFormat, _ headed: [Int], breaks: [Int]? = nil, rule: String, kinds: [Kind] = kinds) {
+            found.append(Layout(format: format) {
+                sectioned(lines, kinds, headed: Set(headed), breaks: Set(breaks ?? headed), screenplay: format == .screenplay, rule: rule)
+            })
+        }
         if !keyword.isEmpty {
-            let set = Set(keyword)
-            return (.headings, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
+            section(.headings, keyword, rule: "a `Scene N` / `Shot N` heading starts each scene")
         }
         if !slugs.isEmpty {
-            let set = Set(slugs)
-            return (.screenplay, sectioned(lines, kinds, headed: set, breaks: set, screenplay: true))
+            section(.screenplay, slugs, rule: "a slugline (INT./EXT.) starts each scene")
         }
         if timecodes.count >= 2 {
-            let set = Set(timecodes)
-            return (.headings, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
-        }
-        if stamps.count >= 2, zip(stamps, stamps.dropFirst()).allSatisfy({ $0.start < $1.start }) {
+            section(.timecoded, timecodes, rule: "a line starting with a time range starts each scene")
+        } else if stamps.count >= 2, zip(stamps, stamps.dropFirst()).allSatisfy({ $0.start < $1.start }) {
             // Start times, like a video's chapters: a scene lasts until the next one starts.
-            var kinds = kinds
+            var timed = kinds
             for (this, next) in zip(stamps, stamps.dropFirst()) {
-                guard case .heading(var heading) = kinds[this.index] else { continue }
+                guard case .heading(var heading) = timed[this.index] else { continue }
                 heading.seconds = heading.seconds ?? sane(next.start - this.start)
-                kinds[this.index] = .heading(heading)
+                timed[this.index] = .heading(heading)
             }
-            let set = Set(stamps.map(\.index))
-            return (.headings, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
+            section(.timecoded, stamps.map(\.index), rule: "a line starting with a timestamp starts a scene that lasts until the next",
+                    kinds: timed)
         }
         let levels = markdown.filter { $0.value.count >= 2 }
         if let level = levels.max(by: { ($0.value.count, -$0.key) < ($1.value.count, -$1.key) })?.key {
-            let headed = Set(markdown[level] ?? [])
-            let breaks = Set(markdown.filter { $0.key <= level }.flatMap(\.value))
-            return (.headings, sectioned(lines, kinds, headed: headed, breaks: breaks, screenplay: false))
+            section(.headings, markdown[level] ?? [], breaks: markdown.filter { $0.key <= level }.flatMap(\.value),
+                    rule: "a level-\(level) Markdown heading (`\(String(repeating: "#", count: level)) `) starts each scene")
         }
         if let starters = outlineStarters(lines, kinds, numbered) {
-            let set = Set(starters)
-            return (.headings, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
+            section(.outline, starters, rule: "a numbered outline item starts each scene")
         }
         if hasSeparatedContent(kinds) {
-            let set = Set(bold)   // `**Title**` lines title (and start) the scenes between separators
-            return (.separators, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
+            // `**Title**` lines title (and start) the scenes between separators.
+            section(.separators, bold, rule: "`---` separator lines (and bold title lines) split the scenes")
         }
         if bold.count >= 2 {
-            let set = Set(bold)
-            return (.headings, sectioned(lines, kinds, headed: set, breaks: set, screenplay: false))
+            section(.headings, bold, rule: "a wholly bold line (`**Title**`) starts each scene")
         }
         let tagged = lines.map { !$0.isEmpty && hasContentTag($0) }
         if let first = tagged.firstIndex(of: true) {
-            return (.twoColumn, twoColumn(lines, firstTagged: first))
+            found.append(Layout(format: .tags) { twoColumn(lines, firstTagged: first) })
         }
-        return (.prose, prose(lines))
+        found.append(Layout(format: .prose) { prose(lines) })
+        return found
     }
 
     /// The numbered lines that start scenes in an outline, or nil when the numbers are only a list.
@@ -186,15 +202,21 @@ extension ScriptParser {
     }
 
     /// Splits at `breaks` (and separator lines); a segment after a line in `headed` takes that heading.
-    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, screenplay: Bool) -> [Draft] {
+    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, screenplay: Bool,
+                          rule: String) -> [Draft] {
         var drafts: [Draft] = []
         var start = 0
         var heading: Heading?
         var leading = true
+        /// A heading that only ends scenes (a document title above the scene headings): left out, said so.
+        var unheaded: [LeftOutText] = []
         func close(_ end: Int) {
             let body = lines[start..<end]
             if leading, body.allSatisfy(\.isEmpty) { return }
-            var draft = screenplay ? screenplayDraft(heading, body) : generalDraft(heading, body)
+            var draft = screenplay ? screenplayDraft(heading, body, from: start) : generalDraft(heading, body, from: start)
+            draft.rule = heading == nil ? (leading ? "text before the first scene heading" : rule) : rule
+            draft.leftOut = unheaded + draft.leftOut
+            unheaded = []
             draft.isTitleBlock = leading && isTitleBlock(body)
             drafts.append(draft)
         }
@@ -206,13 +228,18 @@ extension ScriptParser {
             start = index + 1
             leading = false
             heading = nil
-            if headed.contains(index), case .heading(let found) = kinds[index] { heading = found }
+            if headed.contains(index), case .heading(let found) = kinds[index] {
+                heading = found
+            } else if !isSeparator {
+                unheaded.append(LeftOutText(line: index + 1, text: stripMarkdown(lines[index]), reason: "document title"))
+            }
         }
         close(lines.count)
         return drafts
     }
 
-    static func generalDraft(_ heading: Heading?, _ body: ArraySlice<String>) -> Draft {
+    /// One scene's lines (0-based from `first`) under its heading, read with the tag rules.
+    static func generalDraft(_ heading: Heading?, _ body: ArraySlice<String>, from first: Int) -> Draft {
         var reader = Reader(splitting: false, lead: .visual)
         reader.current = Draft(heading)
         var body = body
@@ -221,12 +248,14 @@ extension ScriptParser {
             reader.current.title = title
             reader.current.hasHeading = true
             reader.current.headingLine = body[first]
+            reader.current.cover(first)
             body = body[(first + 1)...]
         }
-        if let line = heading?.body { reader.read(line) }
-        for line in body { reader.read(line) }
+        if let heading, let line = heading.body { reader.read(line, line: heading.index) }
+        for index in body.indices { reader.read(body[index], line: index) }
         var draft = reader.finish().first ?? Draft(heading)
         if let seconds = heading?.seconds { draft.seconds = seconds }
+        if let start = heading?.start { draft.start = start }
         return draft
     }
 
@@ -248,9 +277,18 @@ extension ScriptParser {
     }
 
     static func twoColumn(_ lines: [String], firstTagged: Int) -> [Draft] {
-        let start = isTitleBlock(lines[..<firstTagged]) ? firstTagged : 0
-        var reader = Reader(splitting: true, lead: leadingSlot(lines[start...]))
-        for line in lines[start...] { reader.read(line) }
+        let lead = leadingSlot(lines[firstTagged...])
+        var reader = Reader(splitting: true, lead: lead, rule: lead == .visual
+                            ? "a picture line after narration starts a new scene (tagged two-column script)"
+                            : "a narration tag after a picture starts a new scene (tagged script, words first)")
+        var start = 0
+        if isTitleBlock(lines[..<firstTagged]) {
+            for index in 0..<firstTagged where !lines[index].isEmpty {
+                reader.current.leaveOut(stripMarkdown(lines[index]), line: index, reason: "title block")
+            }
+            start = firstTagged
+        }
+        for index in start..<lines.count { reader.read(lines[index], line: index) }
         return reader.finish()
     }
 

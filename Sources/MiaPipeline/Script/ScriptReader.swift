@@ -1,0 +1,131 @@
+/// Reads a script, in whichever format it is written, into scenes: the front door of the pipeline.
+///
+/// Formats with a grammar of their own have their own reader (`FormatReader`): Final Draft XML, subtitle
+/// cues, delimited and Markdown tables, Fountain screenplays. Everything else — headings, outlines,
+/// tagged lines, timecodes, separators, prose — is read line by line by `ScriptParser`, which gets its
+/// Markdown structure from cmark-gfm. Each reader says how well the script fits it; the best fit is taken,
+/// and when another reading fits too, the result says so (and `--format` picks the other).
+///
+/// Whatever the format, no word is lost: every word lands in a scene's title, visual, narration, on-screen
+/// text or sound, or in `leftOut` with its line and why (a title page, a note, a transition).
+public enum ScriptReader {
+    /// Reads `text`, detecting its format.
+    /// - Parameter name: the file name, when there is one: its extension (`.fdx`, `.srt`, `.csv`…) is a hint.
+    public static func read(_ text: String, name: String? = nil) -> ParsedScript {
+        // Detection never fails: prose reads anything.
+        (try? read(text, name: name, forced: nil)) ?? ParsedScript(format: .empty, scenes: [])
+    }
+
+    /// Reads `text` as `format`, as `--format` asks.
+    /// - Throws: `MiaError` naming the script when it is not written in that format (no table header, no cue…).
+    public static func read(_ text: String, name: String? = nil, as format: ScriptFormat) throws -> ParsedScript {
+        try read(text, name: name, forced: format)
+    }
+
+    static let readers: [any FormatReader.Type] = []
+
+    private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
+        let script = ScriptSource(text: text, name: name)
+        guard script.lines.contains(where: { !$0.isEmpty }) else { return ParsedScript(format: .empty, scenes: []) }
+        var result: ReaderResult
+        var detection: FormatDetection
+        if let forced, let reader = readers.first(where: { $0.formats.contains(forced) }) {
+            do { result = try reader.read(script, as: forced) } catch {
+                throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(error.reason)")
+            }
+            detection = FormatDetection(format: forced, confidence: 1, forced: true)
+        } else if let forced {
+            guard let reading = ScriptParser.read(script.lines, forced: forced) else {
+                let natural = ScriptParser.read(script.lines)?.format ?? .prose
+                throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(MiaMessages.missingLayout(forced)); "
+                               + "it reads as \(natural.rawValue)")
+            }
+            result = ReaderResult(drafts: reading.drafts)
+            detection = FormatDetection(format: forced, confidence: 1, forced: true)
+        } else {
+            let fits = readers.compactMap { reader in reader.detect(script).map { (reader, $0) } }
+                .sorted { $0.1.confidence > $1.1.confidence }
+            let lines = ScriptParser.read(script.lines)
+            if let (reader, best) = fits.first, best.confidence >= (lines?.confidence ?? 0) {
+                result = try reader.read(script, as: best.format)
+                let alternative = fits.dropFirst().first?.1.format ?? (lines?.format == .prose ? nil : lines?.format)
+                detection = FormatDetection(format: best.format, confidence: best.confidence, alternative: alternative)
+            } else if let lines {
+                result = ReaderResult(drafts: lines.drafts)
+                detection = FormatDetection(format: lines.format, confidence: lines.confidence,
+                                            alternative: fits.first?.1.format ?? lines.alternative)
+            } else {
+                return ParsedScript(format: .empty, scenes: [])
+            }
+        }
+        var leftOut = result.leftOut
+        let scenes = ScriptParser.scenes(from: result.drafts, leftOut: &leftOut)
+        leftOut.sort { $0.line < $1.line }
+        if scenes.isEmpty { detection = FormatDetection(format: .empty, confidence: 0) }
+        let format = detection.format
+        return ParsedScript(format: format, scenes: scenes, detection: detection, leftOut: leftOut,
+                            timingWarnings: timingWarnings(scenes))
+    }
+
+    /// Time ranges that overlap or leave a gap between one scene and the next, with the lines they came from.
+    static func timingWarnings(_ scenes: [Scene]) -> [String] {
+        var warnings: [String] = []
+        var previous: (scene: Scene, end: Double)?
+        for scene in scenes {
+            guard let start = scene.annotatedStart else { previous = nil; continue }
+            if let (before, end) = previous {
+                let lines = [before.source?.firstLine, scene.source?.firstLine].compactMap { $0 }
+                if start < end - 0.01 {
+                    warnings.append(MiaMessages.timingOverlap(scene: scene.number, start: start, previous: before.number, end: end, lines: lines))
+                } else if start > end + 0.01 {
+                    warnings.append(MiaMessages.timingGap(scene: scene.number, start: start, previous: before.number, end: end, lines: lines))
+                }
+            }
+            previous = scene.annotatedSeconds.map { (scene, start + $0) }
+        }
+        return warnings
+    }
+}
+
+/// A script's text, split into lines once for every reader.
+struct ScriptSource {
+    let text: String
+    /// Lines without their line endings, trimmed of surrounding blanks.
+    let lines: [String]
+    /// The file name (for its extension), when there is one.
+    let name: String?
+
+    init(text: String, name: String?) {
+        self.text = text
+        self.name = name
+        lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map { ScriptParser.trim($0) }
+    }
+
+    /// The file name's extension, lower case ("fdx"), or "" without one.
+    var fileExtension: String {
+        guard let name, let dot = name.lastIndex(of: "."), !name[dot...].contains("/") else { return "" }
+        return name[name.index(after: dot)...].lowercased()
+    }
+}
+
+/// What a reader makes of a script: scene drafts (each with the text it leaves out) and text outside every scene.
+struct ReaderResult {
+    var drafts: [ScriptParser.Draft]
+    var leftOut: [LeftOutText] = []
+}
+
+/// Why a script is not in the format a reader was asked to read: one sentence, for the error line.
+struct FormatMismatch: Error {
+    let reason: String
+}
+
+/// A reader for one family of formats with a grammar of its own.
+protocol FormatReader {
+    /// The formats it reads.
+    static var formats: [ScriptFormat] { get }
+    /// How well the script fits one of these formats, 0…1 (above the line reader's 0.6–0.9 to win), or nil.
+    static func detect(_ script: ScriptSource) -> (format: ScriptFormat, confidence: Double)?
+    /// Reads the script as `format`, one of `formats`.
+    /// - Throws: `FormatMismatch` when the script is not written that way (only when the format was forced).
+    static func read(_ script: ScriptSource, as format: ScriptFormat) throws(FormatMismatch) -> ReaderResult
+}
