@@ -41,13 +41,19 @@ let package = Package(
             pkgConfig: "fribidi",
             providers: [.apt(["libfribidi-dev"]), .brew(["fribidi"])]
         ),
+        // GitHub's CommonMark parser and its table extension: the structure of scripts written in Markdown.
+        .systemLibrary(
+            name: "CCmarkGFM",
+            pkgConfig: "libcmark-gfm",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"]), .brew(["cmark-gfm"])]
+        ),
         // The only Swift code that imports CFFmpeg (as an internal import, so no C type leaves it):
         // containers, packets, frames, codecs, filter graphs. Its API is `package`: for this package only.
         .target(name: "MiaFFmpeg", dependencies: ["CFFmpeg"]),
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -181,7 +181,30 @@ extension ScriptParser {
         var heading = Heading(style: .numbered(Int(number) ?? 0), line: line)
         let (title, seconds) = extractTiming(body, heading: true)
         heading.seconds = seconds
-        heading.setTitle(title)
+        heading.setTitleAndBody(title)
+        return heading
+    }
+
+    /// A top-level bullet item, as cmark-gfm found it: `- **Craft** (6s): Hands of a watchmaker…`, `- Hook —
+    /// Close-up…`. A scene of a bulleted outline when the script has several of them with titles or timings.
+    static func bulletHeading(_ line: String, _ markdown: MarkdownLine) -> Heading? {
+        guard markdown.listDepth == 1, markdown.item == .bullet, line.hasPrefix("- ") else { return nil }
+        let text = String(line.dropFirst(2))
+        var heading = Heading(style: .bullet, line: line)
+        if let strong = markdown.leadingStrong, text.hasPrefix("**\(strong)**") {
+            let (title, seconds) = extractTiming(strong, heading: true)
+            let (rest, restSeconds) = extractTiming(String(text.dropFirst(strong.count + 4)), heading: true)
+            heading.seconds = seconds ?? restSeconds
+            heading.setTitle(title)
+            let body = trim(rest.drop { ":.-–—|".contains($0) || isBlank($0) })
+            if !body.isEmpty { heading.body = heading.body.map { $0 + " " + body } ?? body }
+            heading.named = heading.title != nil
+        } else {
+            let (clean, seconds) = extractTiming(text, heading: true)
+            heading.seconds = seconds
+            heading.setTitleAndBody(clean)
+            heading.named = heading.body != nil && heading.title != nil
+        }
         return heading
     }
 }

@@ -77,12 +77,38 @@ extension ScriptParser {
         return Int(ascii - 48)
     }
 
+    /// A line as the patterns below read it, its Markdown resolved by cmark-gfm: emphasis, links, escapes and
+    /// nested list markers gone; what is structure written in one canonical way — `## Title` for a heading,
+    /// `**Title**` for a wholly bold line or a bold lead, `3. ` / `- ` for a top-level list item, `---` for a
+    /// break. Code, HTML and table lines stay as written.
+    static func canonical(_ trimmed: String, _ markdown: MarkdownLine) -> String {
+        var text = trim(markdown.text)
+        switch markdown.block {
+        case .blank, .verbatim, .tableRow, .tableDelimiter:
+            return trimmed
+        case .thematicBreak:
+            return isSeparatorLine(trimmed) ? trimmed : "---"
+        case .heading(let level):
+            return text.isEmpty ? "" : String(repeating: "#", count: level) + " " + text
+        case .paragraph:
+            if text.isEmpty { return "" }
+            if let strong = markdown.leadingStrong, text.hasPrefix(strong) {
+                text = markdown.wholeStrong ? "**\(strong)**" : "**\(strong)**" + text.dropFirst(strong.count)
+            }
+            guard markdown.listDepth == 1, let item = markdown.item else { return text }
+            switch item {
+            case .bullet: return "- " + text
+            case .ordered(let number): return "\(number). " + text
+            }
+        }
+    }
+
     /// What the line at 0-based `index` is.
-    static func classify(_ line: String, index: Int) -> Kind {
+    static func classify(_ line: String, index: Int, markdown: MarkdownLine) -> Kind {
         if line.isEmpty { return .blank }
         if isSeparatorLine(line) { return .separator }
         if isTransition(line) { return .transition }
-        if var heading = heading(line) {
+        if var heading = heading(line) ?? bulletHeading(line, markdown) {
             heading.index = index
             return .heading(heading)
         }

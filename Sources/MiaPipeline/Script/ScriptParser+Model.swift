@@ -14,6 +14,8 @@ extension ScriptParser {
             case timestamp(Double)
             case markdown(Int)
             case numbered(Int)
+            /// A top-level bullet item (from cmark-gfm's list structure).
+            case bullet
         }
 
         var style: Style
@@ -28,6 +30,25 @@ extension ScriptParser {
         var body: String?
         /// The title as written, punctuation kept, for a heading that turns out to be content.
         var text: String?
+        /// An outline item that names itself: a bold lead (`**Craft**`) or a short title before a dash or colon.
+        var named = false
+
+        /// For an outline item: a short title before ` — `, ` – `, ` - ` or `: ` and the content after it
+        /// (`Hook — Close-up of a phone`); otherwise the whole text is the title (or content, when long).
+        mutating func setTitleAndBody(_ raw: String) {
+            let written = collapse(raw)
+            for mark in [" — ", " – ", " - ", ": ", "— ", " —"] {
+                guard let range = written.range(of: mark) else { continue }
+                let title = trim(written[..<range.lowerBound])
+                let body = trim(written[range.upperBound...])
+                guard !title.isEmpty, !body.isEmpty, wordCount(title) <= 6, !startsWithContentTag(written) else { continue }
+                setTitle(title)
+                self.body = body
+                named = true
+                return
+            }
+            setTitle(written)
+        }
 
         /// Sets the title from the heading's text, or its seconds or body when that is what the text is.
         mutating func setTitle(_ raw: String) {

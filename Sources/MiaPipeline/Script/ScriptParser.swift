@@ -71,11 +71,14 @@ enum ScriptParser {
     /// screenplays and FDX, which have readers of their own; see `ScriptReader`).
     /// - Parameter forced: the format `--format` names; nil detects it.
     /// - Returns: nil when `forced` names a layout the script does not have.
-    static func read(_ lines: [String], forced: ScriptFormat? = nil) -> LineReading? {
-        let kinds = lines.enumerated().map { classify($1, index: $0) }
+    static func read(_ script: ScriptSource, forced: ScriptFormat? = nil) -> LineReading? {
+        let markdown = MarkdownLines.parse(script.rawLines)
+        let lines = zip(script.lines, markdown).map { canonical($0, $1) }
+        let kinds = lines.enumerated().map { classify($1, index: $0, markdown: markdown[$0]) }
         let candidates = layouts(lines, kinds)
         guard let chosen = forced.map({ format in candidates.first { $0.format == format } }) ?? candidates.first else { return nil }
-        let others = candidates.filter { $0.format != chosen.format && $0.format != .prose }
+        // Tags and prose read any script with tags or sentences: only another structure is a real alternative.
+        let others = candidates.filter { $0.format != chosen.format && $0.format != .prose && $0.format != .tags }
         // One structure alone is a clear reading; two are a guess between them, said as such.
         let confidence = chosen.format == .prose ? (candidates.count == 1 ? 0.9 : 0.4) : others.isEmpty ? 0.9 : 0.6
         return LineReading(format: chosen.format, confidence: confidence, alternative: others.first?.format,
@@ -101,7 +104,7 @@ extension ScriptParser {
 
     /// Every layout that applies to the script, in the order of preference (the first is taken).
     static func layouts(_ lines: [String], _ kinds: [Kind]) -> [Layout] {
-        var keyword: [Int] = [], slugs: [Int] = [], timecodes: [Int] = [], bold: [Int] = []
+        var keyword: [Int] = [], slugs: [Int] = [], timecodes: [Int] = [], bold: [Int] = [], bullets: [Heading] = []
         var stamps: [(index: Int, start: Double)] = []
         var markdown: [Int: [Int]] = [:]
         var numbered: [(index: Int, number: Int)] = []
@@ -115,6 +118,7 @@ extension ScriptParser {
             case .timestamp(let start): stamps.append((index, start))
             case .markdown(let level): markdown[level, default: []].append(index)
             case .numbered(let number): numbered.append((index, number))
+            case .bullet: bullets.append(heading)
             }
         }
         var found: [Layout] = []
@@ -149,6 +153,8 @@ extension ScriptParser {
         }
         if let starters = outlineStarters(lines, kinds, numbered) {
             section(.outline, starters, rule: "a numbered outline item starts each scene")
+        } else if bullets.filter({ $0.named || $0.seconds != nil }).count >= 2 {
+            section(.outline, bullets.map(\.index), rule: "a top-level bullet item with a title or timing starts each scene")
         }
         if hasSeparatedContent(kinds) {
             // `**Title**` lines title (and start) the scenes between separators.
@@ -210,11 +216,13 @@ extension ScriptParser {
         var leading = true
         /// A heading that only ends scenes (a document title above the scene headings): left out, said so.
         var unheaded: [LeftOutText] = []
+        let hasSeparator = kinds.contains { if case .separator = $0 { true } else { false } }
         func close(_ end: Int) {
             let body = lines[start..<end]
             if leading, body.allSatisfy(\.isEmpty) { return }
             var draft = screenplay ? screenplayDraft(heading, body, from: start) : generalDraft(heading, body, from: start)
-            draft.rule = heading == nil ? (leading ? "text before the first scene heading" : rule) : rule
+            draft.rule = heading == nil && leading && !headed.isEmpty && headed.min() != nil && !hasSeparator
+                ? "text before the first scene heading" : rule
             draft.leftOut = unheaded + draft.leftOut
             unheaded = []
             draft.isTitleBlock = leading && isTitleBlock(body)

@@ -35,8 +35,8 @@ public enum ScriptReader {
             }
             detection = FormatDetection(format: forced, confidence: 1, forced: true)
         } else if let forced {
-            guard let reading = ScriptParser.read(script.lines, forced: forced) else {
-                let natural = ScriptParser.read(script.lines)?.format ?? .prose
+            guard let reading = ScriptParser.read(script, forced: forced) else {
+                let natural = ScriptParser.read(script)?.format ?? .prose
                 throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(MiaMessages.missingLayout(forced)); "
                                + "it reads as \(natural.rawValue)")
             }
@@ -45,7 +45,7 @@ public enum ScriptReader {
         } else {
             let fits = readers.compactMap { reader in reader.detect(script).map { (reader, $0) } }
                 .sorted { $0.1.confidence > $1.1.confidence }
-            let lines = ScriptParser.read(script.lines)
+            let lines = ScriptParser.read(script)
             if let (reader, best) = fits.first, best.confidence >= (lines?.confidence ?? 0) {
                 result = try reader.read(script, as: best.format)
                 let alternative = fits.dropFirst().first?.1.format ?? (lines?.format == .prose ? nil : lines?.format)
@@ -90,7 +90,9 @@ public enum ScriptReader {
 /// A script's text, split into lines once for every reader.
 struct ScriptSource {
     let text: String
-    /// Lines without their line endings, trimmed of surrounding blanks.
+    /// Lines as written, without their line endings.
+    let rawLines: [String]
+    /// The same lines trimmed of surrounding blanks.
     let lines: [String]
     /// The file name (for its extension), when there is one.
     let name: String?
@@ -98,7 +100,8 @@ struct ScriptSource {
     init(text: String, name: String?) {
         self.text = text
         self.name = name
-        lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map { ScriptParser.trim($0) }
+        rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map(String.init)
+        lines = rawLines.map { ScriptParser.trim($0) }
     }
 
     /// The file name's extension, lower case ("fdx"), or "" without one.

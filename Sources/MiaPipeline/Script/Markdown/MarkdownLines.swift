@@ -1,0 +1,211 @@
+internal import CCmarkGFM
+
+/// What cmark-gfm makes of each line of a script written in Markdown: which block the line belongs to,
+/// how deep in lists it sits, and its text with the inline markup (emphasis, links, code spans, escapes)
+/// resolved. The scene readers work on these lines, so Markdown is parsed by a real parser once, and
+/// `**`, `#`, list markers and table pipes never reach a pattern.
+///
+/// The walk uses cmark's iterator rather than recursion, so a hostile document nested a thousand levels
+/// deep costs no stack.
+struct MarkdownLine: Equatable {
+    enum Block: Equatable {
+        /// Outside every block: a blank line.
+        case blank
+        case paragraph
+        /// An ATX heading (`## Title`). Setext underlines (`Title` over `---`) are not read as headings:
+        /// in scripts those lines are separators under a line of text.
+        case heading(level: Int)
+        case thematicBreak
+        /// Fenced or indented code, HTML: kept as written.
+        case verbatim
+        /// A table row (`header`: the first row) with each cell's text.
+        case tableRow(header: Bool, cells: [String])
+        /// The `|---|---|` line under a table's header.
+        case tableDelimiter
+    }
+
+    /// How a list item starts on this line.
+    enum ItemMarker: Equatable {
+        case bullet
+        /// The number as written (`3.` → 3), which may differ from cmark's running count.
+        case ordered(Int)
+    }
+
+    var block: Block = .blank
+    /// The line's text with inline markup resolved; the line as written for `.verbatim`.
+    var text = ""
+    /// How many lists contain the line (1 for a top-level item's text).
+    var listDepth = 0
+    /// Set when a list item starts on this line.
+    var item: ItemMarker?
+    /// Strong text (`**Craft**`) at the very start of the line.
+    var leadingStrong: String?
+    /// The whole line is strong (`**The reveal**`).
+    var wholeStrong = false
+}
+
+enum MarkdownLines {
+    /// Parses `lines` (as written, indentation kept) and describes each one.
+    static func parse(_ lines: [String]) -> [MarkdownLine] {
+        var result = Array(repeating: MarkdownLine(), count: lines.count)
+        guard !lines.isEmpty else { return result }
+        cmark_gfm_core_extensions_ensure_registered()
+        guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { return result }
+        defer { cmark_parser_free(parser) }
+        if let table = cmark_find_syntax_extension("table") { cmark_parser_attach_syntax_extension(parser, table) }
+        let source = lines.joined(separator: "\n")
+        source.utf8CString.withUnsafeBufferPointer { buffer in
+            cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
+        }
+        guard let document = cmark_parser_finish(parser) else { return result }
+        defer { cmark_node_free(document) }
+        guard let iterator = cmark_iter_new(document) else { return result }
+        defer { cmark_iter_free(iterator) }
+
+        var walk = Walk(lines: lines)
+        while true {
+            let event = cmark_iter_next(iterator)
+            if event == CMARK_EVENT_DONE { break }
+            guard let node = cmark_iter_get_node(iterator) else { continue }
+            if event == CMARK_EVENT_ENTER { walk.enter(node, into: &result) } else { walk.exit(node, into: &result) }
+        }
+        return result
+    }
+
+    /// The state of one walk over the tree.
+    private struct Walk {
+        let lines: [String]
+        var listDepth = 0
+        /// A leaf block whose inline content is being collected, and the line the content has reached.
+        var leaf: (node: OpaquePointer, line: Int)?
+        var strongDepth = 0
+        /// Per line: whether text outside strong emphasis was seen, and the leading strong run so far.
+        var plainSeen: [Int: Bool] = [:]
+        var pendingStrong: [Int: String] = [:]
+        var cell: (row: Int, text: String)?
+
+        init(lines: [String]) { self.lines = lines }
+
+        /// cmark's 1-based line as an index into `lines`, clamped.
+        func index(_ line: Int32) -> Int { min(max(Int(line) - 1, 0), lines.count - 1) }
+
+        func type(_ node: OpaquePointer) -> String {
+            cmark_node_get_type_string(node).map { String(cString: $0) } ?? ""
+        }
+
+        mutating func enter(_ node: OpaquePointer, into result: inout [MarkdownLine]) {
+            let first = index(cmark_node_get_start_line(node))
+            let last = max(first, index(cmark_node_get_end_line(node)))
+            switch type(node) {
+            case "list":
+                listDepth += 1
+            case "item":
+                result[first].item = itemMarker(lines[first])
+            case "paragraph":
+                mark(first...last, .paragraph, into: &result)
+                leaf = (node, first)
+            case "heading":
+                // cmark's end line of a setext heading may be its last text line or its underline.
+                if let underline = (first...min(last + 1, lines.count - 1)).dropFirst().first(where: { isUnderline(lines[$0]) }) {
+                    // Setext: the text lines stay text, the underline is a break.
+                    mark(first..<underline, .paragraph, into: &result)
+                    mark(underline...underline, .thematicBreak, into: &result)
+                    leaf = (node, first)
+                } else {
+                    mark(first...last, .heading(level: Int(cmark_node_get_heading_level(node))), into: &result)
+                    leaf = (node, first)
+                }
+            case "thematic_break":
+                mark(first...last, .thematicBreak, into: &result)
+            case "code_block", "html_block":
+                mark(first...last, .verbatim, into: &result)
+                for line in first...last { result[line].text = ScriptParser.trim(lines[line]) }
+            case "table":
+                break
+            case "table_header", "table_row":
+                mark(first...first, .tableRow(header: type(node) == "table_header", cells: []), into: &result)
+                if type(node) == "table_header", first + 1 < lines.count {
+                    mark(first + 1...first + 1, .tableDelimiter, into: &result)
+                }
+            case "table_cell":
+                cell = (first, "")
+            case "text", "code", "html_inline":
+                add(cmark_node_get_literal(node).map { String(cString: $0) } ?? "", into: &result)
+            case "softbreak", "linebreak":
+                if let open = leaf { leaf = (open.node, min(open.line + 1, lines.count - 1)) }
+            case "strong":
+                strongDepth += 1
+            default:
+                break
+            }
+        }
+
+        mutating func exit(_ node: OpaquePointer, into result: inout [MarkdownLine]) {
+            switch type(node) {
+            case "list":
+                listDepth -= 1
+            case "paragraph", "heading":
+                if let open = leaf, open.node == node { finishStrong(into: &result) }
+                leaf = nil
+            case "table_cell":
+                if let open = cell, case .tableRow(let header, let cells) = result[open.row].block {
+                    result[open.row].block = .tableRow(header: header, cells: cells + [ScriptParser.collapse(open.text)])
+                }
+                cell = nil
+            case "strong":
+                strongDepth -= 1
+            default:
+                break
+            }
+        }
+
+        mutating func mark(_ range: some Sequence<Int>, _ block: MarkdownLine.Block, into result: inout [MarkdownLine]) {
+            for line in range {
+                result[line].block = block
+                result[line].listDepth = listDepth
+            }
+        }
+
+        /// Inline text: to the open table cell, else to the leaf's current line.
+        mutating func add(_ text: String, into result: inout [MarkdownLine]) {
+            if cell != nil {
+                cell?.text += text
+                return
+            }
+            guard let open = leaf else { return }
+            result[open.line].text += text
+            let blank = text.allSatisfy(\.isWhitespace)
+            if strongDepth > 0 {
+                if plainSeen[open.line] != true { pendingStrong[open.line, default: ""] += text }
+            } else if !blank {
+                plainSeen[open.line] = true
+            }
+        }
+
+        /// Records, for each line of the finished leaf, its leading strong text and whether it is all strong.
+        mutating func finishStrong(into result: inout [MarkdownLine]) {
+            for (line, strong) in pendingStrong {
+                let trimmed = ScriptParser.trim(strong)
+                guard !trimmed.isEmpty else { continue }
+                result[line].leadingStrong = trimmed
+                result[line].wholeStrong = plainSeen[line] != true
+            }
+            pendingStrong = [:]
+            plainSeen = [:]
+        }
+
+        /// `===` or `---` alone on a line: a setext heading's underline.
+        func isUnderline(_ line: String) -> Bool {
+            let marks = line.filter { !$0.isWhitespace }
+            return !marks.isEmpty && (marks.allSatisfy { $0 == "=" } || marks.allSatisfy { $0 == "-" })
+        }
+
+        /// The marker that opens an item on `line`: its own number for an ordered item.
+        func itemMarker(_ line: String) -> MarkdownLine.ItemMarker {
+            let text = line.drop { $0 == " " || $0 == "\t" || $0 == ">" }
+            let digits = text.prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty, digits.count <= 9, let number = Int(digits) { return .ordered(number) }
+            return .bullet
+        }
+    }
+}
