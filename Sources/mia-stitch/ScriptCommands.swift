@@ -45,6 +45,10 @@ struct ScriptOptions: ParsableArguments {
     @Option(name: .customLong("wpm"), help: "Narration speaking rate, words per minute.")
     var wordsPerMinute: Double = 150
 
+    @Option(name: .customLong("format"), help: ArgumentHelp("Read the script in this format instead of detecting it.",
+            valueName: ScriptFormat.allCases.filter { $0 != .empty }.map(\.rawValue).joined(separator: "|")))
+    var scriptFormat: ScriptFormat?
+
     func validate() throws {
         if let problem = duration.flatMap(RenderLimits.duration) { throw ValidationError("--duration \(problem)") }
         if let problem = budget.flatMap(RenderLimits.budget) { throw ValidationError("--budget \(problem)") }
@@ -57,7 +61,7 @@ extension ScriptOptions {
     func planOptions(_ format: FormatOptions) -> PlanOptions {
         PlanOptions(provider: provider.provider, width: format.size?.width, height: format.size?.height, fps: format.fps,
                     budget: budget, targetDuration: duration, aspect: aspect, wordsPerMinute: wordsPerMinute,
-                    environment: .current())
+                    environment: .current(), scriptFormat: scriptFormat)
     }
 }
 
@@ -80,6 +84,13 @@ enum ProviderChoiceArgument: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension Aspect: ExpressibleByArgument {}
+
+extension ScriptFormat: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let format = ScriptFormat.named(argument) else { return nil }
+        self = format
+    }
+}
 
 /// How scenes are rendered, for every command that renders them (render, render-scene, submit).
 struct SceneRenderingOptions: ParsableArguments {
@@ -119,8 +130,11 @@ extension MiaStitch {
 
         @OptionGroup var options: ScriptOptions
 
-        @Flag(help: "Print the full analysis as JSON on standard output.")
+        @Flag(help: "Print the full analysis as JSON on standard output (scenes with their lines and rules, left-out text).")
         var json = false
+
+        @Flag(help: "Show the lines each scene came from, the rule that split it, and every line left out and why.")
+        var explain = false
 
         @OptionGroup var global: GlobalOptions
 
@@ -131,8 +145,13 @@ extension MiaStitch {
                 let analysis = try ScriptAnalyzer(log: log).analyze(text, name: name, options: AnalysisOptions(
                     targetDuration: options.duration, budget: options.budget, aspect: options.aspect ?? .landscape,
                     estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute),
-                    providerOverride: options.provider.provider, environment: .current()))
-                if json { try printJSON(analysis) } else { say(MiaMessages.summary(analysis)) }
+                    providerOverride: options.provider.provider, environment: .current(), format: options.scriptFormat))
+                if json {
+                    try printJSON(analysis)
+                } else {
+                    say(MiaMessages.summary(analysis))
+                    if explain { say("\n" + MiaMessages.explanation(analysis)) }
+                }
             } catch {
                 throw fail(error)
             }

@@ -19,7 +19,7 @@ import Yams
 ///     aspect: "9:16"
 /// ```
 ///
-/// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm,
+/// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm, format,
 /// theme, no-fallback, overwrite.
 ///
 /// A manifest may come from anyone, and `batch` may run as root: its scripts must be text files and, like
@@ -98,6 +98,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     public var budget: Double?
     public var duration: Double?
     public var wordsPerMinute: Double = 150
+    /// `format:` — read the script in this format instead of detecting it.
+    public var scriptFormat: ScriptFormat?
     public var theme = Theme.defaultName
     public var fallback = true
     /// Replace an existing output that is not this job's finished video.
@@ -108,7 +110,7 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// The plan settings, with the providers connected in `environment`.
     public func planOptions(environment: ProviderEnvironment) -> PlanOptions {
         PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
-                    aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment)
+                    aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat)
     }
 
     /// The render settings (`concurrency` is the batch's, shared by all jobs).
@@ -132,7 +134,7 @@ private struct ManifestReader {
     /// Every job's resolved output with its line, for the duplicate-output check (jobs with other problems too).
     var outputs: [(job: Int, path: String, line: Int)] = []
 
-    static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "theme", "no-fallback", "overwrite"]
+    static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -275,6 +277,11 @@ private struct ManifestReader {
         case "wpm":
             guard let wpm = number(value, field: field) else { return }
             if let rule = RenderLimits.wordsPerMinute(wpm) { problem(line, "\(field): \(rule)") } else { settings.wordsPerMinute = wpm }
+        case "format":
+            guard let name = text(value, field: field) else { return }
+            if let format = ScriptFormat.named(name) { settings.scriptFormat = format } else {
+                problem(line, "\(field): \(MiaMessages.unknownFormat(name))")
+            }
         case "theme":
             guard let theme = text(value, field: field) else { return }
             do {

@@ -12,10 +12,13 @@ public struct PlanOptions: Sendable {
     public var aspect: Aspect?
     public var wordsPerMinute: Double = 150
     public var environment = ProviderEnvironment()
+    /// Read the script in this format (`--format`); nil detects it.
+    public var scriptFormat: ScriptFormat?
 
     public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
                 targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
-                environment: ProviderEnvironment = ProviderEnvironment()) {
+                environment: ProviderEnvironment = ProviderEnvironment(), scriptFormat: ScriptFormat? = nil) {
+        self.scriptFormat = scriptFormat
         self.provider = provider
         self.width = width
         self.height = height
@@ -43,15 +46,18 @@ public struct RenderPlanner: Sendable {
         let analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: AnalysisOptions(
             targetDuration: options.targetDuration, budget: options.budget, aspect: aspect,
             estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
-            enforceBudget: true, environment: options.environment))
+            enforceBudget: true, environment: options.environment, format: options.scriptFormat))
 
         let target = TargetFormat(width: size.0, height: size.1, fps: options.fps)
         let scriptHash = SHA256.hex(text)
         // Everything that shapes the plan goes into its id; nothing else (no clock, no paths).
-        let identity = [scriptHash, target.size, "\(target.fps)", options.provider?.rawValue ?? "auto",
+        let identityParts = [scriptHash, target.size, "\(target.fps)", options.provider?.rawValue ?? "auto",
                         options.budget.map { String(format: "%.2f", $0) } ?? "-",
                         options.targetDuration.map { String(format: "%.1f", $0) } ?? "-",
-                        String(format: "%.1f", options.wordsPerMinute), aspect.rawValue].joined(separator: "|")
+                        String(format: "%.1f", options.wordsPerMinute), aspect.rawValue]
+            // A forced format reads the script differently; a detected one is already in the script's hash.
+            + (options.scriptFormat.map { ["format=\($0.rawValue)"] } ?? [])
+        let identity = identityParts.joined(separator: "|")
         let planId = "plan-" + SHA256.hex(identity).prefix(16)
         let folder = URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
 

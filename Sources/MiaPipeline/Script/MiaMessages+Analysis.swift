@@ -46,6 +46,33 @@ extension MiaMessages {
             + "if the scenes look wrong, try --format \(other.rawValue)"
     }
 
+    /// An unknown `--format` name, with the names that exist.
+    public static func unknownFormat(_ name: String) -> String {
+        "unknown script format \"\(name)\"; use one of "
+            + ScriptFormat.allCases.filter { $0 != .empty }.map(\.rawValue).joined(separator: ", ") + " (or fountain, webvtt, subrip)"
+    }
+
+    /// `analyze --explain`: where each scene came from and why, and what was left out.
+    public static func explanation(_ analysis: ScriptAnalysis) -> String {
+        let detection = analysis.detection
+        var lines = [detection.forced
+            ? "Format: \(detection.format.rawValue) (forced with --format)"
+            : String(format: "Format: %@ (confidence %.2f)", detection.format.rawValue, detection.confidence)
+                + (detection.alternative.map { "; it could also be read as \($0.rawValue): --format \($0.rawValue)" } ?? "")]
+        for item in analysis.scenes {
+            let scene = item.scene
+            let range = scene.source.map { $0.firstLine == $0.lastLine ? "line \($0.firstLine)" : "lines \($0.firstLine)–\($0.lastLine)" } ?? "lines ?"
+            lines.append("  scene \(scene.number) \"\(clip(scene.title, 40))\": \(range), \(scene.source?.rule ?? "")")
+        }
+        if analysis.leftOut.isEmpty {
+            lines.append("Left out: nothing; every word is in a scene.")
+        } else {
+            lines.append("Left out:")
+            for item in analysis.leftOut { lines.append("  line \(item.line) (\(item.reason)): \(clip(item.text, 60))") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// What a forced format looks for and did not find.
     static func missingLayout(_ format: ScriptFormat) -> String {
         switch format {
@@ -95,6 +122,7 @@ extension MiaMessages {
         }
         lines.append("")
         lines.append(String(format: "Total: %.1f s, estimated %@.", analysis.totalSeconds, dollars(analysis.totalCost)))
+        if let leftOut = leftOutSummary(analysis.leftOut) { lines.append(leftOut.prefix(1).uppercased() + leftOut.dropFirst() + " (--explain lists them).") }
         if !analysis.warnings.isEmpty {
             lines.append("")
             lines.append("Heads up:")
