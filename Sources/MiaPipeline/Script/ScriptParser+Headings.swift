@@ -1,10 +1,19 @@
 // MARK: - Headings
 
 extension ScriptParser {
-    static let headingKeywords: Set<String> = ["scene", "shot", "beat", "segment", "section", "part", "panel", "slide", "clip", "sequence"]
+    static let headingKeywords: Set<String> = [
+        "scene", "shot", "beat", "segment", "section", "part", "panel", "slide", "clip", "sequence",
+        // French, German, Spanish, Portuguese, Italian, Japanese, Arabic
+        "scène", "séquence", "plan", "szene", "einstellung", "abschnitt", "teil", "escena", "toma", "secuencia", "cena",
+        "scena", "シーン", "カット", "場面", "المشهد", "مشهد", "اللقطة", "لقطة",
+    ]
     static let numberWords: Set<String> = [
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "un", "une", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix",
+        "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn",
+        "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez",
+        "الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع", "العاشر",
     ]
 
     static func heading(_ line: String) -> Heading? {
@@ -54,8 +63,11 @@ extension ScriptParser {
 
     /// `Scene 1: Title`, `SCENE 2 — Title`, `Shot 4`, `Scene #3A (5s)`, `Part Two - Title`.
     static func keywordHeading(_ text: String, line: String, emphasized: Bool) -> Heading? {
-        guard let first = text.first, "sSbBpPcC".contains(first) else { return nil }
-        let c = Array(text.prefix(200))
+        guard let first = text.first, first.isLetter || first == "[" || first == "【" else { return nil }
+        var c = Array(text.prefix(200).map(timingForm))
+        // `[SCENE 1]`, `【シーン1】`: the brackets style the heading like bold does.
+        let bracketed = c.first == "["
+        if bracketed { c.removeFirst() }
         var i = 0
         while i < c.count, c[i].isLetter { i += 1 }
         guard headingKeywords.contains(String(c[0..<i]).lowercased()) else { return nil }
@@ -73,10 +85,15 @@ extension ScriptParser {
             while k < c.count, c[k].isLetter { k += 1 }
             guard numberWords.contains(String(c[j..<k]).lowercased()) else { return nil }
         }
-        guard k == c.count || !(c[k].isLetter || c[k].isNumber) else { return nil }
-        let rest = String(text.dropFirst(k))
+        if bracketed {
+            guard k < c.count, c[k] == "]" else { return nil }
+            k += 1
+        } else {
+            guard k == c.count || !(c[k].isLetter || c[k].isNumber) else { return nil }
+        }
+        let rest = String(text.dropFirst(k + (bracketed ? 1 : 0)))
         let shouting = !text.contains(where: \.isLowercase)
-        return headingRest(rest, style: .keyword, line: line, free: emphasized || shouting)
+        return headingRest(rest, style: .keyword, line: line, free: emphasized || shouting || bracketed)
     }
 
     /// What follows a heading's keyword and number: a separator then the title, a bracketed title,
@@ -87,8 +104,8 @@ extension ScriptParser {
         let trimmed = Substring(trim(text))
         var title: Substring = ""
         if let first = trimmed.first {
-            if ":.-–—|)/,".contains(first) {
-                title = trimmed.drop { ":.-–—|)/,".contains($0) || isBlank($0) }
+            if ":.-–—|)/,：".contains(first) {
+                title = trimmed.drop { ":.-–—|)/,：".contains($0) || isBlank($0) }
             } else if first == "(" || first == "[" {
                 title = trimmed.dropFirst()
                 if let last = title.last, last == ")" || last == "]" { title = title.dropLast() }
@@ -156,7 +173,7 @@ extension ScriptParser {
         } else if !range.clock {
             guard j == c.count || ":|-–—".contains(c[j]) else { return nil }
         }
-        guard j == c.count || !(c[j].isLetter || c[j].isNumber) else { return nil }
+        guard range.end == c.count || !(c[range.end].isLetter || c[range.end].isNumber) else { return nil }
         let rest = String(c[j...]).drop { ":|-–—.,)".contains($0) || isBlank($0) }
         var heading = range.kind == .clock
             ? Heading(style: .timestamp(range.seconds ?? 0), line: line)

@@ -1,9 +1,9 @@
 // MARK: - Lines
 
 extension ScriptParser {
-    static let openingQuotes: Set<Character> = ["\"", "“", "„", "«", "”"]
-    static let closingQuotes: Set<Character> = ["\"", "”", "»", "“"]
-    static let closingMarks: Set<Character> = ["\"", "”", "’", "'", ")", "]", "»", "*", "_"]
+    static let openingQuotes: Set<Character> = ["\"", "“", "„", "«", "”", "「", "『"]
+    static let closingQuotes: Set<Character> = ["\"", "”", "»", "“", "」", "』"]
+    static let closingMarks: Set<Character> = ["\"", "”", "’", "'", ")", "]", "»", "*", "_", "」", "』", "）"]
 
     static func isBlank(_ character: Character) -> Bool {
         if let ascii = character.asciiValue { return ascii == 32 || (9...13).contains(ascii) }
@@ -174,8 +174,14 @@ extension ScriptParser {
             count += 1
             guard count <= 4 else { return false }
             let text = extractTiming(stripMarkdown(raw), heading: true).text
+            // Brief lines (`Client: …`, `Length: 30s`, `Notes: …`) belong to a title block whatever they say.
+            if let first = pieces(text).first, first.kind == .label, first.field == .ignored || first.field == .timing {
+                count -= 1
+                continue
+            }
             guard wordCount(text) <= 12 else { return false }
-            if let last = text.last(where: { !closingMarks.contains($0) }), ".!?".contains(last) { return false }
+            // The first line is a title (no sentence); a line under it may be one ("Director's notes in brackets.").
+            if count == 1, let last = text.last(where: { !closingMarks.contains($0) }), ".!?".contains(last) { return false }
             for (index, piece) in pieces(text).enumerated() {
                 if piece.kind == .quote { return false }
                 if piece.kind == .speaker, index == 0 { continue }

@@ -70,6 +70,7 @@ extension ScriptParser {
                     switch piece.field {
                     case .timing?:
                         current.note(seconds: fullDuration(body, clock: true))
+                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + body, line: line, reason: "timing")
                         target = .dropped
                         droppedReason = "timing"
                     case .ignored?, nil:
@@ -81,7 +82,7 @@ extension ScriptParser {
                         split(before: slot, fresh: fresh)
                         if slot == .narration { current.hasNarration = true }
                         if slot == .visual { current.hasVisual = true }
-                        let speaker = piece.kind == .speaker ? piece.name : nil
+                        let speaker = piece.kind == .speaker || piece.name.map({ Self.roles.contains(tagKey($0)) }) == true ? piece.name : nil
                         current.add(slot, body, line: line, speaker: speaker)
                         target = piece.continues ? .slot(slot, speaker) : nil
                     }
@@ -105,12 +106,19 @@ extension ScriptParser {
             }
         }
 
+        /// Narration tags that name who speaks (a host and a guest get different voices); `VO:` and
+        /// `NARRATOR:` are the narrator.
+        static let roles: Set<String> = ["HOST", "PRESENTER", "ANNOUNCER", "SPOKESPERSON", "TALENT", "AVATAR", "SPEAKER"]
+
         /// Why a line under a note or metadata tag is left out: "brief" for `Client:`, `Tone:`…, else "note".
         static func reason(forIgnored name: String?) -> String {
             guard let name else { return "note" }
             let key = tagKey(name)
-            return ["NOTE", "NOTES", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS", "TODO"]
-                .contains(key) ? "note" : key == "TRANSITION" ? "transition" : "brief"
+            if key == "TRANSITION" { return "transition" }
+            return ["CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION", "PROJECT",
+                    "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE", "TONE", "STYLE",
+                    "AGENCY", "CHANNEL", "BRIEF", "MARQUE", "AGENCE", "AUFTRAGGEBER", "MARKE", "AGENTUR", "CLIENTE", "MARCA",
+                    "AGENCIA", "クライアント", "ブランド", "العميل", "العلامة"].contains(key) ? "brief" : "note"
         }
 
         mutating func finish() -> [Draft] {

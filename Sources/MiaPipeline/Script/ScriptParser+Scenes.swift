@@ -23,7 +23,10 @@ extension ScriptParser {
         for (draft, voice) in zip(drafts, voices) {
             leftOut += draft.leftOut
             if draft.isTitleBlock && hasBody {
-                for item in draft.items { leftOut.append(LeftOutText(line: item.line + 1, text: collapse(item.text), reason: "title block")) }
+                for item in draft.items {
+                    leftOut.append(LeftOutText(line: item.line + 1, text: collapse((item.speaker.map { $0 + ": " } ?? "") + item.text),
+                                               reason: "title block"))
+                }
                 if let title = draft.title, let line = draft.lines?.lowerBound {
                     leftOut.append(LeftOutText(line: line + 1, text: title, reason: "title block"))
                 }

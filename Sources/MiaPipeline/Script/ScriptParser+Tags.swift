@@ -6,20 +6,34 @@ extension ScriptParser {
         let groups: [(Field, [String])] = [
             (.visual, ["VISUAL", "VISUALS", "VIDEO", "B ROLL", "BROLL", "ACTION", "SHOT", "IMAGE", "IMAGES", "FOOTAGE",
                        "STOCK FOOTAGE", "CAMERA", "SCENE", "SCENE DESCRIPTION", "DESCRIPTION", "LOCATION", "SETTING",
-                       "ANIMATION", "PICTURE"]),
+                       "ANIMATION", "PICTURE", "FRAME",
+                       "CLOSE UP", "CLOSEUP", "CU", "ECU", "WIDE", "WIDE SHOT", "MEDIUM SHOT", "ESTABLISHING", "ESTABLISHING SHOT",
+                       "POV", "NAHAUFNAHME", "TOTALE", "HALBTOTALE", "GROS PLAN", "PLAN LARGE", "PRIMER PLANO", "PLANO GENERAL",
+                       // French, German, Spanish, Japanese, Arabic
+                       "VISUEL", "IMAGEN", "VÍDEO", "BILD", "PLANO", "映像", "画面", "الصورة", "صورة"]),
             (.narration, ["VO", "V O", "VOICEOVER", "VOICE OVER", "VOICE", "AUDIO", "NARRATOR", "NARRATION", "NARR", "HOST",
-                          "PRESENTER", "ANNOUNCER", "DIALOGUE", "DIALOG", "SPEAKER", "SPOKEN", "TALENT", "SPOKESPERSON", "AVATAR"]),
+                          "PRESENTER", "ANNOUNCER", "DIALOGUE", "DIALOG", "SPEAKER", "SPOKEN", "TALENT", "SPOKESPERSON", "AVATAR",
+                          "VOIX OFF", "VOIX", "NARRATEUR", "NARRATRICE", "SPRECHER", "SPRECHERIN", "ERZÄHLER", "ERZÄHLERIN",
+                          "OFF STIMME", "OFF TEXT", "NARRADOR", "NARRADORA", "LOCUCIÓN", "LOCUTOR", "LOCUTORA", "VOZ EN OFF",
+                          "ナレーション", "ナレ", "التعليق الصوتي", "التعليق", "الراوي", "صوت"]),
             (.onScreen, ["ON SCREEN", "ONSCREEN", "ON SCREEN TEXT", "ONSCREEN TEXT", "TEXT ON SCREEN", "TEXT", "TEXT OVERLAY",
                          "OVERLAY", "SUPER", "SUPERS", "SUPER TEXT", "CAPTION", "CAPTIONS", "SUBTITLE", "TITLE", "TITLES",
                          "TITLE CARD", "CARD", "END CARD", "LOWER THIRD", "GRAPHIC", "GRAPHICS", "GFX", "CTA", "HEADLINE",
-                         "KINETIC TEXT", "LOGO"]),
+                         "KINETIC TEXT", "LOGO",
+                         "TEXTE", "TEXTE À L'ÉCRAN", "SURIMPRESSION", "EINBLENDUNG", "TEXTEINBLENDUNG", "TEXTO",
+                         "TEXTO EN PANTALLA", "SOBREIMPRESIÓN", "テロップ", "字幕", "النص", "نص على الشاشة"]),
             (.sound, ["SFX", "SOUND", "SOUNDS", "SOUND EFFECT", "SOUND EFFECTS", "MUSIC", "FX", "AUDIO FX", "SOUNDTRACK",
-                      "BGM", "BACKGROUND MUSIC", "AMBIENCE", "AMBIENT", "SONG"]),
-            (.ignored, ["NOTE", "NOTES", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS",
-                        "TODO", "CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION",
+                      "BGM", "BACKGROUND MUSIC", "AMBIENCE", "AMBIENT", "SONG",
+                      "MUSIQUE", "BRUITAGE", "SON", "MUSIK", "GERÄUSCH", "GERÄUSCHE", "ATMO", "MÚSICA", "SONIDO", "EFECTOS",
+                      "効果音", "音楽", "SE", "موسيقى", "مؤثرات"]),
+            (.ignored, ["NOTE", "NOTES", "DIRECTOR", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS",
+                        "TODO", "BRIEF", "CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION",
                         "PROJECT", "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE",
-                        "TONE", "STYLE", "AGENCY", "CHANNEL", "TRANSITION", "PROPS", "WARDROBE", "CAST"]),
-            (.timing, ["DURATION", "LENGTH", "RUNTIME", "RUN TIME", "TIME", "TIMING", "TC", "TIMECODE"]),
+                        "TONE", "STYLE", "AGENCY", "CHANNEL", "TRANSITION", "PROPS", "WARDROBE", "CAST",
+                        "REMARQUE", "MARQUE", "AGENCE", "NOTIZ", "ANMERKUNG", "AUFTRAGGEBER", "MARKE", "AGENTUR", "NOTA",
+                        "CLIENTE", "MARCA", "AGENCIA", "メモ", "備考", "クライアント", "ブランド", "ملاحظة", "العميل", "العلامة"]),
+            (.timing, ["DURATION", "LENGTH", "RUNTIME", "RUN TIME", "TIME", "TIMING", "TC", "TIMECODE",
+                       "DURÉE", "DAUER", "LÄNGE", "DURACIÓN", "尺", "المدة"]),
         ]
         for (field, names) in groups {
             for name in names { table[name] = field }
@@ -49,10 +63,16 @@ extension ScriptParser {
     static func pieces(_ line: String) -> [Piece] {
         guard let first = line.first else { return [] }
         // Most lines carry no tag at all: no colon, no bracket, no opening quote.
-        if !openingQuotes.contains(first), !containsByte(line, UInt8(ascii: ":"), or: UInt8(ascii: "[")) {
+        // (0xEF: the lead byte of full-width punctuation such as `：`.)
+        if !openingQuotes.contains(first), !containsByte(line, UInt8(ascii: ":"), or: UInt8(ascii: "[")), !containsByte(line, 0xEF, or: 0xEF) {
             return [Piece(kind: .plain, field: nil, text: line, continues: true)]
         }
         let c = Array(line)
+        // A line wholly in brackets that is no tag (`[Waveform animation over black]`) describes the picture.
+        if c[0] == "[", c.last == "]", c.count > 2, !c.dropFirst().dropLast().contains("]"), !c.contains(":"),
+           tagFields[tagKey(String(c.dropFirst().dropLast()))] == nil {
+            return [Piece(kind: .insert, field: .visual, text: String(c.dropFirst().dropLast()), continues: false)]
+        }
         var pieces: [Piece] = []
         var kind = Piece.Kind.plain
         var field: Field?
@@ -142,7 +162,8 @@ extension ScriptParser {
             i = close + 1
             while i < c.count, isBlank(c[i]) { i += 1 }
         }
-        guard i < c.count, c[i] == ":", i + 1 == c.count || isBlank(c[i + 1]) else { return nil }
+        // A full-width colon (`ナレーション：`) needs no space after it.
+        guard i < c.count, c[i] == ":" && (i + 1 == c.count || isBlank(c[i + 1])) || c[i] == "：" else { return nil }
         let name = trim(String(c[0..<nameEnd]))
         return name.isEmpty ? nil : (name, i + 1)
     }

@@ -12,7 +12,29 @@ extension ScriptParser {
 
     static let units: [String: Double] = [
         "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+        // French, German, Spanish, Japanese
+        "seconde": 1, "secondes": 1, "sek": 1, "sekunde": 1, "sekunden": 1, "seg": 1, "segundo": 1, "segundos": 1,
+        "秒": 1, "分": 60,
     ]
+
+    /// The ASCII form of full-width timing punctuation and digits (`（0〜3秒）` reads as `(0-3秒)`).
+    static func timingForm(_ character: Character) -> Character {
+        switch character {
+        case "（": "("
+        case "）": ")"
+        case "【", "［": "["
+        case "】", "］": "]"
+        case "〜", "～": "-"
+        case "：": ":"
+        default:
+            if let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
+               (0xFF10...0xFF19).contains(scalar.value), let ascii = Unicode.Scalar(scalar.value - 0xFF10 + 0x30) {
+                Character(ascii)
+            } else {
+                character
+            }
+        }
+    }
 
     /// A number with an optional unit (`5`, `5.5s`, `8 seconds`, `2 min`) or a clock time (`0:05`, `1:02:03`).
     static func time(_ c: [Character], _ start: Int) -> (time: Time, end: Int)? {
@@ -123,8 +145,9 @@ extension ScriptParser {
     /// In a heading a lone timestamp (`[0:05]`) is a duration and a trailing `— 8 seconds` counts.
     /// With `ages`, `LEO (30s)` is a screenplay character's age, not a duration.
     static func extractTiming(_ line: String, heading: Bool, ages: Bool = false) -> (text: String, seconds: Double?) {
-        guard line.contains(where: { digit($0) != nil }) else { return (line, nil) }
-        let c = Array(line)
+        let written = Array(line)
+        let c = line.utf8.allSatisfy { $0 < 0x80 } ? written : written.map(timingForm)
+        guard c.contains(where: { digit($0) != nil }) else { return (line, nil) }
         var keep = [Bool](repeating: true, count: c.count)
         var found: Double?
         func note(_ value: Double?) { if found == nil { found = sane(value) } }
@@ -175,7 +198,7 @@ extension ScriptParser {
             i += 1
         }
         var text = ""
-        for (index, character) in c.enumerated() where keep[index] { text.append(character) }
+        for (index, character) in written.enumerated() where keep[index] { text.append(character) }
         text = trim(text)
 
         // A heading's trailing "— 8 seconds" / "- 8s".

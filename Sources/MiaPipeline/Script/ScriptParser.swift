@@ -75,7 +75,7 @@ enum ScriptParser {
         let markdown = MarkdownLines.parse(script.rawLines)
         let lines = zip(script.lines, markdown).map { canonical($0, $1) }
         let kinds = lines.enumerated().map { classify($1, index: $0, markdown: markdown[$0]) }
-        let candidates = layouts(lines, kinds)
+        let candidates = layouts(lines, kinds, markdown)
         guard let chosen = forced.map({ format in candidates.first { $0.format == format } }) ?? candidates.first else { return nil }
         // Tags and prose read any script with tags or sentences: only another structure is a real alternative.
         let others = candidates.filter { $0.format != chosen.format && $0.format != .prose && $0.format != .tags }
@@ -103,7 +103,7 @@ extension ScriptParser {
     }
 
     /// Every layout that applies to the script, in the order of preference (the first is taken).
-    static func layouts(_ lines: [String], _ kinds: [Kind]) -> [Layout] {
+    static func layouts(_ lines: [String], _ kinds: [Kind], _ structure: [MarkdownLine]) -> [Layout] {
         var keyword: [Int] = [], slugs: [Int] = [], timecodes: [Int] = [], bold: [Int] = [], bullets: [Heading] = []
         var stamps: [(index: Int, start: Double)] = []
         var markdown: [Int: [Int]] = [:]
@@ -143,6 +143,12 @@ extension ScriptParser {
                 heading.seconds = heading.seconds ?? sane(next.start - this.start)
                 timed[this.index] = .heading(heading)
             }
+            // The last lasts until the end the title block states (`(YouTube, 1:10)`, `Length: 70s`), when it does.
+            if let last = stamps.last, let total = statedLength(lines[..<stamps[0].index]), total > last.start,
+               case .heading(var heading) = timed[last.index], heading.seconds == nil {
+                heading.seconds = sane(total - last.start)
+                timed[last.index] = .heading(heading)
+            }
             section(.timecoded, stamps.map(\.index), rule: "a line starting with a timestamp starts a scene that lasts until the next",
                     kinds: timed)
         }
@@ -151,7 +157,7 @@ extension ScriptParser {
             section(.headings, markdown[level] ?? [], breaks: markdown.filter { $0.key <= level }.flatMap(\.value),
                     rule: "a level-\(level) Markdown heading (`\(String(repeating: "#", count: level)) `) starts each scene")
         }
-        if let starters = outlineStarters(lines, kinds, numbered) {
+        if let starters = outlineStarters(numbered, structure) {
             section(.outline, starters, rule: "a numbered outline item starts each scene")
         } else if bullets.filter({ $0.named || $0.seconds != nil }).count >= 2 {
             section(.outline, bullets.map(\.index), rule: "a top-level bullet item with a title or timing starts each scene")
@@ -171,24 +177,40 @@ extension ScriptParser {
         return found
     }
 
-    /// The numbered lines that start scenes in an outline, or nil when the numbers are only a list.
-    static func outlineStarters(_ lines: [String], _ kinds: [Kind], _ numbered: [(index: Int, number: Int)]) -> [Int]? {
-        guard numbered.count >= 2 else { return nil }
-        let numberedLines = Set(numbered.map(\.index))
-        func isBreak(_ index: Int) -> Bool {
-            if lines[index].isEmpty { return true }
-            if case .separator = kinds[index] { return true }
-            return false
+    /// The running time a title block states: a `Length:`/`Duration:` line, or a clock time or duration in its
+    /// first line (`Product demo (YouTube, 1:10)`).
+    static func statedLength(_ block: ArraySlice<String>) -> Double? {
+        guard block.count <= 6 else { return nil }
+        for (offset, line) in block.enumerated() where !line.isEmpty {
+            if let piece = pieces(stripMarkdown(line)).first, piece.kind == .label, piece.field == .timing {
+                return fullDuration(trimPiece(piece.text), clock: true)
+            }
+            if offset == block.indices.lowerBound - block.startIndex || offset == 0 {
+                let c = Array(line)
+                for index in c.indices where digit(c[index]) != nil && (index == 0 || !(c[index - 1].isNumber || c[index - 1] == ":")) {
+                    if let found = timeExpression(c, index, singles: true), found.kind != .range,
+                       found.end == c.count || !(c[found.end].isLetter || c[found.end].isNumber) {
+                        return sane(found.seconds)
+                    }
+                }
+            }
         }
-        let first = numbered[0].index
-        let shotList = (first..<lines.count).allSatisfy { isBreak($0) || numberedLines.contains($0) }
-        let starters = shotList ? numbered : numbered.filter { entry in
-            let next = entry.index + 1
-            return entry.index == 0 || isBreak(entry.index - 1)
-                || (next < lines.count && !isBreak(next) && !numberedLines.contains(next))
+        return nil
+    }
+
+    /// The numbered items that start scenes in an outline, or nil when the numbers are only a list.
+    ///
+    /// cmark-gfm says which lines start top-level list items and whether their list opens a block of its own;
+    /// a list that interrupts a paragraph (`Three reasons:` then `1. …`) is the paragraph's content. Starters
+    /// count up: an item numbered at or below the last starter (`1. 2. 3.` written flat inside item 3) is
+    /// content of the scene it sits in.
+    static func outlineStarters(_ numbered: [(index: Int, number: Int)], _ markdown: [MarkdownLine]) -> [Int]? {
+        var starters: [(index: Int, number: Int)] = []
+        for entry in numbered where markdown[entry.index].list != nil && markdown[entry.index].listOpensBlock {
+            if let last = starters.last, entry.number <= last.number { continue }
+            starters.append(entry)
         }
-        guard starters.count >= 2, zip(starters, starters.dropFirst()).allSatisfy({ $0.number < $1.number }) else { return nil }
-        return starters.map(\.index)
+        return starters.count >= 2 ? starters.map(\.index) : nil
     }
 
     /// Whether some separator line has text before and after it.
@@ -277,6 +299,9 @@ extension ScriptParser {
             let rest = line.drop(while: { $0 == "#" })
             guard rest.first?.isWhitespace == true else { return nil }
             text = rest
+        } else if line.contains(where: \.isUppercase), !line.contains(where: \.isLowercase), wordCount(line) <= 5,
+                  let last = line.last, last.isLetter || last.isNumber, !line.contains(":") {
+            text = Substring(line)   // `COLD OPEN`: a label in capitals over the scene
         } else {
             return nil
         }

@@ -38,6 +38,11 @@ struct MarkdownLine: Equatable {
     var listDepth = 0
     /// Set when a list item starts on this line.
     var item: ItemMarker?
+    /// The top-level list the line's item belongs to (numbered in document order), when it starts an item.
+    var list: Int?
+    /// That list starts a block of its own (after a blank line, a heading or a break, or at the top) rather
+    /// than interrupting a paragraph (`Three reasons:` then `1. …`).
+    var listOpensBlock = false
     /// Strong text (`**Craft**`) at the very start of the line.
     var leadingStrong: String?
     /// The whole line is strong (`**The reveal**`).
@@ -69,6 +74,13 @@ enum MarkdownLines {
             guard let node = cmark_iter_get_node(iterator) else { continue }
             if event == CMARK_EVENT_ENTER { walk.enter(node, into: &result) } else { walk.exit(node, into: &result) }
         }
+        for index in result.indices {
+            guard let list = result[index].list, let first = walk.listStarts[list] else { continue }
+            let before = first - 1
+            result[index].listOpensBlock = before < 0 || ScriptParser.trim(lines[before]).isEmpty
+                || [.thematicBreak, .heading(level: 1), .heading(level: 2), .heading(level: 3)].contains(result[before].block)
+                || { if case .heading = result[before].block { true } else { false } }()
+        }
         return result
     }
 
@@ -76,6 +88,9 @@ enum MarkdownLines {
     private struct Walk {
         let lines: [String]
         var listDepth = 0
+        /// The open top-level list, and where each top-level list starts (0-based line).
+        var topList = -1
+        var listStarts: [Int: Int] = [:]
         /// A leaf block whose inline content is being collected, and the line the content has reached.
         var leaf: (node: OpaquePointer, line: Int)?
         var strongDepth = 0
@@ -99,8 +114,13 @@ enum MarkdownLines {
             switch type(node) {
             case "list":
                 listDepth += 1
+                if listDepth == 1 {
+                    topList += 1
+                    listStarts[topList] = first
+                }
             case "item":
                 result[first].item = itemMarker(lines[first])
+                result[first].list = topList
             case "paragraph":
                 mark(first...last, .paragraph, into: &result)
                 leaf = (node, first)
