@@ -47,6 +47,15 @@ import Testing
         }
     }
 
+    @Test func encodingsAndLineEndingsAreKept() throws {
+        let crlf = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/windows-crlf.txt")))
+        #expect(crlf.firstRange(of: Data([0x0D, 0x0A])) != nil, "windows-crlf.txt must keep its CRLF bytes")
+        let latin1 = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/latin1-cafe.txt")))
+        #expect(String(data: latin1, encoding: .utf8) == nil, "latin1-cafe.txt must stay ISO-8859-1")
+        #expect(latin1.contains(0xE9))   // é
+        #expect(try !Self.read("windows-crlf.txt").scenes.contains { $0.narration.contains("\r") })
+    }
+
     @Test(arguments: corpus)
     func splitsAsWritten(_ expected: ExpectedScript) throws {
         let parsed = try Self.read(expected.file)
@@ -88,6 +97,8 @@ enum WordAccount {
                                   "webvtt", "cont", "d", "o", "v", "os", "vo", "b", "roll"]
         for key in ScriptParser.tagFields.keys { words.formUnion(tokens(key)) }
         words.formUnion(ScriptParser.numberWords)
+        words.formUnion(ScriptParser.headingKeywords)
+        words.formUnion(ScriptParser.units.keys)
         return words
     }()
 

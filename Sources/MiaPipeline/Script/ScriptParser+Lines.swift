@@ -167,6 +167,12 @@ extension ScriptParser {
         return trim(result)
     }
 
+    /// One to three capitalised words and nothing else: a name (`Marcus`, `Dana Lee`).
+    static func isNameOnly(_ text: String) -> Bool {
+        let words = text.split(whereSeparator: isBlank)
+        return (1...3).contains(words.count) && words.allSatisfy { $0.first?.isUppercase == true && $0.allSatisfy { $0.isLetter || $0 == "." || $0 == "-" } }
+    }
+
     /// A line of text that looks like a title: not a full sentence and carrying no visual or narration tag.
     static func isTitleBlock<C: Collection>(_ lines: C) -> Bool where C.Element == String {
         var count = 0
@@ -175,8 +181,9 @@ extension ScriptParser {
             guard count <= 4 else { return false }
             let text = extractTiming(stripMarkdown(raw), heading: true).text
             // Brief lines (`Client: …`, `Length: 30s`, `Notes: …`) belong to a title block whatever they say.
-            if let first = pieces(text).first, first.kind == .label, first.field == .ignored || first.field == .timing {
-                count -= 1
+            if let first = pieces(text).first, first.kind == .label,
+               first.field == .ignored || first.field == .timing || (first.field == .narration && isNameOnly(trimPiece(first.text))) {
+                count -= 1   // (`Presenter: Marcus` names the talent)
                 continue
             }
             guard wordCount(text) <= 12 else { return false }

@@ -98,6 +98,8 @@ extension ScriptParser {
         var line: Int
         /// Who speaks it (a screenplay character, `MAYA:`); nil for a narrator and for other fields.
         var speaker: String? = nil
+        /// The tag it was written under (`AUDIO`), when there was one.
+        var label: String? = nil
     }
 
     /// A scene being assembled, before untagged lines are resolved and fields joined.
@@ -143,10 +145,10 @@ extension ScriptParser {
             leftOut.append(LeftOutText(line: line + 1, text: text, reason: reason))
         }
 
-        mutating func add(_ slot: Slot, _ text: String, line: Int, speaker: String? = nil) {
+        mutating func add(_ slot: Slot, _ text: String, line: Int, speaker: String? = nil, label: String? = nil) {
             guard !text.isEmpty else { return }
             cover(line)
-            items.append(Item(slot: slot, text: text, line: line, speaker: speaker))
+            items.append(Item(slot: slot, text: text, line: line, speaker: speaker, label: label))
             switch slot {
             case .narration: hasNarration = true
             case .visual, .untagged: hasVisual = true
@@ -167,6 +169,8 @@ extension ScriptParser {
         var text: String
         /// The label or speaker name before the colon (`MAYA`, `NOTE`), when there is one.
         var name: String? = nil
+        /// A parenthetical between the name and the colon (`Kunde (O-Ton):`): direction, left out.
+        var aside: String? = nil
         /// Whether a following untagged line continues this piece.
         var continues: Bool
     }

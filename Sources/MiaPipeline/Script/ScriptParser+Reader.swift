@@ -3,7 +3,7 @@
 extension ScriptParser {
     /// Reads the lines of a scene (or, when `splitting`, of a whole tagged script) into drafts.
     struct Reader {
-        enum Target { case slot(Slot, String?), dropped }
+        enum Target { case slot(Slot, speaker: String?, label: String?), dropped }
 
         let splitting: Bool
         let lead: Slot
@@ -45,6 +45,7 @@ extension ScriptParser {
                 return
             }
             for (index, piece) in pieces.enumerated() {
+                if let aside = piece.aside { current.leaveOut(aside, line: line, reason: "parenthetical") }
                 let fresh = index == 0 && afterBlank
                 let body = trimPiece(piece.text)
                 switch piece.kind {
@@ -52,7 +53,7 @@ extension ScriptParser {
                     guard !body.isEmpty else { continue }
                     if index == 0, let target {
                         switch target {
-                        case .slot(let slot, let speaker): current.add(slot, body, line: line, speaker: speaker)
+                        case .slot(let slot, let speaker, let label): current.add(slot, body, line: line, speaker: speaker, label: label)
                         case .dropped: current.leaveOut(body, line: line, reason: droppedReason)
                         }
                         continue
@@ -64,7 +65,7 @@ extension ScriptParser {
                     if let slot = piece.field.flatMap(Slot.init) {
                         current.add(slot, body, line: line)
                     } else if piece.field == .ignored {
-                        current.leaveOut(piece.text, line: line, reason: Self.reason(forIgnored: piece.name))
+                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + piece.text, line: line, reason: Self.reason(forIgnored: piece.name))
                     }
                 case .label, .speaker, .quote:
                     switch piece.field {
@@ -83,8 +84,8 @@ extension ScriptParser {
                         if slot == .narration { current.hasNarration = true }
                         if slot == .visual { current.hasVisual = true }
                         let speaker = piece.kind == .speaker || piece.name.map({ Self.roles.contains(tagKey($0)) }) == true ? piece.name : nil
-                        current.add(slot, body, line: line, speaker: speaker)
-                        target = piece.continues ? .slot(slot, speaker) : nil
+                        current.add(slot, body, line: line, speaker: speaker, label: piece.kind == .label ? piece.name : nil)
+                        target = piece.continues ? .slot(slot, speaker: speaker, label: piece.kind == .label ? piece.name : nil) : nil
                     }
                 }
             }

@@ -4,6 +4,16 @@ extension ScriptParser {
     /// Finishes drafts into numbered scenes; what they leave out on purpose goes to `leftOut`.
     static func scenes(from drafts: [Draft], leftOut: inout [LeftOutText]) -> [Scene] {
         var drafts = drafts
+        // `AUDIO:` is what is heard; in a script that marks its words with `VO:` or a speaker, it is the sound.
+        let marksWords = drafts.contains { $0.items.contains { $0.slot == .narration && ($0.speaker != nil || ($0.label.map { tagKey($0) != "AUDIO" } ?? false)) } }
+        if marksWords {
+            for index in drafts.indices {
+                for item in drafts[index].items.indices where drafts[index].items[item].label.map({ tagKey($0) == "AUDIO" }) == true {
+                    drafts[index].items[item].slot = .sound
+                }
+                drafts[index].hasNarration = drafts[index].items.contains { $0.slot == .narration }
+            }
+        }
         // A heading with nothing under it but a long title ("1. Open on a sunrise over the city.") is content.
         for index in drafts.indices where drafts[index].hasHeading && drafts[index].items.isEmpty && !drafts[index].isSlugline {
             if let title = drafts[index].title, wordCount(title) > 6 {

@@ -8,7 +8,7 @@ extension ScriptParser {
                        "STOCK FOOTAGE", "CAMERA", "SCENE", "SCENE DESCRIPTION", "DESCRIPTION", "LOCATION", "SETTING",
                        "ANIMATION", "PICTURE", "FRAME",
                        "CLOSE UP", "CLOSEUP", "CU", "ECU", "WIDE", "WIDE SHOT", "MEDIUM SHOT", "ESTABLISHING", "ESTABLISHING SHOT",
-                       "POV", "NAHAUFNAHME", "TOTALE", "HALBTOTALE", "GROS PLAN", "PLAN LARGE", "PRIMER PLANO", "PLANO GENERAL",
+                       "NAHAUFNAHME", "TOTALE", "HALBTOTALE", "GROS PLAN", "PLAN LARGE", "PRIMER PLANO", "PLANO GENERAL",
                        // French, German, Spanish, Japanese, Arabic
                        "VISUEL", "IMAGEN", "VÍDEO", "BILD", "PLANO", "映像", "画面", "الصورة", "صورة"]),
             (.narration, ["VO", "V O", "VOICEOVER", "VOICE OVER", "VOICE", "AUDIO", "NARRATOR", "NARRATION", "NARR", "HOST",
@@ -77,8 +77,10 @@ extension ScriptParser {
         var kind = Piece.Kind.plain
         var field: Field?
         var name: String?
+        var aside: String?
         var start = 0
         if let label = leadingLabel(c) {
+            aside = label.aside
             if let found = tagFields[tagKey(label.name)] {
                 kind = .label
                 field = found
@@ -106,14 +108,24 @@ extension ScriptParser {
             let blank = buffer.allSatisfy(isBlank)
             if kind != .plain || !blank {
                 // `VO:` text often wraps onto the next line; a speaker's does only after a bare `MAYA:`.
-                pieces.append(Piece(kind: kind, field: field, text: buffer, name: name, continues: kind != .speaker || blank))
+                pieces.append(Piece(kind: kind, field: field, text: buffer, name: name, aside: aside,
+                                    continues: kind != .speaker || blank))
             }
             buffer = ""
             name = nil
+            aside = nil
         }
         var i = start
         while i < c.count {
             let character = c[i]
+            // `(NOTE: …)`, `(SFX: whoosh)`: a parenthesis holding a tag and its text is an insert like a bracket.
+            if character == "(", let close = c[(i + 1)..<min(c.count, i + 200)].firstIndex(of: ")"),
+               let colon = c[(i + 1)..<close].firstIndex(of: ":"), let found = tagFields[tagKey(String(c[(i + 1)..<colon]))] {
+                pieces.append(Piece(kind: .insert, field: found, text: String(c[(colon + 1)..<close]),
+                                    name: String(c[(i + 1)..<colon]), continues: false))
+                i = close + 1
+                continue
+            }
             if character == "[", let close = c[(i + 1)..<min(c.count, i + 120)].firstIndex(of: "]") {
                 let inner = c[(i + 1)..<close]
                 if let colon = inner.firstIndex(of: ":") {
@@ -152,20 +164,22 @@ extension ScriptParser {
     }
 
     /// `NAME:` or `NAME (note):` at the start of a line: the name and where the text after the colon begins.
-    static func leadingLabel(_ c: [Character]) -> (name: String, end: Int)? {
+    static func leadingLabel(_ c: [Character]) -> (name: String, aside: String?, end: Int)? {
         guard let first = c.first, first.isLetter else { return nil }
         var i = 0
         while i < c.count, i < 40, c[i].isLetter || c[i].isNumber || " .'’-/&".contains(c[i]) { i += 1 }
         let nameEnd = i
         while i < c.count, isBlank(c[i]) { i += 1 }
+        var aside: String?
         if i < c.count, c[i] == "(", let close = c[i..<min(c.count, i + 40)].firstIndex(of: ")") {
+            aside = String(c[i...close])
             i = close + 1
             while i < c.count, isBlank(c[i]) { i += 1 }
         }
         // A full-width colon (`ナレーション：`) needs no space after it.
         guard i < c.count, c[i] == ":" && (i + 1 == c.count || isBlank(c[i + 1])) || c[i] == "：" else { return nil }
         let name = trim(String(c[0..<nameEnd]))
-        return name.isEmpty ? nil : (name, i + 1)
+        return name.isEmpty ? nil : (name, aside, i + 1)
     }
 
     /// An upper-case tag before a colon in the middle of a line (`… VO: …`, `… | SFX: …`).
