@@ -88,6 +88,43 @@ import Testing
     }
 }
 
+extension ScriptCorpusTests {
+    /// The corpus, mutated the way scripts get damaged and edited (lines dropped, doubled, swapped, joined,
+    /// cut off, structure tokens dropped in), seeded so every run reads the same inputs: never a crash, the
+    /// same reading twice, and still no word lost.
+    @Test func mutatedScriptsLoseNoWord() throws {
+        var rng = SplitMix64(seed: 0x5C21_9713)
+        var checked = 0
+        for expected in Self.corpus {
+            let data = try Data(contentsOf: URL(fileURLWithPath: Repo.media("scripts/\(expected.file)")))
+            let original = try ScriptText.decode(data, name: expected.file)
+            for round in 0..<8 {
+                var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                for _ in 0..<Int.random(in: 1...4, using: &rng) where !lines.isEmpty {
+                    let at = Int.random(in: 0..<lines.count, using: &rng)
+                    switch Int.random(in: 0..<7, using: &rng) {
+                    case 0: lines.remove(at: at)
+                    case 1: lines.insert(lines[at], at: at)
+                    case 2: lines.swapAt(at, Int.random(in: 0..<lines.count, using: &rng))
+                    case 3 where at + 1 < lines.count: lines[at] += " " + lines.remove(at: at + 1)
+                    case 4: lines = Array(lines.prefix(at))
+                    case 5: lines.insert(ScriptParserTests.tokens.randomElement(using: &rng)!, at: at)
+                    default: lines[at] = ScriptParserTests.tokens.randomElement(using: &rng)! + " " + lines[at]
+                    }
+                }
+                let text = lines.joined(separator: "\n")
+                let name = expected.file
+                let first = ScriptReader.read(text, name: name)
+                #expect(first == ScriptReader.read(text, name: name), "\(name) mutant \(round) reads differently twice")
+                let lost = WordAccount.lost(text, first, xml: name.hasSuffix(".fdx") && first.format == .fdx)
+                #expect(lost.isEmpty, "\(name) mutant \(round) (\(first.format.rawValue)) lost \(lost.prefix(12))")
+                checked += 1
+            }
+        }
+        #expect(checked >= 300)
+    }
+}
+
 /// Counts the words of a script against the words of its scenes and of what it lists as left out.
 enum WordAccount {
     /// Words that are the script's structure rather than its content: tags, scene keywords, units.
