@@ -44,7 +44,8 @@ enum FDXReader: FormatReader {
         if let root = collector.root, root != "FinalDraft" {
             throw FormatMismatch(reason: "\(MiaMessages.missingLayout(.fdx)) (its root element is <\(root.prefix(40))>)")
         }
-        guard parsed, collector.root != nil else {
+        // XMLParser reports success for a document cut short: the root element must also have closed.
+        guard parsed, collector.root != nil, collector.isComplete else {
             let detail = parser.parserError.map { ": \($0.localizedDescription)" } ?? ""
             throw FormatMismatch(reason: "it is not well-formed XML (line \(parser.lineNumber)\(detail))")
         }
@@ -69,6 +70,8 @@ extension FDXReader {
         var leftOut: [LeftOutText] = []
         /// The document's root element, once seen.
         var root: String?
+        /// Whether the root element has closed: the document is whole.
+        var isComplete = false
         private var current = ScriptParser.Draft(rule: "text before the first scene heading")
         private var speaker: String?
         private var path: [String] = []
@@ -97,6 +100,7 @@ extension FDXReader {
 
         func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
             path.removeLast()
+            if path.isEmpty { isComplete = true }
             switch elementName {
             case "Paragraph" where !open.isEmpty && path.contains("Content"):
                 paragraph(open.removeLast())

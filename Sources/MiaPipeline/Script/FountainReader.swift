@@ -98,7 +98,8 @@ extension FountainReader {
             guard let first = lines.firstIndex(where: { !$0.isEmpty }), lines.indices.contains(where: { isHeading($0) }) else { return }
             let end = lines[first...].firstIndex(where: \.isEmpty) ?? lines.count
             let block = lines[first..<end]
-            guard !isHeading(first), !block.contains(where: { ScriptParser.isTransition($0) }),
+            // Fountain's own marks (`# ACT ONE`, `= synopsis`, `@NAME`, `> centered <`…) are not a title.
+            guard !isHeading(first), !block.contains(where: { ScriptParser.isTransition($0) || "#=.!@~>[/".contains($0.first ?? " ") }),
                   ScriptParser.isTitleBlock(block) else { return }
             // Two lines could be a character and a line of dialogue; a by-line says they are a title.
             let byLine = block.contains { line in
