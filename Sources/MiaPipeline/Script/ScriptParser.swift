@@ -5,7 +5,7 @@
 ///    `Beat`, `Segment`, `Section`, `Part`, `Panel`, `Slide`, `Clip`, `Sequence`; numbers may be spelled
 ///    out) → `.headings`. A heading needs a number, and either a separator after it (`:` `.` `-` `—` `|`),
 ///    nothing after it, or markdown/bold/upper-case styling, so "Scene 3 opens on…" stays text.
-/// 2. Screenplay sluglines (`INT. KITCHEN - DAY`, `EXT.`, `INT./EXT.`, `I/E`) → `.screenplay`.
+/// 2. (Screenplays — sluglines `INT. KITCHEN - DAY` — are read by `FountainReader`; a slugline here is text.)
 /// 3. Two or more lines that start with a time range (`00:00–00:05`, `[0:05-0:12]`, `0-3s:`) → `.headings`;
 ///    else two or more lines that start with increasing timestamps (`[0:00] Intro`, `0:05 Demo`), read as
 ///    start times: each scene lasts until the next starts (the last has no length).
@@ -46,10 +46,7 @@
 ///   scene without narration it is narration when it reads as spoken prose — more spoken markers
 ///   (I, you, we, our, let's, hey, welcome, `?`, `!`) than camera words (close-up, shot, pan, zoom, cut,
 ///   drone, logo, "we see", "open on"…); on a tie, as the whole script reads — and visual otherwise.
-/// - Screenplay scenes: action lines are visual; a CHARACTER cue (upper case, optionally `(V.O.)`,
-///   `(CONT'D)`; after a blank line, with a line under it) makes the following lines dialogue, whose text
-///   (parentheticals dropped) is narration; transitions (`CUT TO:`, `FADE IN:`, `FADE OUT.`) are dropped
-///   everywhere. `(30s)` right after an upper-case name is an age there, not a duration.
+/// - Transitions (`CUT TO:`, `FADE IN:`, `FADE OUT.`) are dropped everywhere.
 ///
 /// **Timing annotations** are removed from the text; the first one in a scene (a heading's wins) becomes
 /// `annotatedSeconds`: `(5s)`, `(5 sec)`, `[8 seconds]`, `(1 min)`; ranges `00:00–00:05`, `0:05-0:12`,
@@ -104,7 +101,7 @@ extension ScriptParser {
 
     /// Every layout that applies to the script, in the order of preference (the first is taken).
     static func layouts(_ lines: [String], _ kinds: [Kind], _ structure: [MarkdownLine]) -> [Layout] {
-        var keyword: [Int] = [], slugs: [Int] = [], timecodes: [Int] = [], bold: [Int] = [], bullets: [Heading] = []
+        var keyword: [Int] = [], timecodes: [Int] = [], bold: [Int] = [], bullets: [Heading] = []
         var stamps: [(index: Int, start: Double)] = []
         var markdown: [Int: [Int]] = [:]
         var numbered: [(index: Int, number: Int)] = []
@@ -112,7 +109,7 @@ extension ScriptParser {
             guard case .heading(let heading) = kind else { continue }
             switch heading.style {
             case .keyword: keyword.append(index)
-            case .slugline: slugs.append(index)
+            case .slugline: continue   // FountainReader reads screenplays
             case .timecode: timecodes.append(index)
             case .bold: bold.append(index)
             case .timestamp(let start): stamps.append((index, start))
@@ -124,14 +121,11 @@ extension ScriptParser {
         var found: [Layout] = []
         func section(_ format: ScriptFormat, _ headed: [Int], breaks: [Int]? = nil, rule: String, kinds: [Kind] = kinds) {
             found.append(Layout(format: format) {
-                sectioned(lines, kinds, headed: Set(headed), breaks: Set(breaks ?? headed), screenplay: format == .screenplay, rule: rule)
+                sectioned(lines, kinds, headed: Set(headed), breaks: Set(breaks ?? headed), rule: rule)
             })
         }
         if !keyword.isEmpty {
             section(.headings, keyword, rule: "a `Scene N` / `Shot N` heading starts each scene")
-        }
-        if !slugs.isEmpty {
-            section(.screenplay, slugs, rule: "a slugline (INT./EXT.) starts each scene")
         }
         if timecodes.count >= 2 {
             section(.timecoded, timecodes, rule: "a line starting with a time range starts each scene")
@@ -230,8 +224,7 @@ extension ScriptParser {
     }
 
     /// Splits at `breaks` (and separator lines); a segment after a line in `headed` takes that heading.
-    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, screenplay: Bool,
-                          rule: String) -> [Draft] {
+    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, rule: String) -> [Draft] {
         var drafts: [Draft] = []
         var start = 0
         var heading: Heading?
@@ -242,9 +235,8 @@ extension ScriptParser {
         func close(_ end: Int) {
             let body = lines[start..<end]
             if leading, body.allSatisfy(\.isEmpty) { return }
-            var draft = screenplay ? screenplayDraft(heading, body, from: start) : generalDraft(heading, body, from: start)
-            draft.rule = heading == nil && leading && !headed.isEmpty && headed.min() != nil && !hasSeparator
-                ? "text before the first scene heading" : rule
+            var draft = generalDraft(heading, body, from: start)
+            draft.rule = heading == nil && leading && !headed.isEmpty && !hasSeparator ? "text before the first scene heading" : rule
             draft.leftOut = unheaded + draft.leftOut
             unheaded = []
             draft.isTitleBlock = leading && isTitleBlock(body)

@@ -22,7 +22,8 @@ public enum ScriptReader {
         try read(text, name: name, forced: format)
     }
 
-    static let readers: [any FormatReader.Type] = []
+    // Computed: a stored array of metatypes is not Sendable.
+    static var readers: [any FormatReader.Type] { [FDXReader.self, FountainReader.self] }
 
     private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
         let script = ScriptSource(text: text, name: name)
