@@ -114,14 +114,24 @@ extension ScriptCorpusTests {
                 }
                 let text = lines.joined(separator: "\n")
                 let name = expected.file
-                let first = ScriptReader.read(text, name: name)
+                let first: ParsedScript
+                do {
+                    first = try ScriptReader.read(text, name: name, as: nil)
+                } catch let error as MiaError {
+                    // A damaged file of a format with a grammar is refused, by name: nothing is read silently.
+                    #expect(error.subject == name && (name.hasSuffix(".fdx") || name.hasSuffix(".vtt") || name.hasSuffix(".srt")), "\(error.message)")
+                    continue
+                }
                 #expect(first == ScriptReader.read(text, name: name), "\(name) mutant \(round) reads differently twice")
                 let lost = WordAccount.lost(text, first, xml: name.hasSuffix(".fdx") && first.format == .fdx)
                 #expect(lost.isEmpty, "\(name) mutant \(round) (\(first.format.rawValue)) lost \(lost.prefix(12))")
+                if !lost.isEmpty, let dump = ProcessInfo.processInfo.environment["MIA_DUMP_MUTANTS"] {
+                    try? text.write(toFile: "\(dump)/\(round)-\(name)", atomically: true, encoding: .utf8)
+                }
                 checked += 1
             }
         }
-        #expect(checked >= 300)
+        #expect(checked >= 250)
     }
 }
 

@@ -50,6 +50,9 @@ enum FDXReader: FormatReader {
             throw FormatMismatch(reason: "it is not well-formed XML (line \(parser.lineNumber)\(detail))")
         }
         collector.finish()
+        guard collector.drafts.contains(where: { !$0.items.isEmpty || $0.hasHeading }) || !collector.leftOut.isEmpty else {
+            throw FormatMismatch(reason: "it holds no script paragraphs (<Paragraph Type=\"…\"><Text>…</Text></Paragraph>)")
+        }
         return ReaderResult(drafts: collector.drafts, leftOut: collector.leftOut)
     }
 }
@@ -88,7 +91,7 @@ extension FDXReader {
                 return
             }
             switch elementName {
-            case "Paragraph" where path.contains("Content"):
+            case "Paragraph" where isScriptText:
                 open.append(Paragraph(type: attributeDict["Type"] ?? "General", line: parser.lineNumber,
                                       onTitlePage: path.contains("TitlePage")))
             case "Text" where !open.isEmpty:
@@ -102,7 +105,7 @@ extension FDXReader {
             path.removeLast()
             if path.isEmpty { isComplete = true }
             switch elementName {
-            case "Paragraph" where !open.isEmpty && path.contains("Content"):
+            case "Paragraph" where !open.isEmpty && isScriptText:
                 paragraph(open.removeLast())
             case "Text" where textDepth > 0:
                 textDepth -= 1
@@ -111,8 +114,20 @@ extension FDXReader {
             }
         }
 
+        /// Final Draft's own settings and lists (header and footer, SmartType names, element styles) hold
+        /// paragraphs that are not the script; paragraphs anywhere else are read, inside `<Content>` or not.
+        static let settings: Set<String> = ["HeaderAndFooter", "Header", "Footer", "SmartType", "ElementSettings",
+                                            "PageLayout", "MoresAndContinueds", "TitlePageSettings", "Macros", "Revisions"]
+        private var isScriptText: Bool { !path.contains { Self.settings.contains($0) } }
+
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if textDepth > 0, !open.isEmpty { open[open.count - 1].text += string }
+            // Text belongs in a paragraph's <Text> runs; any other text of the script is kept too (in its
+            // paragraph) or said to be left out, never dropped unseen.
+            if !open.isEmpty {
+                open[open.count - 1].text += string
+            } else if isScriptText, !string.allSatisfy(\.isWhitespace) {
+                leftOut.append(LeftOutText(line: max(parser.lineNumber, 1), text: ScriptParser.collapse(string), reason: "text outside any paragraph"))
+            }
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {

@@ -70,6 +70,8 @@ extension FountainReader {
         var current = ScriptParser.Draft(rule: "text before the first scene heading")
         /// The character whose dialogue block this is, until a blank line.
         var speaker: String?
+        /// The cue just read, until a line of its dialogue comes (a cue with none is said to be left out).
+        var silentCue: (name: String, line: Int)?
         var start = 0
 
         init(lines: [String]) {
@@ -96,7 +98,9 @@ extension FountainReader {
         /// `THE LAST CUP` / `Written by Jordan Reyes` at the top of a plain-text screenplay: its title page.
         mutating func leavePlainTitleOut() {
             guard let first = lines.firstIndex(where: { !$0.isEmpty }), lines.indices.contains(where: { isHeading($0) }) else { return }
-            let end = lines[first...].firstIndex(where: \.isEmpty) ?? lines.count
+            var end = lines[first...].firstIndex(where: \.isEmpty) ?? lines.count
+            // `FADE IN:` under the title is the script's first transition, read as such.
+            while end > first, ScriptParser.isTransition(lines[end - 1]) { end -= 1 }
             let block = lines[first..<end]
             // Fountain's own marks (`# ACT ONE`, `= synopsis`, `@NAME`, `> centered <`…) are not a title.
             guard !isHeading(first), !block.contains(where: { ScriptParser.isTransition($0) || "#=.!@~>[/".contains($0.first ?? " ") }),
@@ -115,13 +119,20 @@ extension FountainReader {
 
         mutating func read() {
             for index in start..<lines.count { read(index) }
+            endDialogue()
             drafts.append(current)
+        }
+
+        mutating func endDialogue() {
+            if let cue = silentCue { current.leaveOut(cue.name, line: cue.line, reason: "character with no dialogue") }
+            silentCue = nil
+            speaker = nil
         }
 
         mutating func read(_ index: Int) {
             let line = lines[index]
             if line.isEmpty {
-                speaker = nil
+                endDialogue()
                 return
             }
             if let name = speaker {
@@ -150,6 +161,11 @@ extension FountainReader {
                 lyric(line, index: index)
             } else if isBlank(index - 1), !isBlank(index + 1), let name = character(line) {
                 speaker = name
+                silentCue = (name, index)
+                // A direction in the cue (`NORA (not looking up)`) is a parenthetical; (V.O.), (CONT'D) are marks.
+                for aside in FountainReader.asides(line) where !FountainReader.extensions.contains(aside.uppercased().filter(\.isLetter)) {
+                    current.leaveOut("(" + aside + ")", line: index, reason: "parenthetical")
+                }
             } else {
                 action(line, index: index)
             }
@@ -169,6 +185,7 @@ extension FountainReader {
                 current.leaveOut(String(line.dropLast(spoken.count)), line: index, reason: "parenthetical")
             }
             current.add(.narration, plain(spoken), line: index, speaker: speaker)
+            silentCue = nil
         }
 
         /// Lyrics are sung: part of the music, not words a narrator reads.
@@ -235,6 +252,20 @@ extension FountainReader {
             return name.isEmpty ? nil : name
         }
         return isCue(String(text)) ? cueName(String(text)) : nil
+    }
+
+    /// Cue extensions, letters only: `(V.O.)`, `(O.S.)`, `(O.C.)`, `(CONT'D)`, `(OFF)`.
+    static let extensions: Set<String> = ["VO", "OS", "OC", "CONTD", "CONT", "OFF", "VOICEOVER", "OFFSCREEN", "PRELAP", "FILTERED", "ONPHONE", "SUBTITLED"]
+
+    /// The parenthesised parts of a cue line, innermost text only.
+    static func asides(_ line: String) -> [String] {
+        var found: [String] = []
+        var rest = Substring(line)
+        while let open = rest.firstIndex(of: "("), let close = rest[open...].firstIndex(of: ")") {
+            found.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return found
     }
 
     /// The character of a cue, without its extensions: `DR. LEE (V.O.)` → `DR. LEE`.

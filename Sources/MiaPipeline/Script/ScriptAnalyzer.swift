@@ -15,7 +15,7 @@ public struct ScriptAnalyzer: Sendable {
     public func analyze(_ text: String, name: String = "script", options: AnalysisOptions = AnalysisOptions()) throws -> ScriptAnalysis {
         let parsed: ParsedScript
         do {
-            parsed = try options.format.map { try ScriptReader.read(text, name: name, as: $0) } ?? ScriptReader.read(text, name: name)
+            parsed = try ScriptReader.read(text, name: name, as: options.format)
             guard !parsed.scenes.isEmpty else { throw MiaError(file: name, "the script is empty; there is nothing to analyze") }
         } catch {
             log.emit(Self.errorEvent(error, script: name))

@@ -40,13 +40,26 @@ extension ScriptParser {
             if current.seconds == nil { current.seconds = seconds }
             for piece in pieces(text) {
                 let body = trimPiece(piece.text)
-                guard !body.isEmpty else { continue }
+                guard !body.isEmpty else {
+                    if piece.kind == .speaker, let name = piece.name {
+                        current.leftOut.append(LeftOutText(line: index + 1, text: name, reason: "speaker label"))
+                    }
+                    continue
+                }
                 switch (piece.kind, piece.field) {
                 case (_, .ignored?):
                     current.leftOut.append(LeftOutText(line: index + 1, text: collapse((piece.name.map { $0 + ": " } ?? "") + body),
                                                        reason: Reader.reason(forIgnored: piece.name)))
-                case (_, .timing?): if current.seconds == nil { current.seconds = fullDuration(body, clock: true) }
+                case (_, .timing?):
+                    if current.seconds == nil { current.seconds = fullDuration(body, clock: true) }
+                    current.leftOut.append(LeftOutText(line: index + 1, text: collapse((piece.name.map { $0 + ": " } ?? "") + body), reason: "timing"))
                 case (.insert, let field?): if let slot = Slot(field) { current.extras.append(Item(slot: slot, text: body, line: index)) }
+                case (.speaker, _):
+                    // Prose keeps no dialogue: the name is said to be left out, the words are narration.
+                    if let name = piece.name { current.leftOut.append(LeftOutText(line: index + 1, text: name, reason: "speaker label")) }
+                    let words = body.split(whereSeparator: isBlank)
+                    current.words += words
+                    current.wordLines += Array(repeating: index, count: words.count)
                 default:
                     let words = body.split(whereSeparator: isBlank)
                     current.words += words

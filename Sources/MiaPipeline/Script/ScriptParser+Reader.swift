@@ -84,6 +84,10 @@ extension ScriptParser {
                         if slot == .narration { current.hasNarration = true }
                         if slot == .visual { current.hasVisual = true }
                         let speaker = piece.kind == .speaker || piece.name.map({ Self.roles.contains(tagKey($0)) }) == true ? piece.name : nil
+                        if body.isEmpty, let speaker {
+                            // `MAYA:` alone: the words follow; said here in case none do.
+                            current.leaveOut(speaker + ":", line: line, reason: "speaker label")
+                        }
                         current.add(slot, body, line: line, speaker: speaker, label: piece.kind == .label ? piece.name : nil)
                         target = piece.continues ? .slot(slot, speaker: speaker, label: piece.kind == .label ? piece.name : nil) : nil
                     }

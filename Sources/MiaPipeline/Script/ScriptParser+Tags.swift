@@ -95,8 +95,10 @@ extension ScriptParser {
         }
         if kind == .plain, openingQuotes.contains(c[0]) {
             if let close = c.indices.dropFirst().last(where: { closingQuotes.contains(c[$0]) }) {
-                // The quote is the narration; an attribution after it ("— Dana, Austin") is not.
-                return [Piece(kind: .quote, field: .narration, text: String(c[1..<close]), continues: false)]
+                // The quote is the narration; what follows it (an attribution, "— Dana, Austin") is not.
+                let quote = Piece(kind: .quote, field: .narration, text: String(c[1..<close]), continues: false)
+                let after = String(c[(close + 1)...])
+                return after.allSatisfy(isBlank) ? [quote] : [quote, Piece(kind: .plain, field: nil, text: after, continues: false)]
             }
             kind = .quote
             field = .narration

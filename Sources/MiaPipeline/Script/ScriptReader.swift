@@ -9,20 +9,20 @@
 /// Whatever the format, no word is lost: every word lands in a scene's title, visual, narration, on-screen
 /// text or sound, or in `leftOut` with its line and why (a title page, a note, a transition).
 public enum ScriptReader {
-    /// Reads `text`, detecting its format.
+    /// Reads `text` as `format` (`--format`), or detecting its format when nil.
     /// - Parameter name: the file name, when there is one: its extension (`.fdx`, `.srt`, `.csv`…) is a hint.
-    public static func read(_ text: String, name: String? = nil) -> ParsedScript {
-        // Detection never fails: prose reads anything.
-        (try? read(text, name: name, forced: nil)) ?? ParsedScript(format: .empty, scenes: [])
-    }
-
-    /// Reads `text` as `format`, as `--format` asks.
-    /// - Throws: `MiaError` naming the script when it is not written in that format (no table header, no cue…).
-    public static func read(_ text: String, name: String? = nil, as format: ScriptFormat) throws -> ParsedScript {
+    /// - Throws: `MiaError` naming the script when it is not written in the format forced, or when it is in a
+    ///   format with a grammar (FDX, subtitles) but damaged.
+    public static func read(_ text: String, name: String? = nil, as format: ScriptFormat?) throws -> ParsedScript {
         try read(text, name: name, forced: format)
     }
 
-    // Computed: a stored array of metatypes is not Sendable.
+    /// Reads `text`, detecting its format; a damaged FDX or subtitle file reads as nothing (an empty script).
+    /// For callers that have no file to name in an error; the pipeline uses `read(_:name:as:)`.
+    public static func read(_ text: String, name: String? = nil) -> ParsedScript {
+        (try? read(text, name: name, forced: nil)) ?? ParsedScript(format: .empty, scenes: [])
+    }
+
     static var readers: [any FormatReader.Type] { [FDXReader.self, FountainReader.self] }
 
     private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
@@ -48,7 +48,9 @@ public enum ScriptReader {
                 .sorted { $0.1.confidence > $1.1.confidence }
             let lines = ScriptParser.read(script)
             if let (reader, best) = fits.first, best.confidence >= (lines?.confidence ?? 0) {
-                result = try reader.read(script, as: best.format)
+                do { result = try reader.read(script, as: best.format) } catch {
+                    throw MiaError(file: name ?? "script", "looks like \(best.format.rawValue) but cannot be read: \(error.reason)")
+                }
                 let alternative = fits.dropFirst().first?.1.format ?? (lines?.format == .prose ? nil : lines?.format)
                 detection = FormatDetection(format: best.format, confidence: best.confidence, alternative: alternative)
             } else if let lines {
