@@ -22,7 +22,7 @@ public enum ScriptReader {
         try read(text, name: name, forced: format)
     }
 
-    static let readers: [any FormatReader.Type] = []
+    static let readers: [any FormatReader.Type] = [SubtitleScript.self, TableScript.self]
 
     private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
         let script = ScriptSource(text: text, name: name)
