@@ -5,8 +5,9 @@ extension TableScript {
     static func drafts(_ table: Table) -> [ScriptParser.Draft] {
         let columns = resolved(table)
         let times = rowTimes(table, columns)
-        let rule = "each row of the table is a scene (" + columns.filter { $0.role != .other && !$0.header.isEmpty }
-            .map { "\($0.header) → \(describe($0.role))" }.joined(separator: ", ") + ")"
+        // The rule names the columns read (the first dozen: a hostile table may have thousands).
+        let named = columns.lazy.filter { $0.role != .other && !$0.header.isEmpty }.prefix(12)
+        let rule = "each row of the table is a scene (" + named.map { "\($0.header) → \(describe($0.role))" }.joined(separator: ", ") + ")"
         var drafts: [ScriptParser.Draft] = []
         for (rowIndex, row) in table.rows.enumerated() {
             var draft = ScriptParser.Draft(rule: rule)
