@@ -23,7 +23,8 @@ public enum ScriptReader {
         (try? read(text, name: name, forced: nil)) ?? ParsedScript(format: .empty, scenes: [])
     }
 
-    static var readers: [any FormatReader.Type] { [FDXReader.self, FountainReader.self] }
+    /// The readers of formats with a grammar of their own (a computed list: metatypes are not `Sendable`).
+    static var readers: [any FormatReader.Type] { [FDXReader.self, SubtitleScript.self, TableScript.self, FountainReader.self] }
 
     private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
         let script = ScriptSource(text: text, name: name)
