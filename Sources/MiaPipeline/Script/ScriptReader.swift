@@ -52,7 +52,9 @@ public enum ScriptReader {
                 do { result = try reader.read(script, as: best.format) } catch {
                     throw MiaError(file: name ?? "script", "looks like \(best.format.rawValue) but cannot be read: \(error.reason)")
                 }
-                let alternative = fits.dropFirst().first?.1.format ?? (lines?.format == .prose ? nil : lines?.format)
+                // Tags and prose read any text: only another structure is an alternative worth naming.
+                let structured = lines.flatMap { [.prose, .tags].contains($0.format) ? nil : $0.format }
+                let alternative = fits.dropFirst().first { $0.1.confidence >= 0.5 }?.1.format ?? structured
                 detection = FormatDetection(format: best.format, confidence: best.confidence, alternative: alternative)
             } else if let lines {
                 result = ReaderResult(drafts: lines.drafts)

@@ -98,6 +98,10 @@ enum MarkdownLines {
         var plainSeen: [Int: Bool] = [:]
         var pendingStrong: [Int: String] = [:]
         var cell: (row: Int, text: String)?
+        /// The open table's delimiter row, the line its next row is on, and the row being read.
+        var delimiterRow = 0
+        var nextRow = 0
+        var tableRow = 0
 
         init(lines: [String]) { self.lines = lines }
 
@@ -141,14 +145,22 @@ enum MarkdownLines {
                 mark(first...last, .verbatim, into: &result)
                 for line in first...last { result[line].text = ScriptParser.trim(lines[line]) }
             case "table":
-                break
+                // A table that interrupts a paragraph reports the paragraph's first line as its own: its rows
+                // are found from the delimiter row (`|---|---|`) instead, one line each.
+                let delimiter = (first..<lines.count).first { isDelimiterRow(lines[$0]) } ?? first + 1
+                nextRow = max(delimiter - 1, 0)
+                delimiterRow = delimiter
             case "table_header", "table_row":
-                mark(first...first, .tableRow(header: type(node) == "table_header", cells: []), into: &result)
-                if type(node) == "table_header", first + 1 < lines.count {
-                    mark(first + 1...first + 1, .tableDelimiter, into: &result)
+                if nextRow == delimiterRow { nextRow += 1 }
+                let row = min(nextRow, lines.count - 1)
+                nextRow += 1
+                mark(row...row, .tableRow(header: type(node) == "table_header", cells: []), into: &result)
+                if type(node) == "table_header", delimiterRow < lines.count {
+                    mark(delimiterRow...delimiterRow, .tableDelimiter, into: &result)
                 }
+                tableRow = row
             case "table_cell":
-                cell = (first, "")
+                cell = (tableRow, "")
             case "text", "code", "html_inline":
                 add(cmark_node_get_literal(node).map { String(cString: $0) } ?? "", into: &result)
             case "softbreak", "linebreak":
@@ -212,6 +224,12 @@ enum MarkdownLines {
             }
             pendingStrong = [:]
             plainSeen = [:]
+        }
+
+        /// `|---|:---:|`, `--- | ---`: a table's delimiter row.
+        func isDelimiterRow(_ line: String) -> Bool {
+            let marks = line.filter { !$0.isWhitespace }
+            return marks.contains("-") && marks.allSatisfy { $0 == "|" || $0 == "-" || $0 == ":" }
         }
 
         /// `===` or `---` alone on a line: a setext heading's underline.
