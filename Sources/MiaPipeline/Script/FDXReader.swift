@@ -77,6 +77,7 @@ extension FDXReader {
         var isComplete = false
         private var current = ScriptParser.Draft(rule: "text before the first scene heading")
         private var speaker: String?
+        private var silentCue: (name: String, line: Int)?
         private var path: [String] = []
         /// Open paragraphs, innermost last (a `<DualDialogue>` holds paragraphs inside a paragraph).
         private var open: [Paragraph] = []
@@ -143,7 +144,7 @@ extension FDXReader {
                 return
             }
             let type = paragraph.type.lowercased()
-            if type != "dialogue", type != "parenthetical" { speaker = nil }
+            if type != "dialogue", type != "parenthetical" { endDialogue() }
             switch type {
             case "scene heading":
                 drafts.append(current)
@@ -154,9 +155,11 @@ extension FDXReader {
                 current = ScriptParser.Draft(heading, rule: FDXReader.rule)
             case "character":
                 speaker = FountainReader.cueName(text)
+                silentCue = (text, line)
                 current.cover(line)
             case "dialogue":
                 current.add(.narration, text, line: line, speaker: speaker)
+                silentCue = nil
             case "parenthetical":
                 current.leaveOut(text, line: line, reason: "parenthetical")
             case "transition":
@@ -171,7 +174,15 @@ extension FDXReader {
             }
         }
 
+        /// A character paragraph with no dialogue after it is said to be left out.
+        private func endDialogue() {
+            if let cue = silentCue { current.leaveOut(cue.name, line: cue.line, reason: "character with no dialogue") }
+            silentCue = nil
+            speaker = nil
+        }
+
         func finish() {
+            endDialogue()
             drafts.append(current)
             current = ScriptParser.Draft()
         }

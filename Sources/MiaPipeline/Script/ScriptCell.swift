@@ -52,11 +52,13 @@ enum ScriptCell {
         }
         for piece in ScriptParser.pieces(text) {
             let body = ScriptParser.trimPiece(piece.text)
+            if let aside = piece.aside { draft.leaveOut(aside, line: line, reason: "parenthetical") }
             switch piece.kind {
             case .plain, .quote:
                 draft.add(base, body, line: line)
             case .speaker:
                 if speakers, base == .narration {
+                    if body.isEmpty, let name = piece.name { draft.leaveOut(name + ":", line: line, reason: "speaker label") }
                     draft.add(.narration, body, line: line, speaker: piece.name)
                 } else {
                     draft.add(base, [piece.name ?? "", body].filter { !$0.isEmpty }.joined(separator: ": "), line: line)
