@@ -73,9 +73,10 @@ public struct ScriptAnalyzer: Sendable {
                                       budget: options.budget, aspect: options.aspect, warnings: warnings, budgetFit: budgetFit)
         log.emit(MiaEvent("MIA:ANALYZE", [
             ("script", .string(name)), ("format", .string(parsed.format.rawValue)),
-            ("confidence", .string(String(format: "%.2f", parsed.detection.confidence))),
             ("scenes", .int(Int64(scenes.count))), ("duration", .seconds(totalSeconds)),
             ("cost", .string(MiaMessages.dollars(analysis.totalCost))),
+            ("confidence", .string(String(format: "%.2f", parsed.detection.confidence))),
+            ("left_out", .int(Int64(parsed.leftOut.count))),
         ]))
         for warning in warnings {
             log.emit(MiaEvent("MIA:WARN", [("kind", .string(warning.kind.rawValue)), ("message", .string(warning.message))]))

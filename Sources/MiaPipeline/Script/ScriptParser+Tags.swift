@@ -41,6 +41,11 @@ extension ScriptParser {
         return table
     }()
 
+    /// Visual tags that are shot sizes: kept in the picture's text, they tell a provider the framing.
+    static let shotSizes: Set<String> = ["CLOSE UP", "CLOSEUP", "CU", "ECU", "WIDE", "WIDE SHOT", "MEDIUM SHOT", "ESTABLISHING",
+                                         "ESTABLISHING SHOT", "NAHAUFNAHME", "TOTALE", "HALBTOTALE", "GROS PLAN", "PLAN LARGE",
+                                         "PRIMER PLANO", "PLANO GENERAL"]
+
     /// A tag's lookup key: upper case, no dots, `-` `_` `/` as spaces (`V.O.` → `VO`, `B-roll` → `B ROLL`).
     static func tagKey<S: StringProtocol>(_ name: S) -> String {
         var key = ""
@@ -110,7 +115,9 @@ extension ScriptParser {
             let blank = buffer.allSatisfy(isBlank)
             if kind != .plain || !blank {
                 // `VO:` text often wraps onto the next line; a speaker's does only after a bare `MAYA:`.
-                pieces.append(Piece(kind: kind, field: field, text: buffer, name: name, aside: aside,
+                // A shot size names the framing (`Totale: Ein Hafen.`): the picture keeps it.
+                let text = kind == .label && name.map({ shotSizes.contains(tagKey($0)) }) == true ? name! + ": " + buffer : buffer
+                pieces.append(Piece(kind: kind, field: field, text: text, name: name, aside: aside,
                                     continues: kind != .speaker || blank))
             }
             buffer = ""
