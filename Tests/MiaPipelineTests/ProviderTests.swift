@@ -386,7 +386,7 @@ import Testing
                                     options: SoraProvider.Options(http: Self.http()), log: log)
         let error = await providerError { _ = try await sora.create(Self.request("sora-2")) }
         #expect(error?.kind == "unavailable")
-        #expect(error?.message.contains("connection refused") == true)
+        #expect(error?.message.contains("connection refused") == true, "\(String(describing: error))")
         #expect(retries.map { $0["reason"] } == [.string("connection refused"), .string("connection refused")])
     }
 

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 // Retry practice follows the official SDKs (openai-python `_base_client.py`, the Stainless-generated
 // runwayml SDKs): retry connection errors, 408, 409, 429 and 5xx, twice by default, backing off from
@@ -122,13 +119,12 @@ extension HTTPClient {
                 return .fail(.download(message: "\(label): \(why)"))
             }
         }
-        let urlError = error as? URLError
-        let reason = urlError.map(Self.describe) ?? redact(String(describing: error))
-        let neverConnected: Set<URLError.Code> = [.cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet]
-        if let code = urlError?.code, [.badURL, .unsupportedURL].contains(code) {
+        let failure = NetworkFailure(error)
+        let reason = redact(failure.reason)
+        if failure.kind == .badURL {
             return .fail(.unavailable(message: "\(label): \(reason)"))
         }
-        if mode == .create, !(urlError.map { neverConnected.contains($0.code) } ?? false) {
+        if mode == .create, failure.kind != .neverConnected {
             return .fail(.unavailable(message: "\(label): \(reason); not sent again, because the job may have been created"))
         }
         return .retry(reason: reason, serverWait: nil, lastError: .unavailable(message: "\(label): \(reason)"))
@@ -158,21 +154,6 @@ extension HTTPClient {
             }
         }
         return nil
-    }
-
-    static func describe(_ error: URLError) -> String {
-        switch error.code {
-        case .cannotConnectToHost: "connection refused"
-        case .cannotFindHost, .dnsLookupFailed: "host not found"
-        case .notConnectedToInternet: "no network"
-        case .timedOut: "timed out"
-        case .networkConnectionLost: "connection lost"
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-             .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot: "TLS failed"
-        case .badServerResponse: "bad server response"
-        case .cancelled: "cancelled"
-        default: "network error \(error.code.rawValue)"
-        }
     }
 
     static func seconds(_ value: Double) -> String { ExternalNumber.describeSeconds(value) }

@@ -1,34 +1,45 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+internal import AsyncHTTPClient
+internal import NIOCore
+internal import NIOHTTP1
 
-// The one HTTP layer the provider adapters share: Foundation's URLSession (libcurl on Linux), driven
-// through a session delegate so bodies stream, redirects are vetted and every request has a timeout.
+// The one HTTP layer the provider adapters share: AsyncHTTPClient (SwiftNIO), one client for the process
+// (`sharedTransport`), with redirects, limits and timeouts applied here.
 //
-// Why URLSession and not AsyncHTTPClient: no extra dependency, and on Linux with Swift 6.3 it does what
-// is needed — async requests, streaming to disk with flat memory, an error on a body cut short. Two
-// swift-corelibs-foundation behaviours are worked around here, both checked on this platform:
-// - timeouts are truncated to whole seconds (0.5 s times out at once) and `timeoutIntervalForResource`
-//   is ignored, so each request gets its own watchdog (a total deadline and an idle limit) that cancels
-//   the task; URLSession's own timeout is only a backstop;
-// - `Authorization` is forwarded on a redirect to another host, so redirects go through
-//   `willPerformHTTPRedirection`, which drops the header unless the target is the API's own origin.
+// Why AsyncHTTPClient and not URLSession: bytes are counted where they arrive, with backpressure.
+// swift-corelibs-foundation's URLSession (libcurl) handed body bytes to its delegate through a queue that
+// fell far behind a fast sender, and never slowed the sender down: on a busy machine a 50 GB
+// `Content-Length` was refused only after a 60 s stall, and an endless body kept streaming for 75 s
+// (15.7 GB) after the 2 GB cap. Here each request runs on a NIO event loop with a `Transfer` as its
+// delegate: the head is judged as it arrives (a `Content-Length` over the limit is refused before any
+// body), each body part is counted and written before the next is read, and the moment the count passes
+// the limit the connection is closed. Measured on loopback, a flood against a 1 MiB cap gets 1.6-5.4 MB
+// out (socket buffers) and is cut within 0.2 s, busy machine or not.
 //
-// Retries and their limits: `HTTPClient+Retry.swift`. Bodies in flight: `Transfer` and `SessionDelegate`.
+// The delegate API rather than the async `execute(_:deadline:)`: there, a body is an async sequence read
+// by a Swift task, so every decision (and the idle clock) waits for a cooperative thread. When blocking
+// work holds them all (2 cores, a synchronous FFmpeg run or subprocess), an answer that came in 20 ms sat
+// unread and was timed out at 5 s. On the event loop, what arrived in time counts in time.
+//
+// The cost is a dependency (SwiftNIO was already built for the Postgres job store) and doing by hand what
+// URLSession did itself:
+// - redirects: AsyncHTTPClient follows none; `perform` follows up to `maxRedirects`, applies the download
+//   host policy to every target, and sends the key and the fixed headers only to the API's own origin;
+// - timeouts: a total deadline and an idle limit (no byte for that long) per request, checked on the
+//   request's event loop (AsyncHTTPClient's own deadline stops at the response head);
+// - a body cut short (fewer bytes than `Content-Length`) is an error.
+// Only this folder imports AsyncHTTPClient and NIO; adapters see `HTTPResponse` and `ProviderError`.
+//
+// Retries and their limits: `HTTPClient+Retry.swift`. Bodies in flight: `Transfer`.
 
 /// The HTTP client of one provider: its base URL, its key, its fixed headers.
-final class HTTPClient: @unchecked Sendable {
-    // @unchecked: every stored property is immutable; URLSession is documented thread-safe and the
-    // delegate guards its own state with a lock.
+final class HTTPClient: Sendable {
     let provider: ProviderID
     let baseURL: URL
     let settings: HTTPSettings
     private let key: APIKey
     private let fixedHeaders: [String: String]
     let log: any EventSink
-    private let session: URLSession
-    private let delegate: SessionDelegate
 
     /// - Parameters:
     ///   - baseURL: the API root (`https://api.openai.com/v1`); its origin is the only one that gets the key.
@@ -41,16 +52,7 @@ final class HTTPClient: @unchecked Sendable {
         self.fixedHeaders = headers
         self.settings = settings
         self.log = log
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieAcceptPolicy = .never
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        delegate = SessionDelegate()
-        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
     }
-
-    deinit { session.invalidateAndCancel() }
 
     /// `path` under the base URL, each segment given percent-encoded (job ids come from the server).
     func url(_ segments: String...) -> URL {
@@ -93,13 +95,8 @@ final class HTTPClient: @unchecked Sendable {
     ///   a create whose outcome is unknown), `.malformedResponse` (an answer over the size limit),
     ///   `CancellationError`.
     func send(_ method: String, _ url: URL, json: Data? = nil, mode: RetryMode) async throws -> HTTPResponse {
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let json {
-            request.httpBody = json
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
+        var request = Request(method: method, url: url, headers: [("Accept", "application/json")], body: json)
+        if json != nil { request.headers.append(("Content-Type", "application/json")) }
         let label = self.label(method, url)
         return try await withRetries(label: label, mode: mode, download: false) {
             try await self.perform(request, sink: .memory(limit: self.settings.maxResponseBytes),
@@ -128,9 +125,7 @@ final class HTTPClient: @unchecked Sendable {
     @discardableResult
     func download(from url: URL, to destination: String, authorized: Bool, accept: String? = nil) async throws -> Int64 {
         if let refusal = downloadRefusal(url) { throw ProviderError.downloadRefused(message: refusal) }
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
-        if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        let request = Request(method: "GET", url: url, headers: accept.map { [("Accept", $0)] } ?? [], body: nil)
         let label = self.label("GET", url)
         let maxBytes = settings.maxDownloadBytes
         do {
@@ -179,84 +174,77 @@ final class HTTPClient: @unchecked Sendable {
 
     // MARK: - One request
 
-    /// Sends one request and collects its answer. Times out on `total` seconds overall or `idle` seconds
-    /// without a byte.
-    func perform(_ base: URLRequest, sink: Sink, authorized: Bool = true, total: Double, idle: Double) async throws -> HTTPResponse {
-        var request = base
-        let sameOrigin = Self.sameOrigin(request.url!, baseURL)
-        if sameOrigin {
-            for (name, value) in fixedHeaders { request.setValue(value, forHTTPHeaderField: name) }
-            if authorized { request.setValue(key.authorization, forHTTPHeaderField: "Authorization") }
-        }
-        request.setValue("mia-stitch", forHTTPHeaderField: "User-Agent")
-        // URLSession's own timeout only backs ours up: on Linux it counts whole seconds.
-        request.timeoutInterval = max(idle, 1).rounded(.up) + 1
+    /// A request as the adapters build it; `perform` adds the key, the fixed headers and the user agent.
+    struct Request: Sendable {
+        var method: String
+        var url: URL
+        var headers: [(String, String)]
+        var body: Data?
+    }
 
-        let baseURL = self.baseURL
-        let state = Transfer(sink: sink, redirect: { [weak self] request in
-            guard let self, let target = request.url else { return .refuse("no target") }
-            if let refusal = self.downloadRefusal(target) { return .refuse(refusal) }
-            var next = request
-            // The key stays with the API's origin; URLSession on Linux would forward it.
-            if !Self.sameOrigin(target, baseURL) {
-                next.setValue(nil, forHTTPHeaderField: "Authorization")
-                for name in self.fixedHeaders.keys { next.setValue(nil, forHTTPHeaderField: name) }
-            }
-            return .follow(next)
-        })
-        let task = session.dataTask(with: request)
-        let fileLimit = state.fileLimit
-        let watchdog = Task { [weak task] in
-            let clock = ContinuousClock()
-            let start = clock.now
-            while !Task.isCancelled {
-                let idleEnd = state.lastActivity + ExternalNumber.duration(seconds: idle)
-                let totalEnd = start + ExternalNumber.duration(seconds: total)
-                // A download is also watched for size: URLSession hands bytes to the delegate through a queue
-                // that falls far behind a fast sender (gigabytes), but counts them as they arrive.
-                let wake = fileLimit == nil ? min(idleEnd, totalEnd) : min(idleEnd, totalEnd, clock.now + Self.sizeCheckInterval)
-                try? await Task.sleep(until: wake, clock: clock)
-                if Task.isCancelled { return }
-                if let limit = fileLimit, let task, Self.bytesArrived(task) > limit {
-                    state.fail(.tooLarge(limit: limit, declared: nil)); task.cancel(); state.complete(nil); return
+    /// Redirects followed before a request is given up (browsers and curl allow 20, AsyncHTTPClient 5).
+    static let maxRedirects = 10
+
+    /// Sends one request, following vetted redirects, and collects its answer. Times out on `total` seconds
+    /// overall (redirects included) or `idle` seconds without a byte (or a response head).
+    /// - Throws: `TransferFailure`, `NetworkFailure`, `CancellationError`.
+    func perform(_ first: Request, sink: Sink, authorized: Bool = true, total: Double, idle: Double) async throws -> HTTPResponse {
+        let totalEnd = NIODeadline.now() + TimeAmount(ExternalNumber.duration(seconds: total))
+        var request = first
+        var hops = 0
+        while true {
+            let transfer = Transfer(sink: sink, total: total, totalEnd: totalEnd, idle: idle)
+            switch try await transfer.run(try outgoing(request, authorized: authorized), on: sharedTransport) {
+            case .answer(let response):
+                // Server text enters here and only here: without the key from this point on.
+                return response.redacted(by: key)
+            case .redirect(let status, let location):
+                hops += 1
+                if hops > Self.maxRedirects { throw TransferFailure.redirectRefused("more than \(Self.maxRedirects) redirects") }
+                guard let next = try redirect(request, status: status, location: location) else {
+                    throw TransferFailure.redirectRefused("an unreadable Location")
                 }
-                let now = clock.now
-                if now >= totalEnd {
-                    state.fail(.timedOut(total)); task?.cancel(); return
-                }
-                if now >= state.lastActivity + ExternalNumber.duration(seconds: idle) {
-                    state.fail(.timedOut(idle)); task?.cancel(); return
-                }
+                request = next
             }
         }
-        defer { watchdog.cancel() }
-        let response = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                state.continuation = continuation
-                if Task.isCancelled {
-                    // A task cancelled before it starts may never report back: answer here instead.
-                    state.complete(CancellationError())
-                    return
-                }
-                delegate.register(task, state)
-                task.resume()
-            }
-        } onCancel: {
-            task.cancel()
+    }
+
+    /// The request that follows `request` to `location`.
+    /// - Throws: `TransferFailure.redirectRefused` for a target the download host policy refuses.
+    private func redirect(_ request: Request, status: Int, location: String) throws -> Request? {
+        guard let target = URL(string: location, relativeTo: request.url)?.absoluteURL else { return nil }
+        if let refusal = downloadRefusal(target) { throw TransferFailure.redirectRefused(refusal) }
+        var next = request
+        next.url = target
+        // As browsers and URLSession do: 303, and 301/302 after a POST, become a GET without the body.
+        if status == 303 || ([301, 302].contains(status) && request.method == "POST") {
+            next.method = "GET"
+            next.body = nil
+            next.headers.removeAll { $0.0.lowercased() == "content-type" }
         }
-        // Server text enters here and only here: without the key from this point on.
-        return response.redacted(by: key)
+        return next
+    }
+
+    /// The request as AsyncHTTPClient sends it. The key and the fixed headers go only to the API's own
+    /// origin: on a redirect elsewhere they are left out, as they are from a download on another host.
+    /// - Throws: `NetworkFailure` for a URL AsyncHTTPClient cannot send to.
+    private func outgoing(_ request: Request, authorized: Bool) throws -> AsyncHTTPClient.HTTPClient.Request {
+        var headers = HTTPHeaders()
+        for (name, value) in request.headers { headers.replaceOrAdd(name: name, value: value) }
+        if Self.sameOrigin(request.url, baseURL) {
+            for (name, value) in fixedHeaders { headers.replaceOrAdd(name: name, value: value) }
+            if authorized { headers.replaceOrAdd(name: "Authorization", value: key.authorization) }
+        }
+        headers.replaceOrAdd(name: "User-Agent", value: "mia-stitch")
+        do {
+            return try AsyncHTTPClient.HTTPClient.Request(url: request.url.absoluteString, method: HTTPMethod(rawValue: request.method),
+                                                          headers: headers, body: request.body.map { .byteBuffer(ByteBuffer(bytes: $0)) })
+        } catch {
+            throw NetworkFailure(error)
+        }
     }
 
     // MARK: - Helpers
-
-    /// How often a download's size is checked while it streams: a few megabytes at loopback speed.
-    static let sizeCheckInterval = Duration.milliseconds(5)
-
-    /// Body bytes URLSession has taken from the network so far, ahead of the delegate's callbacks.
-    static func bytesArrived(_ task: URLSessionTask) -> Int64 {
-        max(task.countOfBytesReceived, task.progress.completedUnitCount)
-    }
 
     /// "POST /v1/videos" for the API; "GET host" elsewhere (a CDN URL's path and query may hold tokens).
     private func label(_ method: String, _ url: URL) -> String {

@@ -1,0 +1,83 @@
+import Foundation
+internal import AsyncHTTPClient
+internal import NIOCore
+internal import NIOPosix
+
+/// The AsyncHTTPClient every provider client shares: one connection pool and NIO's process-wide event loops.
+///
+/// It follows no redirect itself (`HTTPClient.perform` vets each hop), decompresses nothing (a download is
+/// stored as sent and counted as it arrives), and does not retry a failed connection (the retry policy
+/// decides, and a refused connection must fail at once to be reported as such). A global is never
+/// deinitialized, so the client never needs the shutdown AsyncHTTPClient requires before a deinit.
+let sharedTransport: AsyncHTTPClient.HTTPClient = {
+    var configuration = AsyncHTTPClient.HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+    // Only the connection has a timeout of its own; the request's total and idle limits are ours (`perform`).
+    configuration.timeout = .init(connect: .seconds(30), read: nil)
+    configuration.connectionPool.retryConnectionEstablishment = false
+    return AsyncHTTPClient.HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+}()
+
+/// A network failure, read from whatever AsyncHTTPClient or NIO threw: what a retry needs to know, and a
+/// short reason for the log.
+struct NetworkFailure: Error, CustomStringConvertible {
+    enum Kind {
+        /// No connection was opened (refused, host not found): the request was never sent.
+        case neverConnected
+        /// A URL the client cannot send to at all: sending it again cannot help.
+        case badURL
+        /// Anything else (lost connection, TLS, a broken answer): the request may have reached the server.
+        case other
+    }
+
+    let kind: Kind
+    let reason: String
+    /// What was thrown, kept for a debugger; `reason` is what a message shows.
+    let underlying: any Error
+
+    var description: String { reason }
+
+    init(_ error: any Error) {
+        underlying = error
+        (kind, reason) = Self.read(error)
+    }
+
+    private static func read(_ error: any Error) -> (Kind, String) {
+        switch error {
+        case let error as NetworkFailure:
+            return (error.kind, error.reason)
+        case let error as HTTPClientError:
+            switch error {
+            case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath, .invalidLocalAddress: return (.badURL, "bad URL")
+            case .connectTimeout: return (.neverConnected, "timed out connecting")
+            case .remoteConnectionClosed: return (.other, "connection lost")
+            case .readTimeout, .writeTimeout, .deadlineExceeded: return (.other, "timed out")
+            case .tlsHandshakeTimeout: return (.other, "TLS failed")
+            case .cancelled: return (.other, "cancelled")
+            default:
+                if error.description.hasPrefix("HTTPClientError.unsupportedScheme") { return (.badURL, "unsupported URL scheme") }
+                return (.other, error.shortDescription.lowercased())
+            }
+        case let error as NIOConnectionError:
+            // Every address tried failed: the connection errors say why; none at all means no address.
+            if let first = error.connectionErrors.first { return read(first.error) }
+            return (.neverConnected, "host not found")
+        case let error as IOError:
+            switch error.errnoCode {
+            case ECONNREFUSED: return (.neverConnected, "connection refused")
+            case ENETUNREACH, EHOSTUNREACH, ENETDOWN: return (.neverConnected, "no network")
+            case ECONNRESET, EPIPE, ECONNABORTED: return (.other, "connection lost")
+            case ETIMEDOUT: return (.other, "timed out")
+            default: return (.other, "network error \(error.errnoCode)")
+            }
+        case is SocketAddressError:
+            return (.neverConnected, "host not found")
+        case is ChannelError:
+            return (.other, "connection lost")
+        default:
+            let name = String(reflecting: type(of: error))
+            if name.hasPrefix("NIOSSL.") { return (.other, "TLS failed") }
+            if name.hasPrefix("NIOHTTP1.") || name.hasPrefix("NIOHTTP2.") { return (.other, "bad server response") }
+            return (.other, "network error (\(name))")
+        }
+    }
+}
