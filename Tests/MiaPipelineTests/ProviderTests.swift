@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 @testable import MiaPipeline
 
 /// The Sora and Runway adapters and their HTTP layer, against fake APIs that are real HTTP servers on
@@ -633,5 +634,48 @@ extension ProviderError {
         case .download: "download"
         case .downloadRefused: "downloadRefused"
         }
+    }
+}
+
+// MARK: - Proxies
+
+extension ProviderTests {
+    /// `https_proxy`, `http_proxy` and `no_proxy` are read as curl reads them; loopback is always direct.
+    @Test func proxiesComeFromTheEnvironment() throws {
+        let settings = try #require(ProxySettings.fromEnvironment([
+            "HTTPS_PROXY": "http://farm%40user:s3cret@proxy.farm.internal:3128", "http_proxy": "plain.proxy:8080",
+            "no_proxy": "storage.internal, .cdn.example ,localhost",
+        ]))
+        let secure = try #require(settings.server(for: URL(string: "https://api.dev.runwayml.com/v1/tasks")!))
+        #expect(secure == ProxySettings.Server(host: "proxy.farm.internal", port: 3128, username: "farm@user", password: "s3cret"))
+        #expect(settings.server(for: URL(string: "http://api.example.com/x")!)?.host == "plain.proxy")
+        #expect(settings.server(for: URL(string: "https://storage.internal/clip.mp4")!) == nil)
+        #expect(settings.server(for: URL(string: "https://eu.cdn.example/clip.mp4")!) == nil)
+        #expect(settings.server(for: URL(string: "http://127.0.0.1:8080/v1")!) == nil)
+        #expect(ProxySettings.fromEnvironment(["PATH": "/usr/bin", "https_proxy": ""]) == nil)
+        #expect(ProxySettings.fromEnvironment(["https_proxy": "ftp://nope"]) == nil)
+        #expect(ProxySettings.fromEnvironment(["https_proxy": "http://proxy:3128", "no_proxy": "*"])?
+            .server(for: URL(string: "https://api.runwayml.com")!) == nil)
+    }
+
+    /// A request to a host behind a proxy goes through its tunnel (`CONNECT`), with the API's headers inside.
+    @Test func requestsGoThroughTheProxy() async throws {
+        let seen = Mutex<[RecordedRequest]>([])
+        let proxy = try LoopbackHTTPServer { request in
+            seen.withLock { $0.append(request) }
+            return FakeReply(status: 200, headers: ["Content-Type": "application/json"], body: Data(#"{"id":"task-1"}"#.utf8))
+        }
+        let client = HTTPClient(provider: .runway, baseURL: URL(string: "http://api.mia-proxy-test.invalid/v1")!, key: APIKey("k-123"),
+                                settings: HTTPSettings(retry: RetryPolicy(maxRetries: 0),
+                                                       proxy: ProxySettings(http: .init(host: "127.0.0.1", port: proxy.port))),
+                                log: SilentLog())
+        let answer = try await client.send("GET", client.url("tasks", "task-1"), mode: .idempotent)
+        #expect(answer.status == 200)
+        let requests = seen.withLock { $0 }
+        #expect(requests.map(\.method) == ["CONNECT", "GET"])
+        #expect(requests.first?.target == "api.mia-proxy-test.invalid:80")
+        #expect(requests.last?.target == "/v1/tasks/task-1")
+        #expect(requests.last?.header("Authorization") == "Bearer k-123")
+        #expect(requests.first?.header("Authorization") == nil, "the key is not sent to the proxy itself")
     }
 }

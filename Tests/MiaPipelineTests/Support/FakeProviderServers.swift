@@ -124,7 +124,14 @@ private final class Listener: @unchecked Sendable {
         var yes: Int32 = 1
         setsockopt(client, SOL_SOCKET, SO_NOSIGPIPE, &yes, socklen_t(MemoryLayout<Int32>.size))
         #endif
-        guard let request = readRequest(client) else { return }
+        guard var request = readRequest(client) else { return }
+        // A proxy's tunnel (`CONNECT host:port`): recorded and agreed to, then the request inside it is served.
+        if request.method == "CONNECT" {
+            _ = handler(request)
+            sendAll(client, Data("HTTP/1.1 200 Connection established\r\n\r\n".utf8))
+            guard let inner = readRequest(client) else { return }
+            request = inner
+        }
         let reply = handler(request)
         if reply.delay > 0 { Thread.sleep(forTimeInterval: reply.delay) }
         var head = "HTTP/1.1 \(reply.status) \(Self.reason(reply.status))\r\n"

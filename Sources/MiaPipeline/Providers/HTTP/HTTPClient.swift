@@ -194,7 +194,8 @@ final class HTTPClient: Sendable {
         var hops = 0
         while true {
             let transfer = Transfer(sink: sink, total: total, totalEnd: totalEnd, idle: idle)
-            switch try await transfer.run(try outgoing(request, authorized: authorized), on: sharedTransport) {
+            let transport = settings.proxy?.server(for: request.url).map(proxiedTransport) ?? sharedTransport
+            switch try await transfer.run(try outgoing(request, authorized: authorized), on: transport) {
             case .answer(let response):
                 // Server text enters here and only here: without the key from this point on.
                 return response.redacted(by: key)

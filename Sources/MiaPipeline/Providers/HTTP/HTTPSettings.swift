@@ -14,9 +14,13 @@ public struct HTTPSettings: Sendable, Equatable {
     /// JSON answers larger than this are refused.
     public var maxResponseBytes: Int
     public var retry: RetryPolicy
+    /// Proxies for the requests (default: from `https_proxy`, `http_proxy`, `no_proxy`).
+    public var proxy: ProxySettings?
 
     public init(requestTimeout: Double = 60, downloadIdleTimeout: Double = 60, downloadTimeout: Double = 1800,
-                maxDownloadBytes: Int64 = 2_000_000_000, maxResponseBytes: Int = 4 << 20, retry: RetryPolicy = RetryPolicy()) {
+                maxDownloadBytes: Int64 = 2_000_000_000, maxResponseBytes: Int = 4 << 20, retry: RetryPolicy = RetryPolicy(),
+                proxy: ProxySettings? = .fromEnvironment()) {
+        self.proxy = proxy
         self.requestTimeout = requestTimeout
         self.downloadIdleTimeout = downloadIdleTimeout
         self.downloadTimeout = downloadTimeout

@@ -2,6 +2,7 @@ import Foundation
 internal import AsyncHTTPClient
 internal import NIOCore
 internal import NIOPosix
+import Synchronization
 
 /// The AsyncHTTPClient every provider client shares: one connection pool and NIO's process-wide event loops.
 ///
@@ -16,6 +17,23 @@ let sharedTransport: AsyncHTTPClient.HTTPClient = {
     configuration.connectionPool.retryConnectionEstablishment = false
     return AsyncHTTPClient.HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
 }()
+
+/// The client for requests through `proxy`: one per proxy, kept for the process like `sharedTransport`.
+func proxiedTransport(_ proxy: ProxySettings.Server) -> AsyncHTTPClient.HTTPClient {
+    proxiedTransports.withLock { clients in
+        if let client = clients[proxy] { return client }
+        var configuration = AsyncHTTPClient.HTTPClient.Configuration(redirectConfiguration: .disallow, decompression: .disabled)
+        configuration.timeout = .init(connect: .seconds(30), read: nil)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let authorization = proxy.username.map { AsyncHTTPClient.HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+        configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+        let client = AsyncHTTPClient.HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        clients[proxy] = client
+        return client
+    }
+}
+
+private let proxiedTransports = Mutex<[ProxySettings.Server: AsyncHTTPClient.HTTPClient]>([:])
 
 /// A network failure, read from whatever AsyncHTTPClient or NIO threw: what a retry needs to know, and a
 /// short reason for the log.
