@@ -51,11 +51,36 @@ public enum SceneStyle: String, Sendable, Codable {
     /// Cues match at the start of a word ("illustrat" finds "illustration", "cta " only "CTA"); a
     /// cue starting with "." or "%" matches anywhere ("example.com", "50% off").
     private static func firstCue(_ cues: [String], in text: String) -> String? {
-        let padded = " " + String(text.unicodeScalars.map { scalar -> Character in
-            CharacterSet.alphanumerics.contains(scalar) || ".%:-".unicodeScalars.contains(scalar) ? Character(scalar) : " "
-        }) + " "
+        // A byte search over the text with everything but letters, digits and `.%:-` as spaces: scenes are
+        // classified one by one, and a 1 MB script has thousands.
+        var padded: [UInt8] = [32]
+        padded.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            let kept = scalar.isASCII
+                ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".%:-".unicodeScalars.contains(scalar))
+                : (scalar.properties.isAlphabetic || scalar.properties.numericType != nil)
+            if kept { padded.append(contentsOf: String(scalar).utf8) } else { padded.append(32) }
+        }
+        padded.append(32)
         return cues.first { cue in
-            cue.hasPrefix(".") || cue.hasPrefix("%") ? padded.contains(cue) : padded.contains(" " + cue)
+            let needle = Array((cue.hasPrefix(".") || cue.hasPrefix("%") ? cue : " " + cue).utf8)
+            return contains(padded, needle)
         }?.trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return false }
+        return haystack.withUnsafeBufferPointer { hay in
+            needle.withUnsafeBufferPointer { cue in
+                var index = 0
+                let last = hay.count - cue.count
+                outer: while index <= last {
+                    defer { index += 1 }
+                    for offset in 0..<cue.count where hay[index + offset] != cue[offset] { continue outer }
+                    return true
+                }
+                return false
+            }
+        }
     }
 }

@@ -64,7 +64,8 @@ extension ScriptParser {
     /// `Scene 1: Title`, `SCENE 2 — Title`, `Shot 4`, `Scene #3A (5s)`, `Part Two - Title`.
     static func keywordHeading(_ text: String, line: String, emphasized: Bool) -> Heading? {
         guard let first = text.first, first.isLetter || first == "[" || first == "【" else { return nil }
-        var c = Array(text.prefix(200).map(timingForm))
+        let head = text.prefix(200)
+        var c = head.utf8.allSatisfy({ $0 < 0x80 }) ? Array(head) : head.map(timingForm)
         // `[SCENE 1]`, `【シーン1】`: the brackets style the heading like bold does.
         let bracketed = c.first == "["
         if bracketed { c.removeFirst() }

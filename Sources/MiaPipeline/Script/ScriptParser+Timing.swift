@@ -19,7 +19,8 @@ extension ScriptParser {
 
     /// The ASCII form of full-width timing punctuation and digits (`（0〜3秒）` reads as `(0-3秒)`).
     static func timingForm(_ character: Character) -> Character {
-        switch character {
+        if character.isASCII { return character }
+        return switch character {
         case "（": "("
         case "）": ")"
         case "【", "［": "["
