@@ -436,6 +436,17 @@ import Testing
             }
             let first = ScriptReader.read(text)
             #expect(first == ScriptReader.read(text), "case \(index) parses differently twice")
+            // Scripts made of script tokens lose no word (random bytes are for crashes and determinism). Three
+            // token soups still lose one word each (a stray `ß`, `and`, `(whispering)` between inserts): known,
+            // recorded as such, and the check fails once they are fixed so this list gets emptied.
+            if !index.isMultiple(of: 2) {
+                let lost = WordAccount.lost(text, first)
+                if Self.knownLosses.contains(index) {
+                    withKnownIssue("case \(index) loses a word") { #expect(lost.isEmpty) }
+                } else {
+                    #expect(lost.isEmpty, "case \(index) (\(first.format.rawValue)) lost \(lost.prefix(8)): \(text.prefix(300).debugDescription)")
+                }
+            }
             #expect(first.scenes.map(\.number) == first.scenes.indices.map { $0 + 1 }, "case \(index)")
             #expect((first.format == .empty) == first.scenes.isEmpty, "case \(index)")
             for scene in first.scenes {
@@ -445,6 +456,9 @@ import Testing
         }
         #expect(decoded > 1000 && refused > 50, "the generator covers both paths (\(decoded) decoded, \(refused) refused)")
     }
+
+    /// Random scripts known to lose a word (see `randomInputNeverCrashesAndParsesDeterministically`).
+    static let knownLosses: Set<Int> = [37, 1929, 1945]
 
     static func randomBytes(_ rng: inout SplitMix64) -> Data {
         let count = Int.random(in: 0...600, using: &rng)

@@ -127,7 +127,8 @@ extension ScriptParser {
         }
 
         mutating func finish() -> [Draft] {
-            if !splitting || !current.items.isEmpty { drafts.append(current) }
+            // A last draft with only left-out text still carries it (it makes no scene).
+            if !splitting || !current.items.isEmpty || !current.leftOut.isEmpty { drafts.append(current) }
             return drafts
         }
     }
