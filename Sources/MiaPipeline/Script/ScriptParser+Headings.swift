@@ -189,7 +189,8 @@ extension ScriptParser {
     /// `1. Title`, `2) Title`.
     static func numberedHeading(_ text: String, line: String) -> Heading? {
         let number = text.prefix(while: { digit($0) != nil })
-        guard (1...3).contains(number.count) else { return nil }
+        // Up to nine digits, as cmark-gfm's list items (a starter must be a list item anyway): item 1000 is one.
+        guard (1...9).contains(number.count) else { return nil }
         let after = text.dropFirst(number.count)
         guard let mark = after.first, mark == "." || mark == ")" else { return nil }
         let rest = after.dropFirst()

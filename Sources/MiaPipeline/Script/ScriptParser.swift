@@ -78,15 +78,16 @@ enum ScriptParser {
         let others = candidates.filter { $0.format != chosen.format && $0.format != .prose && $0.format != .tags }
         // One structure alone is a clear reading; two are a guess between them, said as such.
         let confidence = chosen.format == .prose ? (candidates.count == 1 ? 0.9 : 0.4) : others.isEmpty ? 0.9 : 0.6
-        return LineReading(format: chosen.format, confidence: confidence, alternative: others.first?.format,
-                           drafts: chosen.read())
+        return LineReading(format: chosen.format, confidence: confidence, alternative: others.first?.format, drafts: chosen.read)
     }
 
+    /// The line reader's view of a script: its format, how sure, and its scenes, read only when asked for
+    /// (another reader may take the script).
     struct LineReading {
         var format: ScriptFormat
         var confidence: Double
         var alternative: ScriptFormat?
-        var drafts: [Draft]
+        let drafts: () -> [Draft]
     }
 }
 

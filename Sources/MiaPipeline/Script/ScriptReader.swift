@@ -42,12 +42,13 @@ public enum ScriptReader {
                 throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(MiaMessages.missingLayout(forced)); "
                                + "it reads as \(natural.rawValue)")
             }
-            result = ReaderResult(drafts: reading.drafts)
+            result = ReaderResult(drafts: reading.drafts())
             detection = FormatDetection(format: forced, confidence: 1, forced: true)
         } else {
             let fits = readers.compactMap { reader in reader.detect(script).map { (reader, $0) } }
                 .sorted { $0.1.confidence > $1.1.confidence }
-            let lines = ScriptParser.read(script)
+            // The line reader is at most 0.9 sure: a grammar that fits better needs no line reading at all.
+            let lines = (fits.first?.1.confidence ?? 0) > 0.9 ? nil : ScriptParser.read(script)
             if let (reader, best) = fits.first, best.confidence >= (lines?.confidence ?? 0) {
                 do { result = try reader.read(script, as: best.format) } catch {
                     throw MiaError(file: name ?? "script", "looks like \(best.format.rawValue) but cannot be read: \(error.reason)")
@@ -57,7 +58,7 @@ public enum ScriptReader {
                 let alternative = fits.dropFirst().first { $0.1.confidence >= 0.5 }?.1.format ?? structured
                 detection = FormatDetection(format: best.format, confidence: best.confidence, alternative: alternative)
             } else if let lines {
-                result = ReaderResult(drafts: lines.drafts)
+                result = ReaderResult(drafts: lines.drafts())
                 detection = FormatDetection(format: lines.format, confidence: lines.confidence,
                                             alternative: fits.first?.1.format ?? lines.alternative)
             } else {

@@ -216,7 +216,7 @@ enum TableScript: FormatReader {
         }
         if readByLines.contains(true) {
             let masked = script.rawLines.enumerated().map { readByLines[$0.offset] ? $0.element : "" }.joined(separator: "\n")
-            if let reading = ScriptParser.read(ScriptSource(text: masked, name: nil)) { result.drafts += reading.drafts }
+            if let reading = ScriptParser.read(ScriptSource(text: masked, name: nil)) { result.drafts += reading.drafts() }
         }
         result.drafts.sort { ($0.lines?.lowerBound ?? 0) < ($1.lines?.lowerBound ?? 0) }
         return result
