@@ -1,24 +1,31 @@
-/// Splits a video script into scenes, the way marketers, screenwriters and YouTubers actually write them.
+/// Splits a video script into scenes, the way marketers, screenwriters and YouTubers actually write them:
+/// the reader of every format without a grammar of its own (`ScriptReader` tries those first). Its lines
+/// come from cmark-gfm (`MarkdownLines`): emphasis, links and list markers resolved, structure written one
+/// canonical way (`canonical`), list depth and list membership kept beside them.
 ///
-/// **Layouts**, tried in this order (the first that applies decides the format):
+/// **Layouts**, tried in this order (the first that applies decides the format; the others that also apply
+/// are named as the alternative reading):
 /// 1. `Scene`/`Shot` headings (`Scene 1: Title`, `SCENE 2 — Title`, `## Scene 3`, `**Scene 5**`; also
 ///    `Beat`, `Segment`, `Section`, `Part`, `Panel`, `Slide`, `Clip`, `Sequence`; numbers may be spelled
-///    out) → `.headings`. A heading needs a number, and either a separator after it (`:` `.` `-` `—` `|`),
+///    out; `[SCENE 1]`, `【シーン1】`; French, German, Spanish, Japanese, Arabic keywords) → `.headings`.
+///    A heading needs a number, and either a separator after it (`:` `.` `-` `—` `|`),
 ///    nothing after it, or markdown/bold/upper-case styling, so "Scene 3 opens on…" stays text.
 /// 2. (Screenplays — sluglines `INT. KITCHEN - DAY` — are read by `FountainReader`; a slugline here is text.)
-/// 3. Two or more lines that start with a time range (`00:00–00:05`, `[0:05-0:12]`, `0-3s:`) → `.headings`;
+/// 3. Two or more lines that start with a time range (`00:00–00:05`, `[0:05-0:12]`, `0-3s:`) → `.timecoded`;
 ///    else two or more lines that start with increasing timestamps (`[0:00] Intro`, `0:05 Demo`), read as
-///    start times: each scene lasts until the next starts (the last has no length).
+///    start times: each scene lasts until the next starts (the last until the running time a title block
+///    states, else it has no length).
 /// 4. Markdown headings: the level used at least twice (the most used; the higher level on a tie) starts
 ///    scenes; higher-level headings (the document title) only end them → `.headings`.
-/// 5. A numbered outline (`1. Title`, `2) Title`) → `.headings`, when at least two numbered lines start
-///    blocks (after a blank line, or with unnumbered lines under them) with increasing numbers, or when
-///    every line from the first numbered one on is numbered (a one-line-per-scene shot list). A numbered
-///    list inside a paragraph starts nothing.
+/// 5. A numbered outline (`1. Title`, `2) Title (0:03-0:15) — content`) → `.outline`: top-level list items
+///    (cmark-gfm's) counting up, in lists that open a block of their own; a list inside a paragraph, or
+///    items numbered at or below the last starter (a list written flat inside a scene), start nothing. Else
+///    two or more top-level bullet items with a bold name or a title before a dash or colon, or a timing
+///    (`- **Craft** (6s): Hands…`) → `.outline`. Nested items are the scene's lines.
 /// 6. `---` / `***` / `___` / `===` lines with text on both sides → `.separators`; a wholly bold line
 ///    (`**Habit 1: Stop snoozing**`) between them starts and titles a scene.
 /// 7. Two or more wholly bold lines (`**The reveal**`) and no separators → `.headings`.
-/// 8. Tagged lines (`VISUAL:`, `[VO]`, `SFX:`…) → `.twoColumn`. A new scene starts at a visual tag (or an
+/// 8. Tagged lines (`VISUAL:`, `[VO]`, `SFX:`…) → `.tags`. A new scene starts at a visual tag (or an
 ///    untagged line, which is visual) that follows narration, and at a visual or narration tag after a
 ///    blank line when the scene already has that kind. A script whose blocks mostly start with narration
 ///    (`VO:` then `VISUAL:`) is read the other way round: a narration tag after a visual starts a scene.
