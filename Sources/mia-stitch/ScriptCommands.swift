@@ -90,6 +90,8 @@ extension ScriptFormat: ExpressibleByArgument {
         guard let format = ScriptFormat.named(argument) else { return nil }
         self = format
     }
+
+    public static var allValueStrings: [String] { allCases.filter { $0 != .empty }.map(\.rawValue) }
 }
 
 /// How scenes are rendered, for every command that renders them (render, render-scene, submit).

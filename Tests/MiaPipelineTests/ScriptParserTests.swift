@@ -93,7 +93,7 @@ import Testing
             3. Logo.
             """)
         #expect(shots.format == .outline)
-        #expect(shots.scenes.map(\.visual) == ["Open on a sunrise over the city skyline.", "Cut to a runner tying her shoes.", ""])
+        #expect(shots.scenes.map(\.visual) == ["Open on a sunrise over the city skyline.", "Cut to a runner tying her shoes.", "Logo."])
         #expect(shots.scenes.map(\.title).last == "Logo")
         #expect(shots.scenes.allSatisfy { $0.narration.isEmpty })
 

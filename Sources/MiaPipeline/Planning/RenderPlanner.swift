@@ -55,8 +55,10 @@ public struct RenderPlanner: Sendable {
                         options.budget.map { String(format: "%.2f", $0) } ?? "-",
                         options.targetDuration.map { String(format: "%.1f", $0) } ?? "-",
                         String(format: "%.1f", options.wordsPerMinute), aspect.rawValue]
-            // A forced format reads the script differently; a detected one is already in the script's hash.
-            + (options.scriptFormat.map { ["format=\($0.rawValue)"] } ?? [])
+            // A forced format, or one a file name can decide (`.fdx`, `.srt`, `.csv`…), reads the same text
+            // differently; other formats follow from the text alone, and their plans keep the ids they had.
+            + (options.scriptFormat != nil || [.fdx, .srt, .vtt, .csv, .tsv, .table].contains(analysis.format)
+               ? ["format=\(analysis.format.rawValue)"] : [])
         let identity = identityParts.joined(separator: "|")
         let planId = "plan-" + SHA256.hex(identity).prefix(16)
         let folder = URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"

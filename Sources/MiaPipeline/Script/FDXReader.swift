@@ -156,6 +156,9 @@ extension FDXReader {
             case "character":
                 speaker = FountainReader.cueName(text)
                 silentCue = (text, line)
+                for aside in FountainReader.directions(inCue: text) {
+                    current.leaveOut("(" + aside + ")", line: line, reason: "parenthetical")
+                }
                 current.cover(line)
             case "dialogue":
                 current.add(.narration, text, line: line, speaker: speaker)

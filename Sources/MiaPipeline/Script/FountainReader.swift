@@ -162,8 +162,7 @@ extension FountainReader {
             } else if isBlank(index - 1), !isBlank(index + 1), let name = character(line) {
                 speaker = name
                 silentCue = (name, index)
-                // A direction in the cue (`NORA (not looking up)`) is a parenthetical; (V.O.), (CONT'D) are marks.
-                for aside in FountainReader.asides(line) where !FountainReader.extensions.contains(aside.uppercased().filter(\.isLetter)) {
+                for aside in FountainReader.directions(inCue: line) {
                     current.leaveOut("(" + aside + ")", line: index, reason: "parenthetical")
                 }
             } else {
@@ -257,6 +256,12 @@ extension FountainReader {
     /// Cue extensions, letters only: `(V.O.)`, `(O.S.)`, `(O.C.)`, `(CONT'D)`, `(OFF)`.
     static let extensions: Set<String> = ["VO", "OS", "OC", "CONTD", "CONT", "OFF", "VOICEOVER", "OFFSCREEN", "PRELAP", "FILTERED", "ONPHONE", "SUBTITLED"]
 
+    /// A cue's directions (`NORA (not looking up)`): its parenthesised parts that are no extension mark
+    /// like (V.O.) or (CONT'D). The cue's speaker keeps the name; these are left out as parentheticals.
+    static func directions(inCue line: String) -> [String] {
+        asides(line).filter { !extensions.contains($0.uppercased().filter(\.isLetter)) }
+    }
+
     /// The parenthesised parts of a cue line, innermost text only.
     static func asides(_ line: String) -> [String] {
         var found: [String] = []
@@ -315,6 +320,9 @@ extension FountainReader {
             guard open != nil || line.contains("/*") || line.contains("[[") else { continue }
             var kept = ""
             var rest = Substring(line)
+            // Once a mark is not found in the rest of the line it is not in any shorter rest either: searched
+            // for once, so a line of thousands of notes costs one pass, not one a note.
+            var noNote = false, noBone = false
             func stash(_ text: Substring, _ reason: String) {
                 let text = ScriptParser.collapse(text)
                 if !text.isEmpty { hidden.append(LeftOutText(line: index + 1, text: text, reason: reason)) }
@@ -331,7 +339,9 @@ extension FountainReader {
                     open = nil
                     kept += " "
                 } else {
-                    let note = rest.firstRange(of: "[["), bone = rest.firstRange(of: "/*")
+                    let note = noNote ? nil : rest.firstRange(of: "[["), bone = noBone ? nil : rest.firstRange(of: "/*")
+                    noNote = note == nil
+                    noBone = bone == nil
                     guard let first = [note, bone].compactMap({ $0 }).min(by: { $0.lowerBound < $1.lowerBound }) else {
                         kept += rest
                         break

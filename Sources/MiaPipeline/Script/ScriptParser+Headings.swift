@@ -2,10 +2,10 @@
 
 extension ScriptParser {
     static let headingKeywords: Set<String> = [
-        "scene", "shot", "beat", "segment", "section", "part", "panel", "slide", "clip", "sequence",
+        "scene", "shot", "beat", "segment", "section", "part", "panel", "frame", "slide", "clip", "sequence",
         // French, German, Spanish, Portuguese, Italian, Japanese, Arabic
         "scène", "séquence", "plan", "szene", "einstellung", "abschnitt", "teil", "escena", "toma", "secuencia", "cena",
-        "scena", "シーン", "カット", "場面", "المشهد", "مشهد", "اللقطة", "لقطة",
+        "scena", "inquadratura", "sequenza", "シーン", "カット", "場面", "المشهد", "مشهد", "اللقطة", "لقطة",
     ]
     static let numberWords: Set<String> = [
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -39,7 +39,10 @@ extension ScriptParser {
             body = trim(body.dropFirst().dropLast())
             emphasized = true
         }
-        if let heading = keywordHeading(body, line: line, emphasized: emphasized) { return heading }
+        if var heading = keywordHeading(body, line: line, emphasized: emphasized) {
+            heading.markdownLevel = level > 0 ? level : nil
+            return heading
+        }
         if let heading = slugline(body, line: line) { return heading }
         if level > 0 {
             var heading = Heading(style: .markdown(level), line: line)
@@ -50,6 +53,7 @@ extension ScriptParser {
         }
         if let heading = timecodeHeading(body, line: line) { return heading }
         if let heading = numberedHeading(body, line: line) { return heading }
+        if let heading = labelHeading(body, line: line) { return heading }
         if wholeBold {
             // `**The reveal**`: a heading when the script uses several of them (see `layout`).
             var heading = Heading(style: .bold, line: line)
@@ -184,6 +188,22 @@ extension ScriptParser {
         heading.seconds = heading.seconds ?? seconds
         heading.setTitle(title)
         return heading
+    }
+
+    /// A section label in capitals with a timing or an emoji before it: `🎬 HOOK (0-3s)`, `CTA (3s)`,
+    /// `📦 SETUP`. Read like a wholly bold line: a heading when the script has several.
+    static func labelHeading(_ text: String, line: String) -> Heading? {
+        let label = text.drop { !($0.isLetter || $0.isNumber) }
+        let decorated = label.count < text.count && text.first.map { !$0.isASCII } == true
+        let (title, seconds) = extractTiming(String(label), heading: true)
+        let words = title.split(whereSeparator: isBlank)
+        guard seconds != nil || decorated, (1...4).contains(words.count), title.contains(where: \.isUppercase),
+              !title.contains(where: \.isLowercase), title.last.map({ $0.isLetter || $0.isNumber }) == true,
+              !isTransition(title) else { return nil }
+        var heading = Heading(style: .bold, line: line)
+        heading.seconds = seconds
+        heading.setTitle(title)
+        return heading.title == nil ? nil : heading
     }
 
     /// `1. Title`, `2) Title`.

@@ -30,6 +30,8 @@ extension ScriptParser {
         var body: String?
         /// The title as written, punctuation kept, for a heading that turns out to be content.
         var text: String?
+        /// The Markdown level of a keyword heading written as one (`## Scene 3`).
+        var markdownLevel: Int?
         /// An outline item that names itself: a bold lead (`**Craft**`) or a short title before a dash or colon.
         var named = false
 
@@ -108,6 +110,8 @@ extension ScriptParser {
         var titleText: String?
         var hasHeading = false
         var isSlugline = false
+        /// Started by an outline item or a timecoded line, whose text is content when nothing is under it.
+        var isLineItem = false
         var headingLine = ""
         var items: [Item] = []
         var seconds: Double?
@@ -131,6 +135,10 @@ extension ScriptParser {
             titleText = heading.text
             hasHeading = true
             isSlugline = heading.style == .slugline
+            switch heading.style {
+            case .numbered, .bullet, .timecode, .timestamp: isLineItem = true
+            default: break
+            }
             headingLine = heading.line
             seconds = heading.seconds
         }

@@ -64,14 +64,21 @@ extension ScriptParser {
                 case .insert:
                     if let slot = piece.field.flatMap(Slot.init) {
                         current.add(slot, body, line: line)
+                    } else if piece.field == .timing {
+                        let seconds = fullDuration(body, clock: true)
+                        current.note(seconds: seconds)
+                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + piece.text, line: line,
+                                         reason: seconds == nil ? "timing" : "timing, used as the scene's length")
                     } else if piece.field == .ignored {
                         current.leaveOut((piece.name.map { $0 + ": " } ?? "") + piece.text, line: line, reason: Self.reason(forIgnored: piece.name))
                     }
                 case .label, .speaker, .quote:
                     switch piece.field {
                     case .timing?:
-                        current.note(seconds: fullDuration(body, clock: true))
-                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + body, line: line, reason: "timing")
+                        let seconds = fullDuration(body, clock: true)
+                        current.note(seconds: seconds)
+                        current.leaveOut((piece.name.map { $0 + ": " } ?? "") + body, line: line,
+                                         reason: seconds == nil ? "timing" : "timing, used as the scene's length")
                         target = .dropped
                         droppedReason = "timing"
                     case .ignored?, nil:

@@ -14,9 +14,16 @@ extension ScriptParser {
                 drafts[index].hasNarration = drafts[index].items.contains { $0.slot == .narration }
             }
         }
-        // A heading with nothing under it but a long title ("1. Open on a sunrise over the city.") is content.
+        // A heading with nothing under it but a long title ("1. Open on a sunrise over the city.") is content;
+        // so is any outline item or timecoded line with nothing under it (`0:00-0:03 Hook: Stop scrolling!`).
         for index in drafts.indices where drafts[index].hasHeading && drafts[index].items.isEmpty && !drafts[index].isSlugline {
-            if let title = drafts[index].title, wordCount(title) > 6 {
+            if drafts[index].isLineItem, let text = drafts[index].titleText ?? drafts[index].title {
+                var heading = Heading(style: .bullet, line: text)
+                heading.setTitleAndBody(text)
+                drafts[index].title = heading.body == nil ? nil : heading.title
+                drafts[index].items = [Item(slot: .untagged, text: heading.body ?? text, line: drafts[index].lines?.lowerBound ?? 0)]
+                drafts[index].hasVisual = true
+            } else if let title = drafts[index].title, wordCount(title) > 6 {
                 drafts[index].items = [Item(slot: .untagged, text: drafts[index].titleText ?? title,
                                             line: drafts[index].lines?.lowerBound ?? 0)]
                 drafts[index].title = nil
@@ -49,8 +56,16 @@ extension ScriptParser {
                 let text = collapse(item.text)
                 guard !text.isEmpty else { continue }
                 func speak() {
-                    let words = unquoted(text)
-                    guard !words.isEmpty else { return }
+                    // `(pause)`, `(whispering)`, `[laughs]`: how to say it, not words to say.
+                    let (spoken, directions) = withoutDirections(unquoted(text))
+                    for direction in directions {
+                        leftOut.append(LeftOutText(line: item.line + 1, text: direction, reason: "direction"))
+                    }
+                    let words = spoken
+                    guard !words.isEmpty else {
+                        if let speaker = item.speaker { leftOut.append(LeftOutText(line: item.line + 1, text: speaker, reason: "speaker label")) }
+                        return
+                    }
                     narration.append(words)
                     dialogue.append(SpokenLine(speaker: item.speaker, text: words, line: item.line + 1))
                 }
@@ -74,6 +89,32 @@ extension ScriptParser {
                                 annotatedStart: draft.start, dialogue: dialogue, source: source))
         }
         return scenes
+    }
+
+    /// Spoken text without its delivery directions: parenthesised or bracketed runs of one to four words
+    /// with letters, no digits and no colon (`(pause)`, `(beat)`, `[laughs]`, `(whispering)`); the
+    /// directions are returned to be listed as left out.
+    static func withoutDirections(_ text: String) -> (text: String, directions: [String]) {
+        guard text.contains("(") || text.contains("[") else { return (text, []) }
+        var kept = ""
+        var directions: [String] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(where: { $0 == "(" || $0 == "[" }) {
+            let closing: Character = rest[open] == "(" ? ")" : "]"
+            guard let close = rest[open...].firstIndex(of: closing) else { break }
+            let inner = rest[rest.index(after: open)..<close]
+            let words = inner.split(whereSeparator: isBlank)
+            if (1...4).contains(words.count), inner.contains(where: \.isLetter), !inner.contains(where: \.isNumber),
+               !inner.contains(":"), !inner.contains("(") && !inner.contains("[") {
+                kept += rest[..<open]
+                directions.append(String(rest[open...close]))
+            } else {
+                kept += rest[...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        kept += rest
+        return (collapse(kept), directions)
     }
 
     static let titleStopWords: Set<String> = [

@@ -113,10 +113,13 @@ extension ScriptParser {
         var stamps: [(index: Int, start: Double)] = []
         var markdown: [Int: [Int]] = [:]
         var numbered: [(index: Int, number: Int)] = []
+        var keywordLevels: [Int: [Int]] = [:]
         for (index, kind) in kinds.enumerated() {
             guard case .heading(let heading) = kind else { continue }
             switch heading.style {
-            case .keyword: keyword.append(index)
+            case .keyword:
+                keyword.append(index)
+                if let level = heading.markdownLevel { keywordLevels[level, default: []].append(index) }
             case .slugline: continue   // FountainReader reads screenplays
             case .timecode: timecodes.append(index)
             case .bold: bold.append(index)
@@ -132,7 +135,15 @@ extension ScriptParser {
                 sectioned(lines, kinds, headed: Set(headed), breaks: Set(breaks ?? headed), rule: rule)
             })
         }
-        if !keyword.isEmpty {
+        // `## Intro`, `## Part 1 — Soil`, `## Outro`: the Markdown level reads all of them, the keyword one only.
+        let keywordsAreMarkdown = keywordLevels.count == 1 && keywordLevels.first.map { level, lines in
+            lines.count == keyword.count && !(markdown[level] ?? []).isEmpty
+        } == true
+        if keywordsAreMarkdown, let (level, lines) = keywordLevels.first {
+            markdown[level] = ((markdown[level] ?? []) + lines).sorted()
+        }
+        let levels = markdown.filter { $0.value.count >= 2 }
+        if !keyword.isEmpty, !keywordsAreMarkdown {
             section(.headings, keyword, rule: "a `Scene N` / `Shot N` heading starts each scene")
         }
         if timecodes.count >= 2 {
@@ -154,7 +165,6 @@ extension ScriptParser {
             section(.timecoded, stamps.map(\.index), rule: "a line starting with a timestamp starts a scene that lasts until the next",
                     kinds: timed)
         }
-        let levels = markdown.filter { $0.value.count >= 2 }
         if let level = levels.max(by: { ($0.value.count, -$0.key) < ($1.value.count, -$1.key) })?.key {
             section(.headings, markdown[level] ?? [], breaks: markdown.filter { $0.key <= level }.flatMap(\.value),
                     rule: "a level-\(level) Markdown heading (`\(String(repeating: "#", count: level)) `) starts each scene")

@@ -33,12 +33,14 @@ public enum ScriptReader {
         var detection: FormatDetection
         if let forced, let reader = readers.first(where: { $0.formats.contains(forced) }) {
             do { result = try reader.read(script, as: forced) } catch {
-                throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(error.reason)")
+                let natural = (try? read(text, name: name, forced: nil))?.format
+                throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(error.reason)"
+                               + (natural.map { $0 == .empty ? "" : "; it reads as \($0.rawValue)" } ?? ""))
             }
             detection = FormatDetection(format: forced, confidence: 1, forced: true)
         } else if let forced {
             guard let reading = ScriptParser.read(script, forced: forced) else {
-                let natural = ScriptParser.read(script)?.format ?? .prose
+                let natural = (try? read(text, name: name, forced: nil))?.format ?? .prose
                 throw MiaError(file: name ?? "script", "cannot be read as \(forced.rawValue): \(MiaMessages.missingLayout(forced)); "
                                + "it reads as \(natural.rawValue)")
             }

@@ -46,14 +46,25 @@ public enum ScriptText {
             let hasMark = bytes.starts(with: [0xEF, 0xBB, 0xBF])
             let body = hasMark ? bytes.dropFirst(3) : bytes[...]
             if body.prefix(binaryProbeLength).contains(0) { throw binary(name) }
-            if hasMark || isValidUTF8(body) {
-                // With a UTF-8 mark the file says what it is: repair stray bytes rather than guess.
+            if hasMark || isValidUTF8(body) || isMostlyUTF8(body) {
+                // With a UTF-8 mark the file says what it is, and a UTF-8 file with a stray byte is still
+                // UTF-8: repair the stray bytes (U+FFFD) rather than turn every accent into mojibake.
                 text = String(decoding: body, as: UTF8.self)
             } else {
                 text = windows1252(body)
             }
         }
         return normalizingNewlines(text)
+    }
+
+    /// Whether well-formed multi-byte UTF-8 sequences outnumber the bytes that are not UTF-8: a UTF-8 file
+    /// damaged in places (Windows-1252 text has no such sequences: `é` is the single byte 0xE9 there).
+    static func isMostlyUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var good = 0, bad = 0
+        for scalar in String(decoding: bytes, as: UTF8.self).unicodeScalars where !scalar.isASCII {
+            if scalar == "\u{FFFD}" { bad += 1 } else { good += 1 }
+        }
+        return good > 0 && good >= bad
     }
 
     private static func binary(_ name: String) -> MiaError {

@@ -32,7 +32,8 @@ enum SubtitleScript: FormatReader {
         let lines = script.lines
         let cues = lines.indices.filter { lines[$0].contains("-->") && timing(lines[$0]) != nil }
         guard !cues.isEmpty else {
-            throw FormatMismatch(reason: "it has no cue timings (`00:00:01,000 --> 00:00:04,000`)")
+            throw FormatMismatch(reason: format == .vtt ? "it has no cue timings (`00:01.000 --> 00:04.000`)"
+                                                     : "it has no cue timings (`00:00:01,000 --> 00:00:04,000`)")
         }
         var result = ReaderResult(drafts: [])
         let rule = "each subtitle cue is a scene, timed by its cue timing"

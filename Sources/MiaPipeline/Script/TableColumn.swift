@@ -60,6 +60,7 @@ struct TableColumn: Equatable {
                        "Action à l’écran", "Imagen", "Imágenes", "Descripción", "Acción", "Visuales", "Imagem", "映像", "画面",
                        "絵コンテ", "内容", "الصورة", "الفيديو", "المرئيات", "الوصف"]),
             (.narration, ["Voiceover", "Voice-over", "VO", "V/O", "Audio", "Narration", "Narrator", "Dialogue", "Dialog",
+                          "What we hear", "What we say", "VO copy", "Said", "Voce", "Locução",
                           "Dialogue / VO", "Script", "Copy", "Spoken", "Voice", "Says", "Creator says", "Host", "Presenter",
                           "Speaker", "Talent", "Lines", "What they say", "Ton", "Sprecher", "Sprechertext", "Sprecherin",
                           "Off-Text", "Offtext", "Dialog", "Voix off", "Voix", "Texte", "Narrateur", "Dialogues", "Narrador",

@@ -121,12 +121,13 @@ extension TableScript {
         }
         let starts = columnTimes(.start), ends = columnTimes(.end)
         if let starts {
+            let chainedStarts = chained(starts.map { $0?.start ?? $0?.seconds })   // once, not once a row
             for index in result.indices where result[index] == nil {
                 guard let start = starts[index]?.start ?? starts[index]?.seconds else { continue }
                 if let end = ends?[index].flatMap({ $0.start ?? $0.seconds }) {
                     result[index] = ScriptCell.Time(seconds: ScriptParser.sane(end - start), start: start)
                 } else {
-                    result[index] = chained(starts.map { $0?.start ?? $0?.seconds })[index]
+                    result[index] = chainedStarts[index]
                 }
             }
         }

@@ -3,9 +3,13 @@ import Foundation
 /// The HTTP proxies a render farm sets in the environment, read as curl reads them: `https_proxy` (or
 /// `HTTPS_PROXY`) for https URLs, `http_proxy` (or `HTTP_PROXY`) for http URLs, `no_proxy` (or `NO_PROXY`)
 /// for the hosts reached directly. Loopback is always reached directly.
-public struct ProxySettings: Sendable, Equatable, Hashable {
+public struct ProxySettings: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var description: String {
+        "https: \(https?.description ?? "none"), http: \(http?.description ?? "none"), no_proxy: \(bypass.joined(separator: ","))"
+    }
+
     /// One proxy server; credentials from its URL (`http://user:pass@proxy:3128`) are sent to it only.
-    public struct Server: Sendable, Equatable, Hashable {
+    public struct Server: Sendable, Equatable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
         public var username: String?
@@ -18,13 +22,17 @@ public struct ProxySettings: Sendable, Equatable, Hashable {
             self.password = password
         }
 
-        /// `http://[user:pass@]host[:port]` or `host:port`; nil for anything else.
+        /// Never the password (a proxy's credentials are secrets like an API key).
+        public var description: String { "\(username.map { $0 + ":[redacted]@" } ?? "")\(host):\(port)" }
+
+        /// `http://[user:pass@]host[:port]` or `host:port`; nil for anything else (an `https://` proxy, which
+        /// takes TLS to the proxy itself, is not supported: nil, not a plain proxy on port 443).
         init?(_ text: String) {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, let url = URL(string: trimmed.contains("://") ? trimmed : "http://" + trimmed),
-                  ["http", "https"].contains(url.scheme?.lowercased() ?? ""), let host = url.host, !host.isEmpty else { return nil }
+                  url.scheme?.lowercased() == "http", let host = url.host, !host.isEmpty else { return nil }
             self.host = host
-            port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
+            port = url.port ?? 80
             username = url.user?.removingPercentEncoding
             password = url.password?.removingPercentEncoding
         }
@@ -64,6 +72,8 @@ public struct ProxySettings: Sendable, Equatable, Hashable {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }   // 127.x.y.z, not 127.example.com
     }
 }

@@ -49,13 +49,11 @@ struct NetworkFailure: Error, CustomStringConvertible {
 
     let kind: Kind
     let reason: String
-    /// What was thrown, kept for a debugger; `reason` is what a message shows.
-    let underlying: any Error
+    // What was thrown is not kept: AsyncHTTPClient's header errors hold the header values, the key among them.
 
     var description: String { reason }
 
     init(_ error: any Error) {
-        underlying = error
         (kind, reason) = Self.read(error)
     }
 
@@ -73,6 +71,11 @@ struct NetworkFailure: Error, CustomStringConvertible {
             case .cancelled: return (.other, "cancelled")
             default:
                 if error.description.hasPrefix("HTTPClientError.unsupportedScheme") { return (.badURL, "unsupported URL scheme") }
+                // Never sent: a header with a line break (a key read with `$(cat keyfile)` and its newline).
+                // (The error's own text holds the header values, the key among them: it is never shown.)
+                if error.description.hasPrefix("HTTPClientError.invalidHeaderField") {
+                    return (.badURL, "a request header holds a character HTTP forbids (a line break in the API key?)")
+                }
                 return (.other, error.shortDescription.lowercased())
             }
         case let error as NIOConnectionError:

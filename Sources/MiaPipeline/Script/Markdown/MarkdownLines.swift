@@ -50,6 +50,9 @@ struct MarkdownLine: Equatable {
 }
 
 enum MarkdownLines {
+    /// More `|` than this on one line and the script is read without Markdown tables.
+    static let maxTableColumns = 256
+
     /// Parses `lines` (as written, indentation kept) and describes each one.
     static func parse(_ lines: [String]) -> [MarkdownLine] {
         var result = Array(repeating: MarkdownLine(), count: lines.count)
@@ -57,7 +60,9 @@ enum MarkdownLines {
         cmark_gfm_core_extensions_ensure_registered()
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { return result }
         defer { cmark_parser_free(parser) }
-        if let table = cmark_find_syntax_extension("table") { cmark_parser_attach_syntax_extension(parser, table) }
+        // cmark-gfm's table parsing is quadratic in a row's cells: a line of thousands of `|` is no script table.
+        let tableSized = !lines.contains { line in line.utf8.lazy.filter { $0 == UInt8(ascii: "|") }.count > maxTableColumns }
+        if tableSized, let table = cmark_find_syntax_extension("table") { cmark_parser_attach_syntax_extension(parser, table) }
         let source = lines.joined(separator: "\n")
         source.utf8CString.withUnsafeBufferPointer { buffer in
             cmark_parser_feed(parser, buffer.baseAddress, buffer.count - 1)
@@ -100,7 +105,6 @@ enum MarkdownLines {
         var cell: (row: Int, text: String)?
         /// The open table's delimiter row, the line its next row is on, and the row being read.
         var delimiterRow = 0
-        var nextRow = 0
         var tableRow = 0
 
         init(lines: [String]) { self.lines = lines }
@@ -130,7 +134,8 @@ enum MarkdownLines {
                 leaf = (node, first)
             case "heading":
                 // cmark's end line of a setext heading may be its last text line or its underline.
-                if let underline = (first...min(last + 1, lines.count - 1)).dropFirst().first(where: { isUnderline(lines[$0]) }) {
+                let atx = lines[first].drop { $0 == " " || $0 == ">" }.hasPrefix("#")
+                if !atx, let underline = (first...min(last + 1, lines.count - 1)).dropFirst().first(where: { isUnderline(lines[$0]) }) {
                     // Setext: the text lines stay text, the underline is a break.
                     mark(first..<underline, .paragraph, into: &result)
                     mark(underline...underline, .thematicBreak, into: &result)
@@ -145,15 +150,11 @@ enum MarkdownLines {
                 mark(first...last, .verbatim, into: &result)
                 for line in first...last { result[line].text = ScriptParser.trim(lines[line]) }
             case "table":
-                // A table that interrupts a paragraph reports the paragraph's first line as its own: its rows
-                // are found from the delimiter row (`|---|---|`) instead, one line each.
-                let delimiter = (first..<lines.count).first { isDelimiterRow(lines[$0]) } ?? first + 1
-                nextRow = max(delimiter - 1, 0)
-                delimiterRow = delimiter
+                // A table that interrupts a paragraph reports the paragraph's first line as its own (and so does
+                // its header row): the header is the line above the table's delimiter row (`|---|---|`).
+                delimiterRow = (first...last).first { isDelimiterRow(lines[$0]) } ?? min(first + 1, lines.count - 1)
             case "table_header", "table_row":
-                if nextRow == delimiterRow { nextRow += 1 }
-                let row = min(nextRow, lines.count - 1)
-                nextRow += 1
+                let row = type(node) == "table_header" ? max(delimiterRow - 1, 0) : first
                 mark(row...row, .tableRow(header: type(node) == "table_header", cells: []), into: &result)
                 if type(node) == "table_header", delimiterRow < lines.count {
                     mark(delimiterRow...delimiterRow, .tableDelimiter, into: &result)
@@ -177,11 +178,26 @@ enum MarkdownLines {
             case "list":
                 listDepth -= 1
             case "paragraph", "heading":
-                if let open = leaf, open.node == node { finishStrong(into: &result) }
+                if let open = leaf, open.node == node {
+                    finishStrong(into: &result)
+                    // Text is placed by counting line breaks; a paragraph whose breaks do not reach its last line
+                    // (a link definition cmark took off its top, a code span over two lines) keeps its lines as
+                    // written instead, so no line gets another's words.
+                    let first = index(cmark_node_get_start_line(node)), last = max(first, index(cmark_node_get_end_line(node)))
+                    if type(node) == "paragraph", open.line != last {
+                        for line in first...last {
+                            result[line].text = ScriptParser.trim(lines[line])
+                            result[line].leadingStrong = nil
+                            result[line].wholeStrong = false
+                        }
+                    }
+                }
                 leaf = nil
             case "table_cell":
-                if let open = cell, case .tableRow(let header, let cells) = result[open.row].block {
-                    result[open.row].block = .tableRow(header: header, cells: cells + [ScriptParser.collapse(open.text)])
+                if let open = cell, case .tableRow(let header, var cells) = result[open.row].block {
+                    result[open.row].block = .blank   // release the array, so the append below does not copy it
+                    cells.append(ScriptParser.collapse(open.text))
+                    result[open.row].block = .tableRow(header: header, cells: cells)
                 }
                 cell = nil
             case "strong":
@@ -228,7 +244,8 @@ enum MarkdownLines {
 
         /// `|---|:---:|`, `--- | ---`: a table's delimiter row.
         func isDelimiterRow(_ line: String) -> Bool {
-            let marks = line.filter { !$0.isWhitespace }
+            let marks = line.filter { !$0.isWhitespace }.drop { $0 == ">" }   // a table in a block quote
+            guard marks.contains("|") || marks.contains(":") else { return false }   // `---` alone is a break
             return marks.contains("-") && marks.allSatisfy { $0 == "|" || $0 == "-" || $0 == ":" }
         }
 
