@@ -203,6 +203,25 @@ import Testing
         // busy machine or not (URLSession's delegate queue lagged up to 19 s beside 50 other tests).
     }
 
+    /// An error page bigger than the 64 KiB kept of it (a CDN's 70 KB 503) is still that error, with its
+    /// status, not "over the limit".
+    @Test func aLongErrorPageToADownloadIsItsStatus() async throws {
+        let scratch = Scratch()
+        let page = Data(("<html>" + String(repeating: "Service temporarily unavailable. ", count: 2_200) + "</html>").utf8)
+        let server = try LoopbackHTTPServer { _ in FakeReply(status: 404, headers: ["Content-Type": "text/html"], body: page) }
+        let destination = scratch.path("clip.mp4")
+        do {
+            try await downloader(cap: 5_000_000).download(from: URL(string: "http://127.0.0.1:\(server.port)/clip.mp4")!,
+                                                          to: destination, authorized: false)
+            Issue.record("an error page was accepted as a clip")
+        } catch let error as ProviderError {
+            #expect(page.count > 70_000)
+            #expect(error.message.contains("HTTP 404"), "\(error.message)")
+            #expect(!error.message.contains("limit"), "\(error.message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination))
+    }
+
     /// An endless body is cut off the moment it passes the cap: the server manages to send little more
     /// than the cap (socket buffers), not gigabytes.
     @Test func anEndlessBodyIsCutOffAtTheCap() async throws {

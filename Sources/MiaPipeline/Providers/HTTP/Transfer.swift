@@ -55,6 +55,10 @@ final class Transfer: HTTPClientResponseDelegate, @unchecked Sendable {
     private var expected: Int64?
     private var body = Data()
     private var received: Int64 = 0
+    /// The most of an error answer to a download that is read (its first 64 KiB kept).
+    static let errorAnswerLimit: Int64 = 4 << 20
+    /// An error answer to a download: its head is kept, the rest read and dropped.
+    private var truncating = false
     private var redirect: (status: Int, location: String)?
     private var failure: TransferFailure?
     private var lastSeen = NIODeadline.now()
@@ -145,9 +149,13 @@ final class Transfer: HTTPClientResponseDelegate, @unchecked Sendable {
             }
             // The last `Content-Length` if a server sent several (NIO refuses conflicting ones).
             expected = head.headers["content-length"].last.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
-            // An error answer to a download is read like an API answer: only its message matters.
-            if case .file = sink, !(200..<300).contains(status) { sink = .memory(limit: 64 << 10) }
-            if let expected, expected > limit {
+            // An error answer to a download is read like an API answer: only its message matters, so its first
+            // 64 KiB are kept and the rest is read and dropped (a CDN's 70 KB 503 page is still a 503, retried).
+            if case .file = sink, !(200..<300).contains(status) {
+                sink = .memory(limit: 64 << 10)
+                truncating = true
+            }
+            if let expected, expected > limit, !truncating {
                 failure = failure ?? .tooLarge(limit: limit, declared: expected)
                 return failure
             }
@@ -162,6 +170,16 @@ final class Transfer: HTTPClientResponseDelegate, @unchecked Sendable {
             guard failure == nil else { return failure }
             lastSeen = .now()
             received += Int64(buffer.readableBytes)
+            if truncating {
+                // An error answer: its head is kept; one that goes on past 4 MiB is no error page but a flood.
+                if received > Self.errorAnswerLimit {
+                    failure = .tooLarge(limit: Self.errorAnswerLimit, declared: nil)
+                    return failure
+                }
+                let room = max(0, Int(limit) - body.count)
+                buffer.withUnsafeReadableBytes { body.append(contentsOf: $0.prefix(room)) }
+                return nil
+            }
             if received > limit {
                 failure = .tooLarge(limit: limit, declared: nil)
                 return failure

@@ -15,8 +15,12 @@ let sharedTransport: AsyncHTTPClient.HTTPClient = {
     // Only the connection has a timeout of its own; the request's total and idle limits are ours (`perform`).
     configuration.timeout = .init(connect: .seconds(30), read: nil)
     configuration.connectionPool.retryConnectionEstablishment = false
-    return AsyncHTTPClient.HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    return AsyncHTTPClient.HTTPClient(eventLoopGroup: httpEventLoops, configuration: configuration)
 }()
+
+/// The event loops of provider HTTP, apart from the process-wide ones PostgreSQL uses: a download writes
+/// each body part to disk on its loop (that is the backpressure), and a slow disk must not stall the job store.
+let httpEventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
 /// The client for requests through `proxy`: one per proxy, kept for the process like `sharedTransport`.
 func proxiedTransport(_ proxy: ProxySettings.Server) -> AsyncHTTPClient.HTTPClient {
@@ -27,7 +31,7 @@ func proxiedTransport(_ proxy: ProxySettings.Server) -> AsyncHTTPClient.HTTPClie
         configuration.connectionPool.retryConnectionEstablishment = false
         let authorization = proxy.username.map { AsyncHTTPClient.HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
         configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
-        let client = AsyncHTTPClient.HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        let client = AsyncHTTPClient.HTTPClient(eventLoopGroup: httpEventLoops, configuration: configuration)
         clients[proxy] = client
         return client
     }
