@@ -112,8 +112,10 @@ enum SubtitleScript: FormatReader {
         // WebVTT voice and style tags (`<v Maya>`, `<i>`): the speaker is kept, the markup dropped.
         var speaker: String?
         if text.contains("<") {
-            if text.hasPrefix("<v "), let close = text.firstIndex(of: ">") {
-                speaker = ScriptParser.trim(text[text.index(text.startIndex, offsetBy: 3)..<close])
+            if text.hasPrefix("<v ") || text.hasPrefix("<v."), let close = text.firstIndex(of: ">") {
+                // `<v Maya>`, `<v.loud Maya>`: the name follows the classes.
+                let inside = text[text.index(text.startIndex, offsetBy: 2)..<close].drop { $0 != " " }
+                speaker = ScriptParser.trim(inside)
                 text = String(text[text.index(after: close)...])
             }
             text = removingTags(text)
@@ -142,16 +144,31 @@ enum SubtitleScript: FormatReader {
         ScriptCell.read(text, as: .narration, line: line, into: &draft, speakers: true)
     }
 
-    /// Text without `<…>` markup (`<i>`, `<b>`, `<00:00:01.000>`).
+    /// Text without WebVTT and SubRip markup (`<i>`, `</b>`, `<c.yellow>`, `<v Maya>`, `<lang en>`,
+    /// `<font color=…>`, `<00:00:01.000>`); any other `<` is text (`Heart rate <120 bpm, target >140`).
     static func removingTags(_ text: String) -> String {
         var result = ""
-        var depth = false
-        for character in text {
-            if character == "<" { depth = true; continue }
-            if character == ">", depth { depth = false; continue }
-            if !depth { result.append(character) }
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">"), isMarkup(rest[rest.index(after: open)..<close]) else {
+                result.append("<")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            rest = rest[rest.index(after: close)...]
         }
-        return depth ? text : result
+        return result + rest
+    }
+
+    /// The inside of a cue tag: a known tag name (closing or not, with classes and an annotation) or a timestamp.
+    static func isMarkup(_ inner: Substring) -> Bool {
+        let body = inner.hasPrefix("/") ? inner.dropFirst() : inner
+        if let first = body.first, first.isNumber { return timestamp(String(body)) != nil }
+        let name = body.prefix { $0.isLetter }.lowercased()
+        guard ["i", "b", "u", "c", "v", "lang", "ruby", "rt", "font", "s"].contains(name) else { return false }
+        let after = body.dropFirst(name.count).first
+        return after == nil || after == "." || after == " "
     }
 
     // MARK: - Cue timings
