@@ -61,8 +61,10 @@ public enum ScriptReader {
                 detection = FormatDetection(format: best.format, confidence: best.confidence, alternative: alternative)
             } else if let lines {
                 result = ReaderResult(drafts: lines.drafts())
+                // A grammar that only half fits (three capitalised lines that could be screenplay cues) is no
+                // reading to suggest.
                 detection = FormatDetection(format: lines.format, confidence: lines.confidence,
-                                            alternative: fits.first?.1.format ?? lines.alternative)
+                                            alternative: fits.first { $0.1.confidence > 0.5 }?.1.format ?? lines.alternative)
             } else {
                 return ParsedScript(format: .empty, scenes: [])
             }
