@@ -50,6 +50,10 @@ struct MarkdownLine: Equatable {
 }
 
 enum MarkdownLines {
+    /// cmark-gfm registers its extensions in a global list with no lock: once per process, through Swift's
+    /// thread-safe lazy initialisation, before any parse (tests and renders parse on many threads at once).
+    private static let extensionsRegistered: Void = cmark_gfm_core_extensions_ensure_registered()
+
     /// More `|` than this on one line and the script is read without Markdown tables.
     static let maxTableColumns = 256
 
@@ -57,7 +61,7 @@ enum MarkdownLines {
     static func parse(_ lines: [String]) -> [MarkdownLine] {
         var result = Array(repeating: MarkdownLine(), count: lines.count)
         guard !lines.isEmpty else { return result }
-        cmark_gfm_core_extensions_ensure_registered()
+        _ = extensionsRegistered
         guard let parser = cmark_parser_new(CMARK_OPT_DEFAULT) else { return result }
         defer { cmark_parser_free(parser) }
         // cmark-gfm's table parsing is quadratic in a row's cells: a line of thousands of `|` is no script table.
@@ -82,9 +86,12 @@ enum MarkdownLines {
         for index in result.indices {
             guard let list = result[index].list, let first = walk.listStarts[list] else { continue }
             let before = first - 1
-            result[index].listOpensBlock = before < 0 || ScriptParser.trim(lines[before]).isEmpty
-                || [.thematicBreak, .heading(level: 1), .heading(level: 2), .heading(level: 3)].contains(result[before].block)
-                || { if case .heading = result[before].block { true } else { false } }()
+            // At the top, or after a blank line, a heading or a break.
+            let opensBlock: Bool = switch before < 0 ? .thematicBreak : result[before].block {
+            case .thematicBreak, .heading: true
+            default: ScriptParser.trim(lines[before]).isEmpty
+            }
+            result[index].listOpensBlock = opensBlock
         }
         return result
     }
