@@ -246,4 +246,21 @@ import Testing
         #expect(throws: MiaError.self) { try ScriptReader.read(text, name: "h.csv", as: .csv) }
         #expect(!ScriptReader.read(text, name: "h.csv").scenes.isEmpty)
     }
+
+    /// A row with audio only goes on with the shot above it (a second line of dialogue in an AV script).
+    @Test func anAudioOnlyRowContinuesTheShotAbove() {
+        let text = """
+            | Video | Audio |
+            |---|---|
+            | Kitchen, morning. A couple argue over the coffee maker. | WIFE: It's broken again. |
+            | | HUSBAND: Told you. |
+            | Pack shot of the new machine. | VO: Mornings, fixed. |
+            """
+        let parsed = ScriptReader.read(text, name: "ad.md")
+        #expect(parsed.format == .table)
+        #expect(parsed.scenes.count == 2)
+        #expect(parsed.scenes.first?.narration == "It's broken again. Told you.")
+        #expect(parsed.scenes.first?.dialogue.compactMap(\.speaker) == ["WIFE", "HUSBAND"])
+        #expect(parsed.scenes.first?.source.map { [$0.firstLine, $0.lastLine] } == [3, 4])
+    }
 }

@@ -51,10 +51,26 @@ extension TableScript {
                 draft.add(.visual, column.header.isEmpty ? text : "\(column.header): \(text)", line: cell.line)
             }
             guard draft.hasHeading || !draft.items.isEmpty || !draft.leftOut.isEmpty else { continue }
+            // A row with no picture, title or time of its own (`| | HUSBAND: Told you. |`) goes on with the shot
+            // above it, as two-column scripts write a second line of audio.
+            let ownsAShot = row.cells.indices.contains { index in
+                !row.cells[index].text.isEmpty && index < columns.count && Self.shotColumns.contains(columns[index].role)
+            }
+            if !ownsAShot, times[rowIndex] == nil, let last = drafts.indices.last {
+                drafts[last].items += draft.items
+                drafts[last].leftOut += draft.leftOut
+                drafts[last].hasNarration = drafts[last].hasNarration || draft.hasNarration
+                drafts[last].hasVisual = drafts[last].hasVisual || draft.hasVisual
+                drafts[last].cover(row.lines.upperBound)
+                continue
+            }
             drafts.append(draft)
         }
         return drafts
     }
+
+    /// Columns whose cell makes a row a shot of its own.
+    static let shotColumns: Set<TableColumn.Role> = [.title, .number, .shot, .visual, .time, .start, .end]
 
     static func describe(_ role: TableColumn.Role) -> String {
         switch role {
