@@ -189,7 +189,9 @@ extension FountainReader {
 
         /// Lyrics are sung: part of the music, not words a narrator reads.
         mutating func lyric(_ line: String, index: Int) {
-            current.add(.sound, plain(ScriptParser.trim(line.dropFirst())), line: index)
+            var text = line.dropFirst()
+            if text.hasSuffix("~") { text = text.dropLast() }   // `~…~`, as some writers close a lyric
+            current.add(.sound, plain(ScriptParser.trim(text)), line: index)
         }
 
         mutating func action(_ line: String, index: Int) {
