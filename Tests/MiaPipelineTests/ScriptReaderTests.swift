@@ -99,3 +99,12 @@ import Testing
         #expect("\(error)".contains("bad.yaml:4: job 1, format: unknown script format \"docx\""))
     }
 }
+
+extension ScriptReaderTests {
+    /// `- :10` and `— five seconds` after a heading are the scene's length, as ad scripts write them.
+    @Test func spotLengthsAndSpelledSecondsAreTimings() {
+        let parsed = ScriptReader.read("Scene 1 - :10\nVO: Ten seconds of bliss.\n\nScene 2 — five seconds\nVO: Then five more.\n\nScene 3: Five reasons\nVO: A list.")
+        #expect(parsed.scenes.map(\.annotatedSeconds) == [10, 5, nil])
+        #expect(parsed.scenes.last?.title == "Five reasons")
+    }
+}

@@ -17,6 +17,12 @@ extension ScriptParser {
         "秒": 1, "分": 60,
     ]
 
+    /// Numbers written out, for `five seconds`.
+    static let spelledNumbers: [String: Double] = [
+        "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+        "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60,
+    ]
+
     /// The ASCII form of full-width timing punctuation and digits (`（0〜3秒）` reads as `(0-3秒)`).
     static func timingForm(_ character: Character) -> Character {
         if character.isASCII { return character }
@@ -114,6 +120,15 @@ extension ScriptParser {
         let c = Array(text.prefix(60))
         var i = 0
         while i < c.count, c[i] == "~" || c[i] == "≈" || isBlank(c[i]) { i += 1 }
+        // `:10`, `:30`: seconds as ad scripts write a spot's length.
+        if i < c.count, c[i] == ":", c.count - i - 1 <= 2, c.count - i > 1, c[(i + 1)...].allSatisfy({ digit($0) != nil }) {
+            return sane(Double(String(c[(i + 1)...])))
+        }
+        // `five seconds`, `ten sec`: a spelled-out number of seconds.
+        let words = c[i...].split(whereSeparator: isBlank).map { String($0).lowercased() }
+        if words.count == 2, let number = spelledNumbers[words[0]], let unit = units[String(words[1].filter { $0 != "." })] {
+            return sane(number * unit)
+        }
         guard i < c.count, digit(c[i]) != nil, let found = timeExpression(c, i, singles: true) else { return nil }
         guard clock || found.kind != .clock else { return nil }
         var end = found.end
