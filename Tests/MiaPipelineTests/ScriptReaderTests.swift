@@ -108,3 +108,13 @@ extension ScriptReaderTests {
         #expect(parsed.scenes.last?.title == "Five reasons")
     }
 }
+
+extension ScriptReaderTests {
+    /// `[0:15] END` ends the scene before it: no extra scene, the last scene's length from it.
+    @Test func anEndMarkEndsTheLastScene() {
+        let parsed = ScriptReader.read("[0:00] Hook\nVO: One.\n\n[0:05] Demo\nVO: Two.\n\n[0:15] END\n")
+        #expect(parsed.scenes.map(\.title) == ["Hook", "Demo"])
+        #expect(parsed.scenes.map(\.annotatedSeconds) == [5, 10])
+        #expect(parsed.leftOut.map(\.reason) == ["end mark"])
+    }
+}

@@ -162,8 +162,19 @@ extension ScriptParser {
                 heading.seconds = sane(total - last.start)
                 timed[last.index] = .heading(heading)
             }
-            section(.timecoded, stamps.map(\.index), rule: "a line starting with a timestamp starts a scene that lasts until the next",
-                    kinds: timed)
+            // `[0:15] END` with nothing after it marks where the last scene ends: a break, not a scene.
+            var starts = stamps.map(\.index)
+            if let last = stamps.last, case .heading(let heading) = kinds[last.index],
+               let title = heading.title, Self.endMarks.contains(title.uppercased()), !lines[(last.index + 1)...].contains(where: { !$0.isEmpty }) {
+                starts.removeLast()
+                found.append(Layout(format: .timecoded) {
+                    sectioned(lines, timed, headed: Set(starts), breaks: Set(starts + [last.index]), rule:
+                              "a line starting with a timestamp starts a scene that lasts until the next", endMark: last.index)
+                })
+            } else {
+                section(.timecoded, starts, rule: "a line starting with a timestamp starts a scene that lasts until the next",
+                        kinds: timed)
+            }
         }
         if let level = levels.max(by: { ($0.value.count, -$0.key) < ($1.value.count, -$1.key) })?.key {
             section(.headings, markdown[level] ?? [], breaks: markdown.filter { $0.key <= level }.flatMap(\.value),
@@ -242,7 +253,12 @@ extension ScriptParser {
     }
 
     /// Splits at `breaks` (and separator lines); a segment after a line in `headed` takes that heading.
-    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, rule: String) -> [Draft] {
+    /// Words that end a timed script (`[0:15] END`).
+    static let endMarks: Set<String> = ["END", "THE END", "FIN", "ENDE", "FINE", "OUT", "END OF VIDEO"]
+
+    /// - Parameter endMark: a line that only ends the scene before it (`[0:15] END`), left out as such.
+    static func sectioned(_ lines: [String], _ kinds: [Kind], headed: Set<Int>, breaks: Set<Int>, rule: String,
+                          endMark: Int? = nil) -> [Draft] {
         var drafts: [Draft] = []
         var start = 0
         var heading: Heading?
@@ -271,7 +287,8 @@ extension ScriptParser {
             if headed.contains(index), case .heading(let found) = kinds[index] {
                 heading = found
             } else if !isSeparator {
-                unheaded.append(LeftOutText(line: index + 1, text: stripMarkdown(lines[index]), reason: "document title"))
+                unheaded.append(LeftOutText(line: index + 1, text: stripMarkdown(lines[index]),
+                                            reason: index == endMark ? "end mark" : "document title"))
             }
         }
         close(lines.count)
