@@ -124,8 +124,7 @@ enum ScriptCell {
     /// Whether a time cell has words besides the English units the word account knows (`4 Sek.`, `4秒`):
     /// then the cell is also listed as left out, so those words are accounted for.
     static func hasOtherWords(_ text: String) -> Bool {
-        text.split { !$0.isLetter }.contains { !["s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes"]
-            .contains($0.lowercased()) }
+        text.split { !$0.isLetter }.contains { ScriptParser.units[$0.lowercased()] == nil }
     }
 
     /// What a time cell says: a duration (`4s`, `4 Sek.`, `0:04`, `4`), or a range (`0:00–0:04`) with its start.
@@ -136,17 +135,8 @@ enum ScriptCell {
         var isClock = false
     }
 
-    static let unitWords: [String: String] = {
-        var table: [String: String] = [:]
-        for word in ["s", "sec", "secs", "second", "seconds", "sek", "sekunde", "sekunden", "seg", "segs", "segundo",
-                     "segundos", "seconde", "secondes", "sn", "秒", "초", "ث", "ثانية", "ثوان", "ثواني", "ثانيه", "\"", "″"] {
-            table[word] = "s"
-        }
-        for word in ["m", "min", "mins", "minute", "minutes", "minuten", "minuto", "minutos", "分", "분", "دقيقة", "دقائق"] {
-            table[word] = "min"
-        }
-        return table
-    }()
+    /// Every unit the script reader knows (`ScriptParser.units`), as the English one `time` reads.
+    static let unitWords: [String: String] = ScriptParser.units.mapValues { $0 == 1 ? "s" : "min" }
 
     /// Reads a time cell; nil when it is not one.
     static func time(_ raw: String) -> Time? {

@@ -12,9 +12,11 @@ extension ScriptParser {
 
     static let units: [String: Double] = [
         "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-        // French, German, Spanish, Japanese
-        "seconde": 1, "secondes": 1, "sek": 1, "sekunde": 1, "sekunden": 1, "seg": 1, "segundo": 1, "segundos": 1,
-        "秒": 1, "分": 60,
+        // French, German, Spanish, Portuguese, Italian, Turkish, Japanese, Korean, Arabic; `3"` for seconds
+        "seconde": 1, "secondes": 1, "sek": 1, "sekunde": 1, "sekunden": 1, "seg": 1, "segs": 1, "segundo": 1,
+        "segundos": 1, "secondi": 1, "sn": 1, "秒": 1, "초": 1, "ث": 1, "ثانية": 1, "ثوان": 1, "ثواني": 1, "ثانيه": 1,
+        "\"": 1, "″": 1,
+        "minuten": 60, "minuto": 60, "minutos": 60, "minuti": 60, "分": 60, "분": 60, "دقيقة": 60, "دقائق": 60,
     ]
 
     /// Numbers written out, for `five seconds`.
