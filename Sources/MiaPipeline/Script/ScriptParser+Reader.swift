@@ -127,10 +127,7 @@ extension ScriptParser {
             guard let name else { return "note" }
             let key = tagKey(name)
             if key == "TRANSITION" { return "transition" }
-            return ["CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION", "PROJECT",
-                    "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE", "TONE", "STYLE",
-                    "AGENCY", "CHANNEL", "BRIEF", "MARQUE", "AGENCE", "AUFTRAGGEBER", "MARKE", "AGENTUR", "CLIENTE", "MARCA",
-                    "AGENCIA", "クライアント", "ブランド", "العميل", "العلامة"].contains(key) ? "brief" : "note"
+            return briefTags.contains(key) ? "brief" : "note"
         }
 
         mutating func finish() -> [Draft] {

@@ -29,13 +29,9 @@ extension ScriptParser {
                       "BGM", "BACKGROUND MUSIC", "AMBIENCE", "AMBIENT", "SONG",
                       "MUSIQUE", "BRUITAGE", "SON", "MUSIK", "GERÄUSCH", "GERÄUSCHE", "ATMO", "MÚSICA", "SONIDO", "EFECTOS",
                       "効果音", "音楽", "SE", "موسيقى", "مؤثرات", "SUONO", "SUONI", "MUSICA", "EFFETTI", "SOM", "TRILHA", "EFEITOS"]),
-            (.ignored, ["NOTE", "NOTES", "DIRECTOR", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE", "COMMENT", "COMMENTS",
-                        "TODO", "BRIEF", "CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION",
-                        "PROJECT", "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE",
-                        "TONE", "STYLE", "AGENCY", "CHANNEL", "TRANSITION", "PROPS", "WARDROBE", "CAST",
-                        "REMARQUE", "MARQUE", "AGENCE", "NOTIZ", "ANMERKUNG", "AUFTRAGGEBER", "MARKE", "AGENTUR", "NOTA",
-                        "CLIENTE", "MARCA", "AGENCIA", "メモ", "備考", "クライアント", "ブランド", "ملاحظة", "العميل", "العلامة",
-                        "AGENZIA", "AGÊNCIA", "LENS", "OBIETTIVO", "LENTE", "OBJETIVA"]),
+            (.ignored, Array(briefTags) + ["NOTE", "NOTES", "DIRECTOR", "DIRECTOR'S NOTE", "DIRECTORS NOTE", "PRODUCTION NOTE",
+                        "COMMENT", "COMMENTS", "TODO", "TRANSITION", "PROPS", "WARDROBE", "CAST", "REMARQUE", "NOTIZ",
+                        "ANMERKUNG", "NOTA", "メモ", "備考", "ملاحظة", "LENS", "OBIETTIVO", "LENTE", "OBJETIVA"]),
             (.timing, ["DURATION", "LENGTH", "RUNTIME", "RUN TIME", "TIME", "TIMING", "TC", "TIMECODE",
                        "DURÉE", "DAUER", "LÄNGE", "DURACIÓN", "尺", "المدة", "DURATA", "DURAÇÃO", "TEMPO"]),
         ]
@@ -49,6 +45,15 @@ extension ScriptParser {
     static let shotSizes: Set<String> = ["CLOSE UP", "CLOSEUP", "CU", "ECU", "WIDE", "WIDE SHOT", "MEDIUM SHOT", "ESTABLISHING",
                                          "ESTABLISHING SHOT", "NAHAUFNAHME", "TOTALE", "HALBTOTALE", "GROS PLAN", "PLAN LARGE",
                                          "PRIMER PLANO", "PLANO GENERAL"]
+
+    /// The brief's tags (who the script is for, its length and tone): left out as "brief"; other ignored tags
+    /// are notes.
+    static let briefTags: Set<String> = [
+        "BRIEF", "CLIENT", "BRAND", "PRODUCT", "WRITER", "AUTHOR", "WRITTEN BY", "DATE", "DRAFT", "VERSION", "PROJECT",
+        "CAMPAIGN", "PLATFORM", "FORMAT", "AUDIENCE", "TARGET AUDIENCE", "GOAL", "OBJECTIVE", "TONE", "STYLE", "AGENCY",
+        "CHANNEL", "MARQUE", "AGENCE", "AUFTRAGGEBER", "MARKE", "AGENTUR", "CLIENTE", "MARCA", "AGENCIA", "AGENZIA",
+        "AGÊNCIA", "クライアント", "ブランド", "العميل", "العلامة",
+    ]
 
     /// A tag's lookup key: upper case, no dots, `-` `_` `/` as spaces (`V.O.` → `VO`, `B-roll` → `B ROLL`).
     static func tagKey<S: StringProtocol>(_ name: S) -> String {
