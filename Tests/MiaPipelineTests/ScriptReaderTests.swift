@@ -118,3 +118,17 @@ extension ScriptReaderTests {
         #expect(parsed.leftOut.map(\.reason) == ["end mark"])
     }
 }
+
+extension ScriptReaderTests {
+    /// Plans written before this reader (no `dialogue` or `source` on scenes, the `twoColumn` format name) load.
+    @Test func plansFromBeforeStillLoad() throws {
+        let scene = #"{"number":1,"title":"Hook","visual":"A kettle.","narration":"Morning.","onScreenText":"","soundEffects":""}"#
+        let decoded = try JSONDecoder().decode(Scene.self, from: Data(scene.utf8))
+        #expect(decoded.dialogue.isEmpty && decoded.source == nil && decoded.narration == "Morning.")
+        #expect(try JSONDecoder().decode([ScriptFormat].self, from: Data(#"["twoColumn","headings"]"#.utf8)) == [.tags, .headings])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([ScriptFormat].self, from: Data(#"["word"]"#.utf8)) }
+        let current = Scene(number: 1, title: "Hook", narration: "Hi.", dialogue: [SpokenLine(speaker: "MAYA", text: "Hi.", line: 3)],
+                            source: SceneSource(firstLine: 2, lastLine: 3, rule: "r"))
+        #expect(try JSONDecoder().decode(Scene.self, from: JSONEncoder().encode(current)) == current)
+    }
+}
