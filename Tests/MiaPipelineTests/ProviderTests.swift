@@ -654,6 +654,8 @@ extension ProviderTests {
         #expect(settings.server(for: URL(string: "http://127.0.0.1:8080/v1")!) == nil)
         #expect(ProxySettings.fromEnvironment(["PATH": "/usr/bin", "https_proxy": ""]) == nil)
         #expect(ProxySettings.fromEnvironment(["https_proxy": "ftp://nope"]) == nil)
+        #expect(ProxySettings.fromEnvironment(["https_proxy": "http://proxy:99999999999"]) == nil)
+        #expect(ProxySettings.fromEnvironment(["https_proxy": "http://proxy:0"]) == nil)
         #expect(ProxySettings.fromEnvironment(["https_proxy": "http://proxy:3128", "no_proxy": "*"])?
             .server(for: URL(string: "https://api.runwayml.com")!) == nil)
     }

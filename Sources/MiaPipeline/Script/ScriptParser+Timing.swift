@@ -161,8 +161,8 @@ extension ScriptParser {
 
     /// Removes timing annotations from a line and returns the rest with the first duration found.
     /// In a heading a lone timestamp (`[0:05]`) is a duration and a trailing `— 8 seconds` counts.
-    /// With `ages`, `LEO (30s)` is a screenplay character's age, not a duration.
-    static func extractTiming(_ line: String, heading: Bool, ages: Bool = false) -> (text: String, seconds: Double?) {
+    /// Outside a heading, `LEO (30s)` is a character's age, not a duration (a heading's `HOOK (30s)` is one).
+    static func extractTiming(_ line: String, heading: Bool) -> (text: String, seconds: Double?) {
         let written = Array(line)
         let c = line.utf8.allSatisfy { $0 < 0x80 } ? written : written.map(timingForm)
         guard c.contains(where: { digit($0) != nil }) else { return (line, nil) }
@@ -191,7 +191,7 @@ extension ScriptParser {
                 if k < c.count, digit(c[k]) != nil, let found = timeExpression(c, k, singles: true) {
                     var end = found.end
                     while end < c.count, c[end] == "." || isBlank(c[end]) { end += 1 }
-                    if end < c.count, c[end] == close, !(ages && isAge(c, open: i, number: k..<found.end)) {
+                    if end < c.count, c[end] == close, !(!heading && isAge(c, open: i, number: k..<found.end)) {
                         if found.kind != .clock || heading { note(found.seconds) }
                         remove(i..<(end + 1))
                         i = end + 1

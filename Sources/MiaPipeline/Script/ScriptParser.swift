@@ -76,7 +76,7 @@ enum ScriptParser {
     /// - Parameter forced: the format `--format` names; nil detects it.
     /// - Returns: nil when `forced` names a layout the script does not have.
     static func read(_ script: ScriptSource, forced: ScriptFormat? = nil) -> LineReading? {
-        let markdown = MarkdownLines.parse(script.rawLines)
+        let markdown = script.markdown
         let lines = zip(script.lines, markdown).map { canonical($0, $1) }
         let kinds = lines.enumerated().map { classify($1, index: $0, markdown: markdown[$0]) }
         let candidates = layouts(lines, kinds, markdown)

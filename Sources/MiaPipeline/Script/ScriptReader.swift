@@ -99,7 +99,9 @@ public enum ScriptReader {
 }
 
 /// A script's text, split into lines once for every reader.
-struct ScriptSource {
+/// A class, so the cmark-gfm reading is made once and shared by every reader that asks (table detection,
+/// table reading, the line reader); one read of one script, on one thread.
+final class ScriptSource {
     let text: String
     /// Lines as written, without their line endings.
     let rawLines: [String]
@@ -114,6 +116,9 @@ struct ScriptSource {
         rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map(String.init)
         lines = rawLines.map { ScriptParser.trim($0) }
     }
+
+    /// What cmark-gfm makes of each line, parsed the first time it is asked for.
+    private(set) lazy var markdown: [MarkdownLine] = MarkdownLines.parse(rawLines)
 
     /// The file name's extension, lower case ("fdx"), or "" without one.
     var fileExtension: String {

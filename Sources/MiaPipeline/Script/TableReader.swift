@@ -133,7 +133,7 @@ enum TableScript: FormatReader {
             line.contains("|") && line.contains("-") && line.allSatisfy { "|:- \t".contains($0) }
         }
         guard hasDelimiter else { return ([], []) }
-        let markdown = MarkdownLines.parse(script.rawLines)
+        let markdown = script.markdown
         var tables: [Table] = []
         var index = 0
         while index < markdown.count {

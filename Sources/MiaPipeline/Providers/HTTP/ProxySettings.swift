@@ -31,6 +31,8 @@ public struct ProxySettings: Sendable, Equatable, Hashable, CustomStringConverti
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty, let url = URL(string: trimmed.contains("://") ? trimmed : "http://" + trimmed),
                   url.scheme?.lowercased() == "http", let host = url.host, !host.isEmpty else { return nil }
+            // A port from the environment is no trusted number: 1…65535, or no proxy (NIO traps on more).
+            guard (1...65_535).contains(url.port ?? 80) else { return nil }
             self.host = host
             port = url.port ?? 80
             username = url.user?.removingPercentEncoding
