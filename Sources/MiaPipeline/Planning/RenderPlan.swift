@@ -49,6 +49,74 @@ public struct SceneJob: Sendable, Codable, Equatable {
     public var estimatedCost: Double
     /// Why this provider (the analysis' reason, including any fallback).
     public var reason: String
+    /// The scene's narration as spoken (nil: a silent scene, or a plan made with `--voice none`).
+    public var speech: SceneSpeech?
+    /// How long the scene lasts in the video when that differs from the clip rendered (`seconds`): a
+    /// provider clip is trimmed to it, or held on its last frame up to it (`fit`). nil: `seconds`.
+    public var sceneSeconds: Double?
+    /// How the rendered clip is brought to `sceneSeconds`.
+    public var fit: ClipFit?
+
+    /// The scene's length in the video.
+    public var length: Double { sceneSeconds ?? seconds }
+}
+
+/// How a clip of one length fills a scene of another.
+public enum ClipFit: String, Sendable, Codable {
+    /// The clip is longer: it is cut at the scene's end.
+    case trim
+    /// The speech outlasts the longest clip the model makes: the last frame is held to the scene's end.
+    case hold
+}
+
+/// A scene's narration, synthesized before planning: its length sets the scene's.
+public struct SceneSpeech: Sendable, Codable, Equatable {
+    /// Who speaks, as `--voice` names it ("espeak:en-us", "elevenlabs:21m00Tcm4TlvDq8ikWAM"); several
+    /// speakers (a screenplay with `--voices`) are joined by ", ".
+    public var voice: String
+    /// The speech as a WAV file, relative to the plan file's folder.
+    public var file: String
+    /// SHA-256 of the spoken text and every voice setting: what makes the cached speech this speech.
+    public var key: String
+    /// Seconds of speech in `file`.
+    public var seconds: Double
+    /// Seconds from the scene's start to the first sound of the speech.
+    public var leadIn: Double
+    /// When each word is spoken, from the start of `file`.
+    public var words: [WordTiming]
+    /// No engine gave timings for some of it: they were derived from the audio.
+    public var approximateTimings: Bool
+    /// Dollars the synthesis cost (0 for eSpeak NG, and 0 again when reused).
+    public var cost: Double
+
+    public init(voice: String, file: String, key: String, seconds: Double, leadIn: Double, words: [WordTiming],
+                approximateTimings: Bool, cost: Double) {
+        self.voice = voice
+        self.file = file
+        self.key = key
+        self.seconds = seconds
+        self.leadIn = leadIn
+        self.words = words
+        self.approximateTimings = approximateTimings
+        self.cost = cost
+    }
+}
+
+/// How a narrated plan's one soundtrack is mixed.
+public struct SoundtrackSettings: Sendable, Codable, Equatable {
+    /// Decibels a clip's own sound is lowered by while the narration speaks (`--duck`, default −12).
+    public var duck: Double
+    /// Integrated loudness of the whole track, LUFS (`--loudness`, default −14); the true peak stays at
+    /// or under −1 dBTP.
+    public var loudness: Double
+
+    public init(duck: Double = -12, loudness: Double = -14) {
+        self.duck = duck
+        self.loudness = loudness
+    }
+
+    /// The true-peak ceiling, dBTP.
+    public static let truePeakCeiling = -1.0
 }
 
 /// A render plan: the parent job for one script, and one child job per scene.
@@ -71,6 +139,9 @@ public struct RenderPlan: Sendable, Codable, Equatable {
     public var outputDirectory: String
     public var warnings: [String]
     public var scenes: [SceneJob]
+    /// Narrated plans: `--voice` as asked ("auto", "espeak:en"), and how the soundtrack is mixed. nil: silent.
+    public var voice: String?
+    public var soundtrack: SoundtrackSettings?
 }
 
 extension RenderPlan {
