@@ -44,7 +44,8 @@ extension MiaStitch {
             let batch = try loadManifest(manifest, allowOutside: paths.allowOutside)
             do {
                 let log = global.makeLog()
-                let runner = BatchRunner(store: try store.open(), registry: .live(log: log), log: log, environment: .current())
+                let runner = BatchRunner(store: try store.open(), registry: .live(log: log), voices: .live(log: log), log: log,
+                                         environment: .current())
                 let total = batch.jobs.count
                 let outcome = await runner.run(batch, parallelJobs: jobs, concurrency: concurrency) { result in
                     // Straight to the file descriptor: each line appears as its job ends, even through a pipe.

@@ -9,7 +9,7 @@ struct MiaStitch: AsyncParsableCommand {
         abstract: "Turn a video script into one finished video, and stitch, probe and verify clips.",
         version: MiaVersion.current,
         subcommands: [Analyze.self, Plan.self, Plans.self, Render.self, RenderScene.self, Batch.self, Submit.self, Worker.self, Status.self,
-                      RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self]
+                      RenderTemplate.self, Stitch.self, Probe.self, Verify.self, Review.self, Voices.self]
     )
 }
 

@@ -61,6 +61,11 @@ extension MiaStitch.Plan {
 
         @OptionGroup var format: FormatOptions
 
+        @OptionGroup var narration: NarrationArguments
+
+        @Flag(name: .customLong("no-fallback"), help: "Fail when a cloud voice cannot speak, instead of using eSpeak NG.")
+        var noFallback = false
+
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
@@ -72,14 +77,19 @@ extension MiaStitch.Plan {
                 let log = global.makeLog()
                 let (text, name) = try readScript(script, log: log)
                 let target = try AtomicOutput(destination: output, overwrite: overwrite)
-                let (plan, analysis) = try RenderPlanner(log: log).plan(
-                    text, scriptName: name, planFileName: output, options: options.planOptions(format))
                 let jobStore = try store.open()
+                var planOptions = options.planOptions(format)
+                planOptions.narration = try narration.options(fallback: !noFallback, wordsPerMinute: options.wordsPerMinute)
+                let (plan, analysis, _) = try await RenderPlanner(log: log).plan(
+                    text, scriptName: name, planFileName: output,
+                    planFolder: URL(fileURLWithPath: output).standardizedFileURL.deletingLastPathComponent().path,
+                    options: planOptions, speaker: SpeechSynthesizer(store: jobStore, voices: .live(log: log), log: log))
                 try target.write { temporary in
                     try plan.json().write(to: URL(fileURLWithPath: temporary))
                     try jobStore.record(plan, planPath: URL(fileURLWithPath: output).standardizedFileURL.path)
                 }
                 say(MiaMessages.summary(analysis))
+                if let narration = MiaMessages.narration(plan) { say(narration) }
                 say("\nWrote \(output) (\(plan.renderPlanId)); scene clips go in \(plan.outputDirectory)/. Recorded in \(jobStore.path).")
             } catch {
                 throw fail(error)

@@ -32,6 +32,8 @@ extension MiaStitch {
 
         @OptionGroup var rendering: SceneRenderingOptions
 
+        @OptionGroup var narration: NarrationArguments
+
         @Flag(help: "Don't ask for approval before rendering.")
         var autopilot = false
 
@@ -64,16 +66,26 @@ extension MiaStitch {
                 let log = global.makeLog(region: region)
                 let (text, name) = try readScript(script, log: log)
                 let board = region.map(SceneBoard.init)
-                let orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), log: log,
-                                                      progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
-                let renderOptions = RenderOptions(
-                    plan: options.planOptions(format),
-                    concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)
-                let prepared = try orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
-
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
+                var orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), voices: .live(log: log), log: log,
+                                                      progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
+                var planOptions = options.planOptions(format)
+                planOptions.narration = try narration.options(fallback: rendering.fallback, wordsPerMinute: options.wordsPerMinute)
+                let renderOptions = RenderOptions(
+                    plan: planOptions,
+                    concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)
+                if interactive && config.mode == .guided {
+                    // Cloud speech is bought before the plan (it times the scenes): asked for first.
+                    orchestrator.approveSpeech = { cost in
+                        say(MiaMessages.speechApprovalPrompt(cost: cost), terminator: "")
+                        return ["y", "yes"].contains((readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased())
+                    }
+                }
+                let prepared = try await orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
+
                 if interactive && config.mode == .guided {
                     say(MiaMessages.summary(prepared.analysis))
+                    if let narration = MiaMessages.narration(prepared.plan) { say(narration) }
                     say("")
                     say(MiaMessages.approvalPrompt(sceneCount: prepared.plan.scenes.count, cost: prepared.plan.estimatedCost),
                           terminator: "")

@@ -7,18 +7,28 @@ final class SceneBoard: @unchecked Sendable {
     private let lock = NSLock()
     private let region: LiveRegion
     private var lines: [(number: Int, title: String, provider: String, state: String, progress: Double?)] = []
+    /// Scenes whose narration is being spoken, before the plan (and so the scene lines) exists.
+    private var speaking: Set<Int> = []
 
     init(region: LiveRegion) { self.region = region }
 
     func start(scenes: [SceneJob]) {
         lock.withLock {
-            lines = scenes.map { ($0.sceneNumber, $0.title, $0.provider.displayName, "waiting", nil) }
+            lines = scenes.map { job in
+                let voice = job.speech.map { String(format: "voiced %.1f s, ", $0.seconds) } ?? ""
+                return (job.sceneNumber, job.title, job.provider.displayName, voice + "waiting", nil)
+            }
             region.show(rendered())
         }
     }
 
     func update(scene: Int, state: String, progress: Double?) {
         lock.withLock {
+            if lines.isEmpty, state == "voice" {
+                speaking.insert(scene)
+                region.show(["  speaking the narration: scene " + speaking.sorted().map(String.init).joined(separator: ", ")])
+                return
+            }
             guard let index = lines.firstIndex(where: { $0.number == scene }) else { return }
             lines[index].state = state
             lines[index].progress = progress

@@ -27,6 +27,8 @@ extension MiaStitch {
 
         @OptionGroup var rendering: SceneRenderingOptions
 
+        @OptionGroup var narration: NarrationArguments
+
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
@@ -53,13 +55,15 @@ extension MiaStitch {
                         // As `batch` does: a manifest's output folders are made for it.
                         try FileManager.default.createDirectory(at: URL(fileURLWithPath: job.output).deletingLastPathComponent(),
                                                                 withIntermediateDirectories: true)
-                        try queue(job.script, output: job.output, options: try settings.renderOptions(environment: .current()),
+                        try await queue(job.script, output: job.output, options: try settings.renderOptions(environment: .current()),
                                   theme: settings.theme, fallback: settings.fallback, overwrite: settings.overwrite,
                                   store: jobStore, log: log)
                     }
                 } else if let output {
-                    try queue(script, output: output,
-                              options: RenderOptions(plan: options.planOptions(format), fallback: rendering.fallback,
+                    var planOptions = options.planOptions(format)
+                    planOptions.narration = try narration.options(fallback: rendering.fallback, wordsPerMinute: options.wordsPerMinute)
+                    try await queue(script, output: output,
+                              options: RenderOptions(plan: planOptions, fallback: rendering.fallback,
                                                      theme: try rendering.resolvedTheme(), overwrite: overwrite),
                               theme: rendering.theme, fallback: rendering.fallback, overwrite: overwrite, store: jobStore, log: log)
                 }
@@ -70,11 +74,12 @@ extension MiaStitch {
 
         /// Plans one script beside its output, records it, and hands it to workers.
         private func queue(_ scriptPath: String, output: String, options renderOptions: RenderOptions, theme: String, fallback: Bool,
-                           overwrite: Bool, store jobStore: JobStore, log: any EventSink) throws {
+                           overwrite: Bool, store jobStore: JobStore, log: any EventSink) async throws {
             let (text, name) = try readScript(scriptPath)
             // Absolute, so a worker on any machine (or in any folder) finds the same files.
             let absoluteOutput = URL(fileURLWithPath: output).standardizedFileURL.path
-            let prepared = try RenderOrchestrator(store: jobStore, registry: ProviderRegistry([]), log: log)
+            // The narration is spoken here, once: workers find it in the plan's folder.
+            let prepared = try await RenderOrchestrator(store: jobStore, registry: ProviderRegistry([]), voices: .live(log: log), log: log)
                 .prepare(script: text, name: name, output: absoluteOutput, options: renderOptions)
             try jobStore.enqueue(planId: prepared.plan.renderPlanId,
                                  render: QueuedRender(output: absoluteOutput, theme: theme, fallback: fallback, overwrite: overwrite))

@@ -104,13 +104,20 @@ public struct BatchJobSettings: Sendable, Equatable {
     public var fallback = true
     /// Replace an existing output that is not this job's finished video.
     public var overwrite = false
+    /// `voice:`, `voices:`, `language:`, `duck:`, `loudness:` — as `render`'s options (auto: narrated).
+    public var voice = VoiceChoice.auto
+    public var speakers = SpeakerVoices()
+    public var language: String?
+    public var soundtrack = SoundtrackSettings()
 
     public init() {}
 
     /// The plan settings, with the providers connected in `environment`.
     public func planOptions(environment: ProviderEnvironment) -> PlanOptions {
         PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
-                    aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat)
+                    aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat,
+                    narration: NarrationOptions(voice: voice, speakers: speakers, language: language, rate: wordsPerMinute / 150,
+                                                fallback: fallback, soundtrack: soundtrack))
     }
 
     /// The render settings (`concurrency` is the batch's, shared by all jobs).
@@ -134,7 +141,8 @@ private struct ManifestReader {
     /// Every job's resolved output with its line, for the duplicate-output check (jobs with other problems too).
     var outputs: [(job: Int, path: String, line: Int)] = []
 
-    static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite"]
+    static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
+                             "voice", "voices", "language", "duck", "loudness"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -153,7 +161,7 @@ private struct ManifestReader {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            let (line, reason) = Self.describe(error)
+            let (line, reason) = YAMLProblem.describe(error)
             problem(line, "is not valid YAML or JSON: \(reason)")
             return []
         } catch {
@@ -293,6 +301,27 @@ private struct ManifestReader {
             if let flag = flag(value, field: field) { settings.fallback = !flag }
         case "overwrite":
             if let flag = flag(value, field: field) { settings.overwrite = flag }
+        case "voice":
+            guard let voice = text(value, field: field) else { return }
+            do { settings.voice = try VoiceChoice(parsing: voice) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
+        case "voices":
+            // A voices file is read like a script: inside the manifest's root, and checked now, before any job runs.
+            guard let path = pathText(value, field: field) else { return }
+            let resolved = resolve(path)
+            if let refusal = checkScript(resolved) {
+                problem(line, "\(field): \(resolved) \(refusal)")
+            } else {
+                do { settings.speakers = try SpeakerVoices.load(resolved) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
+            }
+        case "language":
+            guard let code = text(value, field: field) else { return }
+            if let rule = RenderLimits.language(code) { problem(line, "\(field): \(rule)") } else { settings.language = code.lowercased() }
+        case "duck":
+            guard let duck = number(value, field: field) else { return }
+            if let rule = RenderLimits.duck(duck) { problem(line, "\(field): \(rule)") } else { settings.soundtrack.duck = duck }
+        case "loudness":
+            guard let loudness = number(value, field: field) else { return }
+            if let rule = RenderLimits.loudness(loudness) { problem(line, "\(field): \(rule)") } else { settings.soundtrack.loudness = loudness }
         default:
             break
         }
@@ -432,38 +461,10 @@ private struct ManifestReader {
     // MARK: - Messages
 
     static func suggestion(_ key: String, in keys: [String]) -> String {
+        func distance(_ a: String, _ b: String) -> Int { ClosestNames.distance(Array(a), Array(b)) }
         let close = keys.min { distance(key, $0) < distance(key, $1) }
         if let close, distance(key, close) <= 2 { return "; did you mean \"\(close)\"?" }
         return " (keys: \(keys.joined(separator: ", ")))"
     }
 
-    /// Edit distance, for suggesting the key that was meant.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var row = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var previous = row[0]
-            row[0] = i
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                let current = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = current
-            }
-        }
-        return a.isEmpty ? b.count : row[b.count]
-    }
-
-    static func describe(_ error: YamlError) -> (line: Int?, reason: String) {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            return (mark.line, [problem, context.map { "(\($0.text))" }].compactMap { $0 }.joined(separator: " "))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return (context.mark.line, "the key \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) appears twice")
-        case .reader(let problem, _, _, _):
-            return (nil, problem)
-        default:
-            return (nil, "\(error)")
-        }
-    }
 }

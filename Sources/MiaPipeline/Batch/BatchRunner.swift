@@ -60,11 +60,14 @@ public struct BatchReport: Sendable, Codable, Equatable {
 public struct BatchRunner: Sendable {
     public let store: JobStore
     public let registry: ProviderRegistry
+    public let voices: VoiceRegistry
     public let log: any EventSink
     /// Which providers are connected, for planning.
     public let environment: ProviderEnvironment
 
-    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink, environment: ProviderEnvironment) {
+    public init(store: JobStore, registry: ProviderRegistry, voices: VoiceRegistry = VoiceRegistry([]), log: any EventSink,
+                environment: ProviderEnvironment) {
+        self.voices = voices
         self.store = store
         self.registry = registry
         self.log = log
@@ -135,9 +138,11 @@ public struct BatchRunner: Sendable {
             try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
 
             if FileManager.default.fileExists(atPath: job.output) {
-                // Planning is cheap and deterministic: it tells whether the video there is this job's.
-                let (plan, _) = try RenderPlanner(log: SilentLog()).plan(
-                    text, scriptName: job.script, planFileName: outputURL.deletingPathExtension().lastPathComponent, options: options.plan)
+                // Planning is cheap and deterministic (speech comes from the store): it tells whether the video there is this job's.
+                let (plan, _, _) = try await RenderPlanner(log: SilentLog()).plan(
+                    text, scriptName: job.script, planFileName: outputURL.deletingPathExtension().lastPathComponent,
+                    planFolder: outputURL.deletingLastPathComponent().path, options: options.plan,
+                    speaker: SpeechSynthesizer(store: store, voices: voices, log: SilentLog()))
                 result.plan = plan.renderPlanId
                 result.scenes = plan.scenes.count
                 let recorded = try store.batchJobs(manifest: manifest).first { $0.output == job.output }
@@ -159,8 +164,8 @@ public struct BatchRunner: Sendable {
                 }
             }
 
-            let orchestrator = RenderOrchestrator(store: store, registry: registry, log: JobLog(base: log, job: job.number))
-            let prepared = try orchestrator.prepare(script: text, name: job.script, output: job.output, options: options)
+            let orchestrator = RenderOrchestrator(store: store, registry: registry, voices: voices, log: JobLog(base: log, job: job.number))
+            let prepared = try await orchestrator.prepare(script: text, name: job.script, output: job.output, options: options)
             result.plan = prepared.plan.renderPlanId
             result.scenes = prepared.plan.scenes.count
             try store.recordBatchJob(manifest: manifest, job: job, status: .running, planId: prepared.plan.renderPlanId)

@@ -108,5 +108,29 @@ extension JobStoreMigration {
             )
             """,
         ]),
+        JobStoreMigration(name: "speech: synthesized narration", statements: [
+            // One row per synthesis (keyed by the text and every voice setting), so a rerun speaks nothing
+            // again and paid speech is bought once. `status` is `claimed` while one process synthesizes
+            // (others wait for it, as for provider jobs), then `complete`.
+            """
+            CREATE TABLE speech (
+              key TEXT NOT NULL PRIMARY KEY,
+              status TEXT NOT NULL,
+              engine TEXT NOT NULL,
+              voice TEXT NOT NULL,
+              language TEXT NOT NULL,
+              characters BIGINT NOT NULL,
+              seconds DOUBLE PRECISION,
+              cost DOUBLE PRECISION,
+              file TEXT,
+              words_json TEXT,
+              approximate BIGINT NOT NULL DEFAULT 0,
+              claim_owner TEXT,
+              claim_expires_at TIMESTAMPTZ,
+              created_at TIMESTAMPTZ NOT NULL,
+              updated_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -22,6 +22,21 @@ public enum RenderLimits {
         (1...32).contains(value) ? nil : "must be between 1 and 32"
     }
 
+    /// `--duck`: how far a clip's sound goes down under the narration.
+    public static func duck(_ value: Double) -> String? {
+        value.isFinite && (-60...0).contains(value) ? nil : "must be between -60 and 0 dB"
+    }
+
+    /// `--loudness`: the soundtrack's integrated loudness.
+    public static func loudness(_ value: Double) -> String? {
+        value.isFinite && (-40 ... -5).contains(value) ? nil : "must be between -40 and -5 LUFS"
+    }
+
+    /// `--language`: an ISO 639-1 (or 639-3) code.
+    public static func language(_ text: String) -> String? {
+        (2...3).contains(text.count) && text.allSatisfy { $0.isASCII && $0.isLetter } ? nil : "must be a language code such as en, de or ja"
+    }
+
     /// "1920x1080": even widths and heights from 16 to 8192 (H.264 4:2:0 needs even sizes).
     public static func frameSize(_ text: String) -> PixelSize? { PixelSize(text) }
 

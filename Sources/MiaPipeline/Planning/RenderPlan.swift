@@ -86,7 +86,7 @@ public struct SceneSpeech: Sendable, Codable, Equatable {
     public var words: [WordTiming]
     /// No engine gave timings for some of it: they were derived from the audio.
     public var approximateTimings: Bool
-    /// Dollars the synthesis cost (0 for eSpeak NG, and 0 again when reused).
+    /// Dollars the speech cost when it was bought (0 for eSpeak NG); charged to the first scene that says it.
     public var cost: Double
 
     public init(voice: String, file: String, key: String, seconds: Double, leadIn: Double, words: [WordTiming],
@@ -145,6 +145,9 @@ public struct RenderPlan: Sendable, Codable, Equatable {
 }
 
 extension RenderPlan {
+    /// Dollars the plan's narration cost (spoken while planning).
+    public var speechCost: Double { scenes.reduce(0) { $0 + ($1.speech?.cost ?? 0) } }
+
     /// The plan as pretty, stable JSON (sorted keys), as written to PLAN.json.
     public func json() throws -> Data {
         let encoder = JSONEncoder()

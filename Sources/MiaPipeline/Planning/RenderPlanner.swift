@@ -14,11 +14,16 @@ public struct PlanOptions: Sendable {
     public var environment = ProviderEnvironment()
     /// Read the script in this format (`--format`); nil detects it.
     public var scriptFormat: ScriptFormat?
+    /// Speak the narration and time scenes by it (`--voice`, default auto in the CLI); nil: silent scenes
+    /// timed by the words-per-minute estimate.
+    public var narration: NarrationOptions?
 
     public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
                 targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
-                environment: ProviderEnvironment = ProviderEnvironment(), scriptFormat: ScriptFormat? = nil) {
+                environment: ProviderEnvironment = ProviderEnvironment(), scriptFormat: ScriptFormat? = nil,
+                narration: NarrationOptions? = nil) {
         self.scriptFormat = scriptFormat
+        self.narration = narration
         self.provider = provider
         self.width = width
         self.height = height
@@ -37,16 +42,53 @@ public struct RenderPlanner: Sendable {
 
     public init(log: any EventSink) { self.log = log }
 
+    /// A silent plan: scenes timed by the words-per-minute estimate.
     /// - Parameters:
     ///   - planFileName: the plan file's name; scene clips go in a folder named after it.
     /// - Returns: the plan, and the analysis it came from.
     public func plan(_ text: String, scriptName: String, planFileName: String, options: PlanOptions) throws -> (RenderPlan, ScriptAnalysis) {
+        var silent = options
+        silent.narration = nil
+        return try make(text, scriptName: scriptName, planFileName: planFileName, options: silent, narration: nil)
+    }
+
+    /// A plan whose narration is spoken first (`options.narration`), each scene timed by its speech; without
+    /// narration options, or with `--voice none`, the silent plan.
+    /// - Parameters:
+    ///   - planFolder: the plan file's folder, where the speech files go (`NAME-scenes/speech/`).
+    ///   - speaker: the voice stage.
+    /// - Returns: the plan, the analysis it came from, and the speech (nil when silent).
+    public func plan(_ text: String, scriptName: String, planFileName: String, planFolder: String, options: PlanOptions,
+                     speaker: SpeechSynthesizer) async throws -> (RenderPlan, ScriptAnalysis, NarrationResult?) {
+        guard let narration = options.narration, narration.voice != .none,
+              let parsed = try? ScriptReader.read(text, name: scriptName, as: options.scriptFormat), !parsed.scenes.isEmpty else {
+            // Silent, or a script the analysis refuses (it says why).
+            let (plan, analysis) = try plan(text, scriptName: scriptName, planFileName: planFileName, options: options)
+            return (plan, analysis, nil)
+        }
+        let spoken = try await speaker.speak(parsed.scenes, options: narration, folder: planFolder,
+                                             speechFolder: Self.clipFolder(planFileName) + "/speech", budget: options.budget)
+        let (plan, analysis) = try make(text, scriptName: scriptName, planFileName: planFileName, options: options, narration: spoken)
+        return (plan, analysis, spoken)
+    }
+
+    /// The folder for a plan's scene clips, relative to the plan file's folder.
+    static func clipFolder(_ planFileName: String) -> String {
+        URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
+    }
+
+    private func make(_ text: String, scriptName: String, planFileName: String, options: PlanOptions,
+                      narration: NarrationResult?) throws -> (RenderPlan, ScriptAnalysis) {
         let aspect = options.aspect ?? options.width.flatMap { w in options.height.map { Aspect(width: w, height: $0) } } ?? .landscape
         let size = (options.width != nil && options.height != nil) ? (options.width!, options.height!) : aspect.defaultSize
-        let analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: AnalysisOptions(
-            targetDuration: options.targetDuration, budget: options.budget, aspect: aspect,
+        // Speech is bought before the pictures: what it cost comes off the budget the scenes are fitted to.
+        var analysisOptions = AnalysisOptions(
+            targetDuration: options.targetDuration, budget: options.budget.map { max(0, $0 - (narration?.cost ?? 0)) }, aspect: aspect,
             estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
-            enforceBudget: true, environment: options.environment, format: options.scriptFormat))
+            enforceBudget: true, environment: options.environment, format: options.scriptFormat)
+        analysisOptions.speechSeconds = narration?.speech.mapValues(\.seconds) ?? [:]
+        var analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: analysisOptions)
+        analysis.warnings += narration?.warnings ?? []
 
         let target = TargetFormat(width: size.0, height: size.1, fps: options.fps)
         let scriptHash = SHA256.hex(text)
@@ -59,26 +101,35 @@ public struct RenderPlanner: Sendable {
             // differently; other formats follow from the text alone, and their plans keep the ids they had.
             + (options.scriptFormat != nil || [.fdx, .srt, .vtt, .csv, .tsv, .table].contains(analysis.format)
                ? ["format=\(analysis.format.rawValue)"] : [])
+            // Silent plans keep the ids they had before narration existed.
+            + (narration != nil ? [options.narration?.identity ?? "", "language=\(narration?.language ?? "")"] : [])
         let identity = identityParts.joined(separator: "|")
         let planId = "plan-" + SHA256.hex(identity).prefix(16)
-        let folder = URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
+        let folder = Self.clipFolder(planFileName)
 
         let jobs = analysis.scenes.map { item in
             SceneJob(sceneNumber: item.scene.number, title: item.scene.title, provider: item.chosen.provider,
                      model: item.chosen.model, seconds: item.seconds, prompt: Self.prompt(for: item, aspect: aspect),
                      narration: item.scene.narration, onScreenText: item.scene.onScreenText,
                      output: "\(folder)/scene-\(String(format: "%02d", item.scene.number)).mp4",
-                     status: .pending, estimatedCost: item.cost, reason: item.chosen.reason)
+                     status: .pending, estimatedCost: item.cost, reason: item.chosen.reason,
+                     speech: narration?.speech[item.scene.number], sceneSeconds: item.sceneSeconds, fit: item.fit)
         }
-        let plan = RenderPlan(renderPlanId: String(planId), scriptHash: scriptHash, script: scriptName, format: analysis.format,
+        let voiceCost = narration?.cost ?? 0
+        var plan = RenderPlan(renderPlanId: String(planId), scriptHash: scriptHash, script: scriptName, format: analysis.format,
                               target: target, budget: options.budget, targetDuration: options.targetDuration,
-                              estimatedCost: analysis.totalCost, totalSeconds: analysis.totalSeconds, outputDirectory: folder,
+                              estimatedCost: ((analysis.totalCost + voiceCost) * 100).rounded() / 100,
+                              totalSeconds: analysis.totalSeconds, outputDirectory: folder,
                               warnings: analysis.warnings.map(\.message), scenes: jobs)
+        if let narration, let options = options.narration {
+            plan.voice = options.voice.description + " (\(narration.language))"
+            plan.soundtrack = options.soundtrack
+        }
         log.emit(MiaEvent("MIA:ORCHESTRATE", [
             ("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(jobs.count))),
             ("size", .string(target.size)), ("fps", .int(Int64(target.fps))),
             ("duration", .seconds(plan.totalSeconds)), ("cost", .string(MiaMessages.dollars(plan.estimatedCost))),
-        ]))
+        ] + (narration.map { [("narrated", .int(Int64($0.speech.count))), ("language", .string($0.language))] } ?? [])))
         return (plan, analysis)
     }
 

@@ -57,30 +57,39 @@ public struct RenderOutcome: Sendable {
 public struct RenderOrchestrator: Sendable {
     public let store: JobStore
     public let registry: ProviderRegistry
+    /// The speech engines narrated plans are spoken with.
+    public let voices: VoiceRegistry
     public let log: any EventSink
     public let progress: (@Sendable (Int, String, Double?) -> Void)?
+    /// Asked with the price before paid speech is bought (guided mode); false stops the run before any spend.
+    public var approveSpeech: (@Sendable (Double) -> Bool)?
 
-    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink,
+    public init(store: JobStore, registry: ProviderRegistry, voices: VoiceRegistry = VoiceRegistry([]), log: any EventSink,
                 progress: (@Sendable (Int, String, Double?) -> Void)? = nil) {
         self.store = store
         self.registry = registry
+        self.voices = voices
         self.log = log
         self.progress = progress
     }
 
-    /// Analyzes the script and writes its plan beside the output (`NAME.plan.json`, clips in
-    /// `NAME-scenes/`), recorded in the job store. Nothing is spent yet.
+    /// Speaks the narration (when asked), analyzes the script and writes its plan beside the output
+    /// (`NAME.plan.json`, clips in `NAME-scenes/`, speech in `NAME-scenes/speech/`), recorded in the job
+    /// store. Nothing is spent on pictures yet; speech is (its cost is in the plan and comes off the budget).
     /// - Throws: `MiaError` for an empty script, an output that exists without `overwrite` (or is a
     ///   directory, or in a folder that cannot be written), or one another render is writing. All
     ///   of it before anything is spent.
-    public func prepare(script text: String, name: String, output: String, options: RenderOptions) throws -> PreparedRender {
+    public func prepare(script text: String, name: String, output: String, options: RenderOptions) async throws -> PreparedRender {
         let outputURL = URL(fileURLWithPath: output)
         _ = try OutputContainerFormat(outputPath: output)
         try AtomicOutput.checkDestination(output, overwrite: options.overwrite)
         let lock = try OutputLock(for: output)
         let folder = outputURL.deletingLastPathComponent().path
         let base = outputURL.deletingPathExtension().lastPathComponent
-        let (plan, analysis) = try RenderPlanner(log: log).plan(text, scriptName: name, planFileName: base, options: options.plan)
+        var speaker = SpeechSynthesizer(store: store, voices: voices, log: log, progress: progress)
+        speaker.approve = approveSpeech
+        let (plan, analysis, _) = try await RenderPlanner(log: log).plan(text, scriptName: name, planFileName: base, planFolder: folder,
+                                                                        options: options.plan, speaker: speaker)
         let planPath = URL(fileURLWithPath: folder).appendingPathComponent("\(base).plan.json").path
         // The plan is deterministic, so rewriting it on a rerun changes nothing the store relies on.
         try AtomicOutput(destination: planPath, overwrite: true).write { try plan.json().write(to: URL(fileURLWithPath: $0)) }
@@ -100,7 +109,8 @@ public struct RenderOrchestrator: Sendable {
         let context = SceneContext(files: prepared.files, theme: options.theme, fallback: options.fallback,
                                    deadline: options.sceneDeadline)
         let renderer = SceneRenderer(store: store, registry: registry, log: log, progress: progress)
-        let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan))
+        // The narration was bought while planning: it counts against the budget like any scene.
+        let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan) + plan.speechCost)
         let slots = slots ?? RenderSlots(perProvider: options.concurrency)
 
         var outcomes: [SceneOutcome] = []

@@ -29,6 +29,12 @@ extension MiaMessages {
             lines.append("  \(platform.platform): \(platform.reformat ?? "")")
         }
         lines.append("Pacing: \(review.rhythm).")
+        let spoken = review.pacing.filter { $0.speechSeconds != nil }
+        if !spoken.isEmpty {
+            lines.append("Narration, as spoken (words a minute): " + spoken.map {
+                String(format: "scene %d %.0f", $0.scene, $0.wordsPerSecond * 60)
+            }.joined(separator: ", ") + ".")
+        }
         for note in review.pacing { if let text = note.note { lines.append("  Scene \(note.scene): \(text)") } }
         if let cost = review.cost {
             var line = "Cost: spent \(dollars(cost.spent)) of an estimated \(dollars(cost.estimated)); Template only would be free"

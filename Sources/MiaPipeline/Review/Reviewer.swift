@@ -31,9 +31,12 @@ public struct PlatformFit: Sendable, Codable, Equatable {
 public struct PacingNote: Sendable, Codable, Equatable {
     public let scene: Int
     public let seconds: Double
-    /// Narration words per second (0 for scenes without narration).
+    /// Narration words per second (0 for scenes without narration): over the speech itself when it was
+    /// spoken, else over the scene.
     public let wordsPerSecond: Double
     public let note: String?
+    /// Seconds of speech, when the narration was spoken.
+    public var speechSeconds: Double?
 }
 
 /// Spend against the estimate, and what other choices would have cost.
@@ -82,12 +85,16 @@ public struct Reviewer: Sendable {
         var cost: CostFeedback?
         if let plan {
             pacing = plan.scenes.map { job in
-                let words = job.narration.split { $0.isWhitespace }.count
-                let rate = job.seconds > 0 ? Double(words) / job.seconds : 0
-                return PacingNote(scene: job.sceneNumber, seconds: job.seconds, wordsPerSecond: (rate * 100).rounded() / 100,
-                                  note: MiaMessages.pacing(wordsPerSecond: rate, words: words, seconds: job.seconds))
+                // Spoken narration is judged by its real rate: words over the seconds the voice took.
+                let words = job.speech?.words.count ?? job.narration.split { $0.isWhitespace }.count
+                let spoken = job.speech?.seconds ?? job.length
+                let rate = spoken > 0 ? Double(words) / spoken : 0
+                var note = PacingNote(scene: job.sceneNumber, seconds: job.length, wordsPerSecond: (rate * 100).rounded() / 100,
+                                      note: MiaMessages.pacing(wordsPerSecond: rate, words: words, seconds: job.length))
+                note.speechSeconds = job.speech.map { ($0.seconds * 100).rounded() / 100 }
+                return note
             }
-            let lengths = plan.scenes.map(\.seconds)
+            let lengths = plan.scenes.map(\.length)
             rhythm = MiaMessages.rhythm(average: lengths.reduce(0, +) / Double(max(1, lengths.count)),
                                         longest: lengths.max() ?? 0, sceneCount: lengths.count)
             var alternatives: [String: Double] = [:]
@@ -105,8 +112,17 @@ public struct Reviewer: Sendable {
             ("video", .string(video)), ("duration", .seconds(duration)), ("aspect", .string(aspect.rawValue)),
             ("fits", .string(platforms.filter(\.fits).map(\.platform).joined(separator: ","))),
             ("rushed_scenes", .int(Int64(pacing.filter { $0.wordsPerSecond > MiaMessages.rushedWordsPerSecond }.count))),
-        ]))
+        ] + Self.speakingRate(pacing)))
         return review
+    }
+
+    /// The narration's real pace over the whole video, when it was spoken.
+    private static func speakingRate(_ pacing: [PacingNote]) -> [(String, MiaEvent.Value)] {
+        let spoken = pacing.filter { $0.speechSeconds != nil }
+        let seconds = spoken.reduce(0) { $0 + ($1.speechSeconds ?? 0) }
+        guard seconds > 0 else { return [] }
+        let words = spoken.reduce(0) { $0 + $1.wordsPerSecond * ($1.speechSeconds ?? 0) }
+        return [("words_per_minute", .int(Int64((words / seconds * 60).rounded())))]
     }
 
     private func fit(_ platform: Platform, aspect: Aspect, duration: Double) -> PlatformFit {

@@ -41,6 +41,12 @@ public struct SceneAnalysis: Sendable, Codable, Equatable {
     public var seconds: Double
     /// US dollars at the chosen model's price.
     public var cost: Double
+    /// How long the scene lasts in the video when its clip is fitted to its speech (`fit`); nil: `seconds`.
+    public var sceneSeconds: Double?
+    public var fit: ClipFit?
+
+    /// The scene's length in the video.
+    public var length: Double { sceneSeconds ?? seconds }
 }
 
 /// Something the user should know before rendering.
@@ -100,6 +106,9 @@ public struct AnalysisOptions: Sendable {
     /// Apply the budget fit to the chosen providers (a plan must fit; an analysis only offers it).
     public var enforceBudget = false
     public var environment = ProviderEnvironment()
+    /// Seconds of synthesized speech per scene number (`plan` and `render` speak first): a scene lasts its
+    /// speech with a lead-in and a tail, and at least what its picture needs. Empty: estimated from words.
+    public var speechSeconds: [Int: Double] = [:]
 
     public init(targetDuration: Double? = nil, budget: Double? = nil, aspect: Aspect = .landscape,
                 estimator: DurationEstimator = DurationEstimator(), providerOverride: ProviderID? = nil,

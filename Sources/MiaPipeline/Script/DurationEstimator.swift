@@ -9,6 +9,8 @@ public struct DurationEstimate: Sendable, Codable, Equatable {
         case onScreenText
         /// Nothing to time: the visuals-only minimum.
         case minimum
+        /// The narration as synthesized, with its lead-in and tail (`NarrationTiming`).
+        case speech
     }
 
     public var seconds: Double

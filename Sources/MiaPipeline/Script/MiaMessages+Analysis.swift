@@ -117,7 +117,7 @@ extension MiaMessages {
             let provider = item.chosen.provider == .template ? "Template" : "\(item.chosen.provider.displayName) \(item.chosen.model)"
             let cost = dollars(item.cost)
             lines.append(String(format: "%3d  ", item.scene.number) + pad(clip(item.scene.title, titleWidth), titleWidth)
-                         + String(format: "  %5.1f s  ", item.seconds) + pad(provider, 16) + "  "
+                         + String(format: "  %5.1f s  ", item.length) + pad(provider, 16) + "  "
                          + String(repeating: " ", count: max(0, 7 - cost.count)) + cost + "  " + item.chosen.reason)
         }
         lines.append("")

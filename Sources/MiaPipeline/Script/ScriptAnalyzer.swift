@@ -58,7 +58,7 @@ public struct ScriptAnalyzer: Sendable {
             }
         }
 
-        let totalSeconds = scenes.reduce(0) { $0 + $1.seconds }
+        let totalSeconds = scenes.reduce(0) { $0 + $1.length }
         if let target = options.targetDuration, target > 0 {
             if totalSeconds > target * 1.1 && totalSeconds - target >= 1 {
                 warnings.append(AnalysisWarning(kind: .durationLong, message: MiaMessages.durationLong(total: totalSeconds, target: target)))
@@ -88,7 +88,21 @@ public struct ScriptAnalyzer: Sendable {
 
     private func analyzeScene(_ scene: Scene, options: AnalysisOptions, warnings: inout [AnalysisWarning]) -> SceneAnalysis {
         let (style, cue) = SceneStyle.classify(scene)
-        let estimate = options.estimator.estimate(scene)
+        var estimate = options.estimator.estimate(scene)
+        let spoken = options.speechSeconds[scene.number]
+        if let spoken {
+            // Speech that is heard sets the length; a longer picture need (an annotation, on-screen text to read)
+            // still wins, but no word is ever cut.
+            let needed = NarrationTiming.sceneSeconds(speaking: spoken)
+            let pictureNeeds = estimate.source == .annotation || estimate.source == .onScreenText
+            if !pictureNeeds || estimate.seconds < needed {
+                if estimate.source == .annotation {
+                    warnings.append(AnalysisWarning(kind: .timing, message: MiaMessages.speechOutlastsScene(
+                        scene: scene.number, speech: spoken, annotated: estimate.seconds)))
+                }
+                estimate = DurationEstimate(seconds: (needed * 100).rounded(.up) / 100, source: .speech)
+            }
+        }
         let recommended = Self.recommend(style: style, cue: cue, options: options)
         var chosen = recommended
         if let override = options.providerOverride {
@@ -99,6 +113,14 @@ public struct ScriptAnalyzer: Sendable {
             chosen = ProviderChoice(provider: .template, model: "template", reason: MiaMessages.notConnectedFallback(chosen.provider))
         }
         let model = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
+        if let maximum = model.durations.maximum, estimate.seconds > maximum, spoken != nil {
+            // Narration outlasts the longest clip: the clip's last frame is held under the rest of the speech.
+            warnings.append(AnalysisWarning(kind: .sceneTooLong, message: MiaMessages.speechOutlastsClip(
+                scene: scene.number, provider: chosen.provider, needs: estimate.seconds, maximum: maximum)))
+            return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: recommended, chosen: chosen,
+                                 seconds: maximum, cost: Self.cents(maximum * model.pricePerSecond),
+                                 sceneSeconds: estimate.seconds, fit: .hold)
+        }
         if let maximum = model.durations.maximum, estimate.seconds > maximum {
             warnings.append(AnalysisWarning(kind: .sceneTooLong, message: MiaMessages.sceneTooLong(
                 scene: scene.number, seconds: estimate.seconds, provider: chosen.provider, maximum: maximum)))
@@ -107,8 +129,11 @@ public struct ScriptAnalyzer: Sendable {
         }
         let finalModel = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
         let seconds = finalModel.durations.snap(estimate.seconds)
+        // A clip longer than the speech needs is cut at the scene's end, so the next scene starts on time.
+        let trimmed = estimate.source == .speech && seconds > estimate.seconds + 0.05
         return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: recommended, chosen: chosen,
-                             seconds: seconds, cost: Self.cents(seconds * finalModel.pricePerSecond))
+                             seconds: seconds, cost: Self.cents(seconds * finalModel.pricePerSecond),
+                             sceneSeconds: trimmed ? estimate.seconds : nil, fit: trimmed ? .trim : nil)
     }
 
     /// The provider that suits a style best, among those alive for this aspect.
@@ -157,6 +182,8 @@ public struct ScriptAnalyzer: Sendable {
         copy.chosen = ProviderChoice(provider: .template, model: "template", reason: reason)
         copy.seconds = ProviderCatalog.defaultModel(for: .template).durations.snap(item.estimate.seconds)
         copy.cost = 0
+        copy.sceneSeconds = nil
+        copy.fit = nil
         return copy
     }
 

@@ -1,0 +1,39 @@
+import Foundation
+
+extension MiaMessages {
+    /// One line on how a plan's narration is spoken, for the plan summary; nil for a silent plan.
+    public static func narration(_ plan: RenderPlan) -> String? {
+        let spoken = plan.scenes.compactMap(\.speech)
+        guard let voice = plan.voice else { return nil }
+        guard !spoken.isEmpty else { return "Narration: \(voice), but no scene has words to speak." }
+        let voices = spoken.map(\.voice).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let seconds = spoken.reduce(0) { $0 + $1.seconds }
+        let approximate = spoken.contains(where: \.approximateTimings) ? "; word timings derived from the audio (approximate)" : ""
+        return String(format: "Narration: %@ asked, spoken by %@: %@, %.1f s of speech, %@%@.", voice,
+                      voices.joined(separator: ", "), count(spoken.count, "scene"), seconds, dollars(plan.speechCost), approximate)
+    }
+
+    static func voiceOverBudget(cost: Double, budget: Double) -> String {
+        "Speaking the narration with cloud voices would cost \(dollars(cost)), over the \(dollars(budget)) budget on its own, "
+            + "so eSpeak NG speaks it instead (free)."
+    }
+
+    static func speechNotApproved(cost: Double) -> String {
+        "Not approved: nothing was bought. The narration would cost \(dollars(cost)); --voice espeak speaks it for free."
+    }
+
+    public static func speechApprovalPrompt(cost: Double) -> String {
+        "Speaking the narration costs \(dollars(cost)) before the plan is made. Go ahead? [y/N] "
+    }
+
+    static func speechOutlastsScene(scene: Int, speech: Double, annotated: Double) -> String {
+        String(format: "Scene %d's narration takes %.1f s to say, longer than the %.1f s the script gives it; ", scene, speech, annotated)
+            + "the scene runs long so no word is cut."
+    }
+
+    static func speechOutlastsClip(scene: Int, provider: ProviderID, needs: Double, maximum: Double) -> String {
+        String(format: "Scene %d's narration needs %.1f s, longer than the %.0f s %@ renders at most; ", scene, needs, maximum,
+               provider.displayName)
+            + "its clip's last frame is held to the end of the speech."
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The speech engines this run can use: eSpeak NG always (built in), a cloud voice when its key is set.
+public struct VoiceRegistry: Sendable {
+    private let engines: [VoiceEngine: any VoiceProvider]
+    /// Why each engine that is not here is missing ("ELEVENLABS_API_KEY is not set").
+    private let missing: [VoiceEngine: String]
+
+    /// A registry of the given engines (the first of each wins); tests and callers that build their own use this.
+    public init(_ providers: [any VoiceProvider], missing: [VoiceEngine: String] = [:]) {
+        var engines: [VoiceEngine: any VoiceProvider] = [:]
+        for provider in providers where engines[provider.engine] == nil { engines[provider.engine] = provider }
+        self.engines = engines
+        self.missing = missing
+    }
+
+    /// The engine's adapter.
+    /// - Throws: `VoiceError.unavailable` saying why it is not connected.
+    public func provider(_ engine: VoiceEngine) throws -> any VoiceProvider {
+        guard let provider = engines[engine] else {
+            throw VoiceError.unavailable(engine: engine, reason: missing[engine] ?? "it is not set up")
+        }
+        return provider
+    }
+
+    public func isConnected(_ engine: VoiceEngine) -> Bool { engines[engine] != nil }
+
+    /// What `--voice auto` speaks with: a cloud voice when its key is set (ElevenLabs first: it gives word
+    /// timings), else eSpeak NG.
+    public var automatic: VoiceEngine {
+        [VoiceEngine.elevenlabs, .openai].first { engines[$0] != nil } ?? .espeak
+    }
+
+    /// The voice an engine speaks with when none is named: eSpeak NG's voice for the language (""), OpenAI's
+    /// `alloy` (it speaks every language OpenAI lists), ElevenLabs' `ELEVENLABS_VOICE_ID` or the voice its SDK
+    /// documentation uses.
+    public static func defaultVoice(_ engine: VoiceEngine, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        switch engine {
+        case .espeak: ""
+        case .openai: "alloy"
+        case .elevenlabs:
+            environment["ELEVENLABS_VOICE_ID"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+                ?? "JBFqnCBsd6RMkjVDRZzb"
+        }
+    }
+
+    /// Voices given in turn to a screenplay's speakers that `--voices` does not name, so each character
+    /// keeps one distinct voice across the plan: eSpeak NG's variants, OpenAI's voices. ElevenLabs has no
+    /// list without an account call, so its speakers share the default voice unless named.
+    static func speakerPool(_ engine: VoiceEngine, base: String) -> [String] {
+        switch engine {
+        case .espeak: ["", "+m3", "+f3", "+m7", "+f2", "+m1", "+f4", "+m2"].map { base + $0 }
+        case .openai: [base] + ["alloy", "nova", "onyx", "shimmer", "echo", "fable", "coral", "sage"].filter { $0 != base }
+        case .elevenlabs: [base]
+        }
+    }
+}

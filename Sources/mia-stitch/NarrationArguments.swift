@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import MiaPipeline
+
+/// Who speaks the narration and how the soundtrack is mixed (`plan`, `render`, `submit`).
+struct NarrationArguments: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Who speaks the narration: auto (a cloud voice when ELEVENLABS_API_KEY or OPENAI_API_KEY is set, else the built-in eSpeak NG), none (silent scenes), espeak[:VOICE], openai[:VOICE] or elevenlabs:VOICE_ID. `mia-stitch voices` lists them.",
+        valueName: "voice"))
+    var voice: String = "auto"
+
+    @Option(help: ArgumentHelp("YAML file naming a voice for each screenplay character (MAYA: espeak:en-us+f3; narrator: openai:nova).",
+                               valueName: "file"))
+    var voices: String?
+
+    @Option(help: ArgumentHelp("The script's language as an ISO 639-1 code (en, de, ja); default: detected from the script.",
+                               valueName: "code"))
+    var language: String?
+
+    @Option(help: ArgumentHelp("Decibels a clip's own sound is lowered while the narration speaks.", valueName: "dB"))
+    var duck: Double = -12
+
+    @Option(help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
+    var loudness: Double = -14
+
+    func validate() throws {
+        _ = try choice()
+        if let problem = language.flatMap(RenderLimits.language) { throw ValidationError("--language \(problem)") }
+        if let problem = RenderLimits.duck(duck) { throw ValidationError("--duck \(problem)") }
+        if let problem = RenderLimits.loudness(loudness) { throw ValidationError("--loudness \(problem)") }
+    }
+
+    private func choice() throws -> VoiceChoice {
+        do {
+            return try VoiceChoice(parsing: voice)
+        } catch let error as MiaError {
+            throw ValidationError("--voice: \(error.message)")
+        }
+    }
+
+    /// The pipeline's options; reads the `--voices` file.
+    /// - Parameter wordsPerMinute: `--wpm`: 150 is each voice's own pace, more speaks faster.
+    /// - Throws: `MiaError` naming the voices file when it cannot be used.
+    func options(fallback: Bool, wordsPerMinute: Double) throws -> NarrationOptions {
+        NarrationOptions(voice: try choice(), speakers: try voices.map(SpeakerVoices.load) ?? SpeakerVoices(),
+                         language: language?.lowercased(), rate: wordsPerMinute / 150, fallback: fallback,
+                         soundtrack: SoundtrackSettings(duck: duck, loudness: loudness))
+    }
+}
