@@ -34,13 +34,12 @@ enum SpeechText {
                 let next = current.isEmpty ? word : current + " " + word
                 if length(next) <= limit { current = next; continue }
                 flush()
-                var rest = Substring(word)
-                while length(rest) > limit {
-                    let cut = rest.unicodeScalars.index(rest.unicodeScalars.startIndex, offsetBy: limit)
-                    chunks.append(String(rest[..<cut]))
-                    rest = rest[cut...]
+                var rest = Array(word.unicodeScalars)
+                while rest.count > limit {
+                    chunks.append(String(String.UnicodeScalarView(rest.prefix(limit))))
+                    rest.removeFirst(limit)
                 }
-                current = String(rest)
+                current = String(String.UnicodeScalarView(rest))
             }
         }
         flush()

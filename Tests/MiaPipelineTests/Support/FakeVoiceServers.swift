@@ -124,7 +124,7 @@ final class FakeOpenAISpeechServer: FakeVoiceAPI, @unchecked Sendable {
         if let reply = Self.replacement(fault) { return reply }
         guard let body = request.json, let input = body["input"] as? String, let voice = body["voice"] as? String,
               body["model"] is String, body["response_format"] as? String == "pcm" else {
-            return .json(400, ["error": ["message": "Missing required parameter.", "param": NSNull(), "code": "missing_required_parameter"]])
+            return .json(400, ["error": ["message": "Missing required parameter.", "param": NSNull(), "code": "missing_required_parameter"] as [String: Any]])
         }
         guard input.unicodeScalars.count <= 4096 else {
             return .json(400, ["error": ["message": "string too long. Expected a string with maximum length 4096", "param": "input"]])
@@ -184,13 +184,13 @@ final class FakeElevenLabsServer: FakeVoiceAPI, @unchecked Sendable {
         let fault = nextFault("speech")
         if let reply = Self.replacement(fault) { return reply }
         guard request.target.hasSuffix("?output_format=pcm_24000") else {
-            return .json(422, ["detail": [["loc": ["query", "output_format"], "msg": "unexpected output_format", "type": "value_error"]]])
+            return .json(422, ["detail": [["loc": ["query", "output_format"], "msg": "unexpected output_format", "type": "value_error"] as [String: Any]]])
         }
         guard Self.voices.contains(where: { $0.id == voice }) else {
             return .json(404, ["detail": ["status": "voice_not_found", "message": "A voice with the voice_id \(voice) was not found."]])
         }
         guard let body = request.json, let text = body["text"] as? String, body["model_id"] is String else {
-            return .json(422, ["detail": [["loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"]]])
+            return .json(422, ["detail": [["loc": ["body", "text"], "msg": "field required", "type": "value_error.missing"] as [String: Any]]])
         }
         guard text.unicodeScalars.count <= 10_000 else {
             return .json(400, ["detail": ["status": "max_character_limit_exceeded", "message": "Text is too long."]])
@@ -208,7 +208,7 @@ final class FakeElevenLabsServer: FakeVoiceAPI, @unchecked Sendable {
             object["audio_base64"] = String(full.prefix(full.count - 3))
         case .noAlignment?: object["alignment"] = NSNull()
         case .wrongAlignment?:
-            object["alignment"] = ["characters": speech.characters.reversed(), "character_start_times_seconds": speech.starts,
+            object["alignment"] = ["characters": Array(speech.characters.reversed()), "character_start_times_seconds": speech.starts,
                                    "character_end_times_seconds": speech.ends] as [String: Any]
         case nil: break
         }
