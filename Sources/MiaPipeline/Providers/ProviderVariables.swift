@@ -64,3 +64,37 @@ struct ProviderVariables: Sendable {
         return url
     }
 }
+
+// The voice engines read their keys and endpoints here too, by the same rules: OpenAI speech shares
+// `OPENAI_API_KEY` / `OPENAI_BASE_URL` with Sora; ElevenLabs has `ELEVENLABS_API_KEY` / `ELEVENLABS_BASE_URL`.
+extension ProviderVariables {
+    /// The variable holding a voice engine's API key; nil for eSpeak NG, which needs none.
+    static func keyVariable(_ engine: VoiceEngine) -> String? {
+        switch engine {
+        case .espeak: nil
+        case .openai: "OPENAI_API_KEY"
+        case .elevenlabs: "ELEVENLABS_API_KEY"
+        }
+    }
+
+    /// The variable that points a voice engine at another endpoint.
+    static func baseURLVariable(_ engine: VoiceEngine) -> String? {
+        switch engine {
+        case .espeak: nil
+        case .openai: "OPENAI_BASE_URL"
+        case .elevenlabs: "ELEVENLABS_BASE_URL"
+        }
+    }
+
+    /// A voice engine's API key; nil when its variable is unset or blank.
+    func key(_ engine: VoiceEngine) -> APIKey? {
+        Self.keyVariable(engine).flatMap(value).map(APIKey.init)
+    }
+
+    /// A voice engine's base URL, checked; nil when its variable is unset or blank.
+    /// - Throws: `MiaError` naming the variable when the value is not an http(s) URL.
+    func baseURL(_ engine: VoiceEngine) throws -> URL? {
+        guard let variable = Self.baseURLVariable(engine), let text = value(variable) else { return nil }
+        return try Self.checkedBaseURL(text, variable: variable)
+    }
+}

@@ -1,5 +1,12 @@
 import Foundation
 
+/// How an API takes its key: `Authorization: Bearer KEY` (OpenAI, Runway), or a header of its own
+/// (ElevenLabs' `xi-api-key`).
+enum KeyHeader: Sendable, Equatable {
+    case bearer
+    case named(String)
+}
+
 /// An API key. It goes into the `Authorization` header and nowhere else: it prints as `<redacted>`.
 struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
@@ -30,6 +37,14 @@ struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, 
     var isEmpty: Bool { value.isEmpty }
     /// The `Authorization` header's value: the one place the key is written out.
     var authorization: String { "Bearer \(value)" }
+
+    /// The header that carries the key, as `style` wants it (`Authorization: Bearer …` or a header of its own).
+    func header(_ style: KeyHeader) -> (name: String, value: String) {
+        switch style {
+        case .bearer: ("Authorization", authorization)
+        case .named(let name): (name, value)
+        }
+    }
     var description: String { "<redacted>" }
     var debugDescription: String { "<redacted>" }
     var customMirror: Mirror { Mirror(self, children: []) }

@@ -54,7 +54,7 @@ extension HTTPClient {
                 guard retry < policy.maxRetries else { throw final(lastError) }
                 let wait = serverWait ?? policy.backoff(retry: retry)
                 log.emit(MiaEvent("MIA:PROVIDER:RETRY", [
-                    ("provider", .string(provider.rawValue)), ("request", .string(label)),
+                    ("provider", .string(service)), ("request", .string(label)),
                     ("reason", .string(redact(reason))), ("retry", .int(Int64(retry + 1))), ("wait", .seconds(wait)),
                 ]))
                 retry += 1

@@ -32,9 +32,11 @@ internal import NIOHTTP1
 //
 // Retries and their limits: `HTTPClient+Retry.swift`. Bodies in flight: `Transfer`.
 
-/// The HTTP client of one provider: its base URL, its key, its fixed headers.
+/// The HTTP client of one provider (a video provider or a voice engine): its base URL, its key, its fixed headers.
 final class HTTPClient: Sendable {
-    let provider: ProviderID
+    /// The service's name in logs (`provider=runway`, `provider=elevenlabs`).
+    let service: String
+    private let keyHeader: KeyHeader
     let baseURL: URL
     let settings: HTTPSettings
     private let key: APIKey
@@ -44,9 +46,18 @@ final class HTTPClient: Sendable {
     /// - Parameters:
     ///   - baseURL: the API root (`https://api.openai.com/v1`); its origin is the only one that gets the key.
     ///   - headers: sent with every request to the API's origin (e.g. `X-Runway-Version`).
-    init(provider: ProviderID, baseURL: URL, key: APIKey, headers: [String: String] = [:],
+    convenience init(provider: ProviderID, baseURL: URL, key: APIKey, headers: [String: String] = [:],
+                     settings: HTTPSettings, log: any EventSink) {
+        self.init(service: provider.rawValue, baseURL: baseURL, key: key, keyHeader: .bearer, headers: headers, settings: settings, log: log)
+    }
+
+    /// - Parameters:
+    ///   - service: the name logs give the service.
+    ///   - keyHeader: how the API takes its key.
+    init(service: String, baseURL: URL, key: APIKey, keyHeader: KeyHeader, headers: [String: String] = [:],
          settings: HTTPSettings, log: any EventSink) {
-        self.provider = provider
+        self.service = service
+        self.keyHeader = keyHeader
         self.baseURL = baseURL
         self.key = key
         self.fixedHeaders = headers
@@ -90,27 +101,35 @@ final class HTTPClient: Sendable {
     // MARK: - API requests
 
     /// Sends one API request, retrying as the policy and `mode` allow.
+    /// - Parameters:
+    ///   - accept: the `Accept` header (`application/octet-stream` for audio).
+    ///   - limit: the largest answer taken, in bytes; `settings.maxResponseBytes` when nil.
+    ///   - dataBody: a 2xx body is data the caller never shows as text (audio, or JSON carrying audio): it
+    ///     is kept byte for byte instead of redacted, which would rewrite (and cut) a binary body. Headers,
+    ///     and every answer that is not a 2xx, are still redacted.
     /// - Returns: the first answer that is not retried: a 2xx, or a final 3xx/4xx for the caller to map.
     /// - Throws: `ProviderError.unavailable` (still failing after the retries, asked to wait too long, or
     ///   a create whose outcome is unknown), `.malformedResponse` (an answer over the size limit),
     ///   `CancellationError`.
-    func send(_ method: String, _ url: URL, json: Data? = nil, mode: RetryMode) async throws -> HTTPResponse {
-        var request = Request(method: method, url: url, headers: [("Accept", "application/json")], body: json)
+    func send(_ method: String, _ url: URL, json: Data? = nil, mode: RetryMode, accept: String = "application/json",
+              limit: Int? = nil, dataBody: Bool = false) async throws -> HTTPResponse {
+        var request = Request(method: method, url: url, headers: [("Accept", accept)], body: json)
         if json != nil { request.headers.append(("Content-Type", "application/json")) }
         let label = self.label(method, url)
         return try await withRetries(label: label, mode: mode, download: false) {
-            try await self.perform(request, sink: .memory(limit: self.settings.maxResponseBytes),
+            try await self.perform(request, sink: .memory(limit: limit ?? self.settings.maxResponseBytes), dataBody: dataBody,
                                    total: self.settings.requestTimeout, idle: self.settings.requestTimeout)
         }
     }
 
     /// Sends `body` as JSON, encoded the same way for every provider (sorted keys, `/` unescaped: the
     /// bytes sent are stable, so a test or a log can compare them).
-    /// - Throws: as `send(_:_:json:mode:)`, and `EncodingError` when `body` cannot be encoded.
-    func send(_ method: String, _ url: URL, body: some Encodable, mode: RetryMode) async throws -> HTTPResponse {
+    /// - Throws: as `send(_:_:json:mode:accept:limit:dataBody:)`, and `EncodingError` when `body` cannot be encoded.
+    func send(_ method: String, _ url: URL, body: some Encodable, mode: RetryMode, accept: String = "application/json",
+              limit: Int? = nil, dataBody: Bool = false) async throws -> HTTPResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return try await send(method, url, json: try encoder.encode(body), mode: mode)
+        return try await send(method, url, json: try encoder.encode(body), mode: mode, accept: accept, limit: limit, dataBody: dataBody)
     }
 
     // MARK: - Downloads
@@ -188,7 +207,8 @@ final class HTTPClient: Sendable {
     /// Sends one request, following vetted redirects, and collects its answer. Times out on `total` seconds
     /// overall (redirects included) or `idle` seconds without a byte (or a response head).
     /// - Throws: `TransferFailure`, `NetworkFailure`, `CancellationError`.
-    func perform(_ first: Request, sink: Sink, authorized: Bool = true, total: Double, idle: Double) async throws -> HTTPResponse {
+    func perform(_ first: Request, sink: Sink, authorized: Bool = true, dataBody: Bool = false,
+                 total: Double, idle: Double) async throws -> HTTPResponse {
         let totalEnd = NIODeadline.now() + TimeAmount(ExternalNumber.duration(seconds: total))
         var request = first
         var hops = 0
@@ -198,7 +218,7 @@ final class HTTPClient: Sendable {
             switch try await transfer.run(try outgoing(request, authorized: authorized), on: transport) {
             case .answer(let response):
                 // Server text enters here and only here: without the key from this point on.
-                return response.redacted(by: key)
+                return response.redacted(by: key, keepingBody: dataBody && response.isSuccess)
             case .redirect(let status, let location):
                 hops += 1
                 if hops > Self.maxRedirects { throw TransferFailure.redirectRefused("more than \(Self.maxRedirects) redirects") }
@@ -234,7 +254,10 @@ final class HTTPClient: Sendable {
         for (name, value) in request.headers { headers.replaceOrAdd(name: name, value: value) }
         if Self.sameOrigin(request.url, baseURL) {
             for (name, value) in fixedHeaders { headers.replaceOrAdd(name: name, value: value) }
-            if authorized { headers.replaceOrAdd(name: "Authorization", value: key.authorization) }
+            if authorized {
+                let (name, value) = key.header(keyHeader)
+                headers.replaceOrAdd(name: name, value: value)
+            }
         }
         headers.replaceOrAdd(name: "User-Agent", value: "mia-stitch")
         do {

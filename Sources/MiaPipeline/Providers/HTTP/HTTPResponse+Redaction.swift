@@ -8,11 +8,12 @@ import Foundation
 extension HTTPResponse {
     /// This answer with `key` removed from every header value and every string of its JSON body
     /// (names included). Unchanged answers keep their exact bytes.
-    func redacted(by key: APIKey) -> HTTPResponse {
+    /// - Parameter keepingBody: leave the body as it came: audio the caller decodes and never shows as text.
+    func redacted(by key: APIKey, keepingBody: Bool = false) -> HTTPResponse {
         guard !key.isEmpty else { return self }
         var headers = self.headers
         for (name, value) in headers { headers[name] = key.redact(value) }
-        return HTTPResponse(status: status, headers: headers, body: Self.redact(body, key: key), received: received)
+        return HTTPResponse(status: status, headers: headers, body: keepingBody ? body : Self.redact(body, key: key), received: received)
     }
 
     private static func redact(_ body: Data, key: APIKey) -> Data {
