@@ -49,13 +49,19 @@ let package = Package(
             pkgConfig: "libcmark-gfm",
             providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"]), .brew(["cmark-gfm"])]
         ),
+        // eSpeak NG, the built-in voice: only Voice/ESpeakVoice.swift imports it.
+        .systemLibrary(
+            name: "CESpeakNG",
+            pkgConfig: "espeak-ng",
+            providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"]), .brew(["espeak-ng"])]
+        ),
         // The only Swift code that imports CFFmpeg (as an internal import, so no C type leaves it):
         // containers, packets, frames, codecs, filter graphs. Its API is `package`: for this package only.
         .target(name: "MiaFFmpeg", dependencies: ["CFFmpeg"]),
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", "CESpeakNG", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // Provider HTTP only (Providers/HTTP/): no NIO type leaves that folder.
