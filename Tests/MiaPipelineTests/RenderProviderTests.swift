@@ -34,7 +34,7 @@ import Testing
         let log = CollectingLog()
         let render = try setup(scratch, fake: fake, log: log)
         let output = scratch.path("boats.mp4")
-        let prepared = try render.prepare(script: script(5), name: "boats.txt", output: output, options: try options())
+        let prepared = try await render.prepare(script: script(5), name: "boats.txt", output: output, options: try options())
         #expect(prepared.plan.scenes.allSatisfy { $0.provider == .runway && $0.seconds == 2 })
         let outcome = try await render.execute(prepared, output: output, options: try options())
 
@@ -63,7 +63,7 @@ import Testing
         let log = CollectingLog()
         let render = try setup(scratch, fake: fake, log: log)
         let output = scratch.path("boats.mp4")
-        let prepared = try render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
+        let prepared = try await render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
         let outcome = try await render.execute(prepared, output: output, options: try options())
         #expect(outcome.scenes.allSatisfy { $0.provider == .template })
         #expect(outcome.scenes.allSatisfy { $0.fallbackReason?.contains("SAFETY.INPUT.TEXT") == true })
@@ -80,7 +80,7 @@ import Testing
         let log = CollectingLog()
         let render = try setup(scratch, fake: fake, log: log)
         let output = scratch.path("boats.mp4")
-        let prepared = try render.prepare(script: script(1), name: "boats.txt", output: output, options: try options(fallback: false))
+        let prepared = try await render.prepare(script: script(1), name: "boats.txt", output: output, options: try options(fallback: false))
         await #expect(throws: MiaError.self) { _ = try await render.execute(prepared, output: output, options: try options(fallback: false)) }
         #expect(!FileManager.default.fileExists(atPath: output))
         #expect(log.events.contains { $0.tag == "MIA:RENDER:ERROR" })
@@ -100,7 +100,7 @@ import Testing
         let fake = try FakeRunwayServer(key: Self.key)
         let render = try setup(scratch, fake: fake, log: SilentLog())
         let output = scratch.path("boats.mp4")
-        var prepared = try render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
+        var prepared = try await render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
         prepared = PreparedRender(files: try PlanFiles(plan: { var p = prepared.plan; p.budget = 0.3; return p }(), path: prepared.planPath),
                                   analysis: prepared.analysis)
         // The second scene falls back to Template; its clip differs from Runway's, so the stitch
@@ -120,7 +120,7 @@ import Testing
         let log = CollectingLog()
         let render = try setup(scratch, fake: fake, log: log)
         let output = scratch.path("boats.mp4")
-        let prepared = try render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
+        let prepared = try await render.prepare(script: script(2), name: "boats.txt", output: output, options: try options())
         // The crash: scene 1's job was created and recorded, then the process died before polling.
         let runway = try #require(render.registry.provider(.runway))
         let job = prepared.plan.scenes[0]

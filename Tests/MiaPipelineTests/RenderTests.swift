@@ -39,7 +39,7 @@ import Testing
         let log = CollectingLog()
         let output = scratch.path("spring.mp4")
         let render = try orchestrator(scratch, log: log)
-        let prepared = try render.prepare(script: script, name: "spring.txt", output: output, options: try options())
+        let prepared = try await render.prepare(script: script, name: "spring.txt", output: output, options: try options())
         let outcome = try await render.execute(prepared, output: output, options: try options())
 
         #expect(outcome.scenes.count == 5)
@@ -77,7 +77,7 @@ import Testing
         let render = try orchestrator(scratch)
         // The first run ends (and lets go of its output) before the second starts, as two runs of the CLI do.
         let first: (folder: String, plan: RenderPlan) = try await {
-            let prepared = try render.prepare(script: script, name: "spring.txt", output: output, options: try options())
+            let prepared = try await render.prepare(script: script, name: "spring.txt", output: output, options: try options())
             _ = try await render.execute(prepared, output: output, options: try options())
             return (prepared.folder, prepared.plan)
         }()
@@ -86,7 +86,7 @@ import Testing
         try FileManager.default.removeItem(atPath: lost)
         let before = try FileManager.default.attributesOfItem(atPath: first.folder + "/" + first.plan.scenes[0].output)[.modificationDate] as? Date
 
-        let again = try render.prepare(script: script, name: "spring.txt", output: output, options: try options(overwrite: true))
+        let again = try await render.prepare(script: script, name: "spring.txt", output: output, options: try options(overwrite: true))
         #expect(again.plan == first.plan)
         let outcome = try await render.execute(again, output: output, options: try options(overwrite: true))
         #expect(outcome.scenes.map(\.reused) == [true, true, false, true, true])
@@ -95,12 +95,12 @@ import Testing
         #expect(Verifier(log: SilentLog()).verify([output])[0].passed)
     }
 
-    @Test func anExistingOutputIsRefusedBeforeAnythingIsPlannedOrSpent() throws {
+    @Test func anExistingOutputIsRefusedBeforeAnythingIsPlannedOrSpent() async throws {
         let scratch = Scratch()
         let output = scratch.path("taken.mp4")
         try Data("keep".utf8).write(to: URL(fileURLWithPath: output))
-        #expect(throws: MiaError(file: output, "already exists (use --overwrite to replace it)")) {
-            _ = try orchestrator(scratch).prepare(script: script, name: "s.txt", output: output, options: try options())
+        await #expect(throws: MiaError(file: output, "already exists (use --overwrite to replace it)")) {
+            _ = try await orchestrator(scratch).prepare(script: script, name: "s.txt", output: output, options: try options())
         }
         #expect(scratch.contents == ["jobs.sqlite", "jobs.sqlite-shm", "jobs.sqlite-wal", "taken.mp4"].filter { scratch.contents.contains($0) })
         #expect(!scratch.contents.contains { $0.hasSuffix(".plan.json") })

@@ -14,6 +14,31 @@ public struct VoiceRegistry: Sendable {
         self.missing = missing
     }
 
+    /// eSpeak NG, and each cloud voice whose key is set (`OPENAI_API_KEY` + `OPENAI_BASE_URL`,
+    /// `ELEVENLABS_API_KEY` + `ELEVENLABS_BASE_URL`, read as the video providers' are). A base URL that is not
+    /// an http(s) URL leaves that voice out, with a `[MIA:WARN]` saying why.
+    public static func live(environment: [String: String] = ProcessInfo.processInfo.environment, log: any EventSink) -> VoiceRegistry {
+        var providers: [any VoiceProvider] = [ESpeakVoice()]
+        var missing: [VoiceEngine: String] = [:]
+        func add(_ engine: VoiceEngine, _ make: () throws -> (any VoiceProvider)?) {
+            do {
+                if let provider = try make() {
+                    providers.append(provider)
+                } else {
+                    missing[engine] = "\(engine == .openai ? "OPENAI_API_KEY" : "ELEVENLABS_API_KEY") is not set"
+                }
+            } catch {
+                let reason = (error as? MiaError)?.message ?? "\(error)"
+                missing[engine] = reason
+                log.emit(MiaEvent("MIA:WARN", [("kind", "voice-config"), ("engine", .string(engine.rawValue)),
+                                               ("message", .string("\(engine.displayName) voices are not available: \(reason)"))]))
+            }
+        }
+        add(.openai) { try OpenAIVoice.live(environment: environment, log: log) }
+        add(.elevenlabs) { try ElevenLabsVoice.live(environment: environment, log: log) }
+        return VoiceRegistry(providers, missing: missing)
+    }
+
     /// The engine's adapter.
     /// - Throws: `VoiceError.unavailable` saying why it is not connected.
     public func provider(_ engine: VoiceEngine) throws -> any VoiceProvider {
