@@ -13,7 +13,8 @@ internal import CESpeakNG
 ///
 /// eSpeak NG 1.51 is not bit-for-bit repeatable within one process: its pitch flutter phase, noise
 /// generator and wave phase carry over from one message to the next, so the same request spoken twice
-/// differs by a few samples (the words and their order never do). The speech cache is what makes a rerun
+/// differs slightly (about 1 % in length, tens of milliseconds; the words and their order never do).
+/// Restarting the engine per call is no way out (see `started()`); the speech cache is what makes a rerun
 /// identical.
 public struct ESpeakVoice: VoiceProvider {
     public let engine = VoiceEngine.espeak
@@ -69,7 +70,7 @@ enum ESpeakEngine {
 
     /// The one queue every eSpeak NG call runs on.
     private static let queue = DispatchQueue(label: "mia-stitch.espeak-ng")
-    // @unchecked-equivalent: both are read and written only on `queue`.
+    // nonisolated(unsafe): both are read and written only on `queue`.
     nonisolated(unsafe) private static var startResult: Result<Started, VoiceError>?
     /// Where the synth callback puts what it is given; set only around one `espeak_Synth` on `queue`.
     nonisolated(unsafe) private static var capture: Capture?
@@ -185,8 +186,10 @@ enum ESpeakEngine {
         dispatchPrecondition(condition: .onQueue(queue))
         let engine = try started()
         let voice = try resolve(voice: request.voice, language: request.language, in: engine.voices)
-        // A NUL would end the C string early; a space keeps every later character at its position.
+        // A NUL would end the C string early; a space keeps every later character at its position, so
+        // eSpeak NG's positions still point into the request's own words ("a\0b" stays one word).
         let text = request.text.replacingOccurrences(of: "\u{0}", with: " ")
+        // Nothing but whitespace and NULs: nothing to say.
         guard !ESpeakWordTimings.words(of: text).isEmpty else {
             return SynthesizedSpeech(samples: [], sampleRate: engine.sampleRate, words: [], approximateTimings: false)
         }
@@ -214,7 +217,7 @@ enum ESpeakEngine {
             throw VoiceError.unavailable(engine: .espeak, reason: "espeak_Synth failed (error \(status.rawValue))")
         }
         let voicedEnd = voicedEnd(of: current.samples)
-        let words = ESpeakWordTimings.timings(text: text, events: current.events, voicedEnd: voicedEnd, sampleRate: engine.sampleRate)
+        let words = ESpeakWordTimings.timings(text: request.text, events: current.events, voicedEnd: voicedEnd, sampleRate: engine.sampleRate)
         return SynthesizedSpeech(samples: current.samples, sampleRate: engine.sampleRate, words: words, approximateTimings: false)
     }
 
