@@ -145,6 +145,10 @@ public struct RenderPlan: Sendable, Codable, Equatable {
 }
 
 extension RenderPlan {
+    /// How long the stitched video lasts: every scene's `length` (a clip fitted to its scene lasts
+    /// the scene, not what its provider rendered).
+    public var videoSeconds: Double { scenes.reduce(0) { $0 + $1.length } }
+
     /// The plan as pretty, stable JSON (sorted keys), as written to PLAN.json.
     public func json() throws -> Data {
         let encoder = JSONEncoder()
