@@ -134,6 +134,13 @@ package final class FilterGraph {
                     "av_buffersrc_add_frame_flags (\(description))")
     }
 
+    /// Ends input `input` at `pts` (its time base): the end of its last frame. `push(nil)` ends it
+    /// at the last frame's start, so a constant-rate `fps` filter drops that frame.
+    package func close(at pts: Int64, to input: Int = 0) throws {
+        guard input < sources.count else { return }
+        try ffCheck(av_buffersrc_close(sources[input], pts, 0), "av_buffersrc_close (\(description))")
+    }
+
     /// Takes the next filtered frame, if one is ready.
     package func pull(into frame: Frame) throws -> CodecStep<Void> {
         frame.unref()

@@ -155,7 +155,7 @@ public struct BatchRunner: Sendable {
                     }
                 } else {
                     result.status = .reused
-                    result.duration = plan.totalSeconds
+                    result.duration = plan.videoSeconds
                     result.cost = recorded?.cost ?? 0
                     result.elapsed = Date().timeIntervalSince(started)
                     try store.recordBatchJob(manifest: manifest, job: job, status: .reused, planId: plan.renderPlanId,
@@ -196,8 +196,8 @@ public struct BatchRunner: Sendable {
         let report = Verifier(log: SilentLog()).verify([path], asStitchSet: false)[0]
         if !report.passed { return report.problems.first ?? "it does not verify" }
         let tolerance = 2.0 / Double(max(1, plan.target.fps))
-        guard let duration = report.duration, abs(duration - plan.totalSeconds) <= tolerance else {
-            return String(format: "it lasts %.3f s, the plan %.3f s", report.duration ?? 0, plan.totalSeconds)
+        guard let duration = report.duration, abs(duration - plan.videoSeconds) <= tolerance else {
+            return String(format: "it lasts %.3f s, the plan %.3f s", report.duration ?? 0, plan.videoSeconds)
         }
         return nil
     }

@@ -1,4 +1,8 @@
 /// Does a rendered scene clip match its scene job? Used by `verify --plan` and before stitching a plan.
+///
+/// A clip is judged by `seconds`, what its provider was asked for, not by the scene's `length`: a
+/// clip longer or shorter than its scene is right when the plan says so (`fit`), and the stitch
+/// cuts or holds it to `length` (and checks the result, `StitchOptions.clipLengths`).
 public enum PlanConformance {
     /// - Parameters:
     ///   - decodedDuration: the video length measured by decoding, if known; else the container's.

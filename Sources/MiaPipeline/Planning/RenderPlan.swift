@@ -148,6 +148,10 @@ extension RenderPlan {
     /// Dollars the plan's narration cost (spoken while planning).
     public var speechCost: Double { scenes.reduce(0) { $0 + ($1.speech?.cost ?? 0) } }
 
+    /// How long the stitched video lasts: every scene's `length` (a clip fitted to its scene lasts
+    /// the scene, not what its provider rendered).
+    public var videoSeconds: Double { scenes.reduce(0) { $0 + $1.length } }
+
     /// The plan as pretty, stable JSON (sorted keys), as written to PLAN.json.
     public func json() throws -> Data {
         let encoder = JSONEncoder()

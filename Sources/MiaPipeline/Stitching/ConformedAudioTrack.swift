@@ -2,14 +2,16 @@ import MiaFFmpeg
 
 /// The one audio track of a normalizing stitch. Every clip's audio (or silence, for a clip without
 /// any) is resampled by libavfilter to one rate and layout and padded or trimmed to exactly its
-/// share of the video timeline; at a cut it fades over a few milliseconds (no click), at a crossfade
-/// it overlaps the clip before (a crossfade). One AAC encoder makes the whole track, so it has no
+/// share of the video timeline; at a cut (and at the end, where a clip fitted to its scene may be
+/// cut mid-sound) it fades over a few milliseconds (no click), at a crossfade it overlaps the clip
+/// before (a crossfade). One AAC encoder makes the whole track, so it has no
 /// seams, priming gaps or drift however many clips there are.
 final class ConformedAudioTrack {
     /// One clip's share of the track.
     struct Part {
         let clip: ClipInfo
-        /// Samples of the clip's audio used: its video length.
+        /// Samples of the clip's audio used: its share of the video timeline (padded with silence
+        /// where the clip's audio ends sooner).
         let samples: Int64
         /// Samples shared with the part before (a crossfade); 0 for a cut.
         let overlap: Int64
@@ -62,7 +64,7 @@ final class ConformedAudioTrack {
                 let part = parts[partIndex]
                 let next = partIndex + 1 < parts.count ? parts[partIndex + 1] : nil
                 source = try ClipSource(part.clip, samples: part.samples, format: format,
-                                        fadeIn: partIndex > 0 && part.overlap == 0, fadeOut: next.map { $0.overlap == 0 } ?? false)
+                                        fadeIn: partIndex > 0 && part.overlap == 0, fadeOut: next.map { $0.overlap == 0 } ?? true)
                 taken = 0
             }
             if try source!.next(into: filtered) {

@@ -53,12 +53,14 @@ enum NormalizePlanner {
     /// - Parameters:
     ///   - mismatches: what rules out a copy (`StitchCompatibility`), in clip order.
     ///   - containerRefusal: a codec of the clips the output container cannot hold, said for a message.
+    ///   - unfitted: clips whose video does not last their target length (`lengthMismatches`).
     static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], containerRefusal: String? = nil,
-                                  clips: [ClipInfo], options: StitchOptions) -> String? {
+                                  unfitted: [LengthMismatch] = [], clips: [ClipInfo], options: StitchOptions) -> String? {
         if mode == .always { return "--normalize always" }
         if let seconds = options.crossfade { return "a \(seconds) s crossfade re-encodes every clip" }
         if let first = mismatches.first { return first.description }
         if let containerRefusal, let first = clips.first { return "clip 1 (\(first.path)): \(containerRefusal)" }
+        if let first = unfitted.first { return first.description }
         guard let video = clips.first?.video else { return nil }
         if let size = options.size, video.width != size.width || video.height != size.height {
             return "--size \(size) differs from the clips' \(video.size ?? "unknown size")"
@@ -67,6 +69,19 @@ enum NormalizePlanner {
             return "--fps \(fps) differs from the clips' \(video.frameRate?.description ?? "unknown") fps"
         }
         return nil
+    }
+
+    /// The clips whose video does not already last its target length (`StitchOptions.clipLengths`)
+    /// within half a frame: only re-encoding can cut or hold them, so none of them is copied.
+    static func lengthMismatches(_ clips: [ClipInfo], options: StitchOptions) -> [LengthMismatch] {
+        guard let lengths = options.clipLengths else { return [] }
+        return zip(clips.indices, lengths).compactMap { index, target in
+            let clip = clips[index]
+            let seconds = NormalizingStitch.videoSeconds(clip)
+            let halfFrame = clip.video.map { Double($0.frameTicks) * $0.timeBase.value / 2 } ?? 0
+            guard abs(seconds - target) > halfFrame else { return nil }
+            return LengthMismatch(clipNumber: index + 1, file: clip.path, seconds: seconds, target: target)
+        }
     }
 
     private static func mostCommon<T: Hashable>(_ values: [T]) -> T? {
@@ -81,4 +96,23 @@ enum NormalizePlanner {
         let divisor = max(1, gcd(rate.num, rate.den))
         return Rational(rate.num / divisor, rate.den / divisor)
     }
+}
+
+/// A clip whose video lasts other than its target length (`StitchOptions.clipLengths`).
+struct LengthMismatch: Equatable, CustomStringConvertible {
+    /// 1-based position of the clip in the stitch order.
+    let clipNumber: Int
+    let file: String
+    /// The clip's video length.
+    let seconds: Double
+    /// How long it is to last in the output.
+    let target: Double
+
+    /// A longer clip is cut at its end, a shorter one held on its last frame.
+    var fit: ClipFit { seconds > target ? .trim : .hold }
+
+    /// "its video is 4.000 s, its scene 2.500 s (trim)"
+    var problem: String { String(format: "its video is %.3f s, its scene %.3f s (%@)", seconds, target, fit.rawValue) }
+
+    var description: String { "clip \(clipNumber) (\(file)): \(problem)" }
 }

@@ -45,7 +45,8 @@ struct NormalizingStitch {
 
     /// - Parameter copyable: per clip, whether its video may be copied (`NormalizePlanner.copyableVideo`).
     func run(copyable: [Bool]) throws -> Outcome {
-        let frames = clips.map { target.frames(forSeconds: Self.videoSeconds($0)) }
+        // A fitted clip lasts its target length: `ConformedPictures` stops there or holds its last picture.
+        let frames = clips.indices.map { target.frames(forSeconds: options.clipLengths?[$0] ?? Self.videoSeconds(clips[$0])) }
         let overlap = try crossfadeFrames(frames)
         var pieces = Self.pieces(frames: frames, overlap: overlap, copyable: copyable)
         let segments = SegmentFiles(beside: destination, count: pieces.count)

@@ -22,10 +22,15 @@ public struct StitchOptions: Sendable {
     /// Decode the written file, every frame, before publishing it (`--verify`). A copy stitch reads
     /// packets and checks parameters and lengths, but decodes nothing.
     public var verifyOutput = false
+    /// Seconds each clip lasts in the output, in clip order (nil: its own length). A clip that
+    /// lasts longer is cut there, one that ends sooner holds its last picture (and silence) to
+    /// there; either re-encodes that clip. A plan's scene lengths (`SceneJob.length`) come in here.
+    public var clipLengths: [Double]?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
-                fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil, verifyOutput: Bool = false) {
+                fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil, verifyOutput: Bool = false,
+                clipLengths: [Double]? = nil) {
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
@@ -35,6 +40,7 @@ public struct StitchOptions: Sendable {
         self.fit = fit
         self.crossfade = crossfade
         self.verifyOutput = verifyOutput
+        self.clipLengths = clipLengths
     }
 }
 

@@ -3,7 +3,8 @@ import Foundation
 extension Stitcher {
     /// Joins a plan's scene clips, in scene order, into `output`: copied when they match, else
     /// normalized to the plan's size and frame rate (unless `options` names others, or says
-    /// `--normalize never`). `render`, `stitch --plan` and workers all stitch plans through here.
+    /// `--normalize never`). Each scene lasts its `length`: a clip rendered longer or shorter is
+    /// trimmed or held to it (re-encoded). `render`, `stitch --plan` and workers all stitch plans through here.
     /// - Throws: `MiaError` naming a scene clip that is not rendered yet, or what the stitch refused.
     @discardableResult
     public func stitch(plan files: PlanFiles, to output: String, options: StitchOptions = StitchOptions()) throws -> StitchResult {
@@ -21,6 +22,11 @@ extension Stitcher {
             }
         }
         var options = options
+        // Narration sets scene lengths, and a provider renders only some clip lengths: each clip is
+        // cut or held to its scene. A plan without such scenes stitches exactly as before.
+        if files.plan.scenes.contains(where: { $0.sceneSeconds != nil }) {
+            options.clipLengths = files.plan.scenes.map(\.length)
+        }
         if options.normalize != .never {
             // Scenes from different providers differ in size, rate and codec settings: the plan says
             // what the video is to be.

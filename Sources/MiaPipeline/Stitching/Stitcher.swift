@@ -30,7 +30,9 @@ public struct Stitcher: Sendable {
         guard !clips.isEmpty else { throw MiaError("no clips to stitch") }
         let container = try OutputContainerFormat(outputPath: output)
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
+        try checkLengths(options.clipLengths, of: clips)
         let infos = try inspectAll(clips)
+        let unfitted = NormalizePlanner.lengthMismatches(infos, options: options)
         let mismatches = infos.indices.dropFirst().flatMap {
             StitchCompatibility.mismatches(of: infos[$0], number: $0 + 1, against: infos[0])
         }
@@ -41,10 +43,16 @@ public struct Stitcher: Sendable {
             if let refusal {
                 throw MiaError(.clip(number: 1, path: infos[0].path), "\(refusal), or use --normalize auto to re-encode to H.264 and AAC")
             }
+            if let first = unfitted.first {
+                throw MiaError(.clip(number: first.clipNumber, path: first.file),
+                               "\(first.problem); fitting it re-encodes it, which --normalize never rules out")
+            }
         }
         if options.normalize != .never, let reason = NormalizePlanner.reasonToNormalize(
-            mode: options.normalize, mismatches: mismatches, containerRefusal: refusal, clips: infos, options: options) {
-            return try normalize(infos, output: target, container: container, options: options, reason: reason, started: started)
+            mode: options.normalize, mismatches: mismatches, containerRefusal: refusal, unfitted: unfitted,
+            clips: infos, options: options) {
+            return try normalize(infos, output: target, container: container, options: options, unfitted: unfitted,
+                                 reason: reason, started: started)
         }
 
         log.emit(MiaEvent("MIA:STITCH:START", [
@@ -59,23 +67,25 @@ public struct Stitcher: Sendable {
                                      indexPlacement: placement, log: log, progress: progress).run()
             }
             try checkWritten(temporary, destination: output, against: outcome, hasAudio: infos[0].audio != nil,
-                             verifyOutput: options.verifyOutput)
+                             lengths: options.clipLengths, verifyOutput: options.verifyOutput)
             return outcome
         }
         return complete(outcome, output: output, mode: "copy", started: started)
     }
 
     /// Re-encodes what must be, copies what may be (`NormalizingStitch`).
+    /// - Parameter unfitted: clips to cut or hold to their `clipLengths`: re-encoded even when they match.
     private func normalize(_ infos: [ClipInfo], output: AtomicOutput, container: OutputContainerFormat,
-                           options: StitchOptions, reason: String, started: Date) throws -> StitchResult {
+                           options: StitchOptions, unfitted: [LengthMismatch], reason: String, started: Date) throws -> StitchResult {
         let format = NormalizePlanner.target(for: infos, options: options)
         let settings = EncodingSettings()
-        let copyable: [Bool]
+        var copyable: [Bool]
         do {
             copyable = try NormalizePlanner.copyableVideo(infos, target: format, mode: options.normalize, settings: settings)
         } catch let error as FFmpegError {
             throw MiaError("cannot open the H.264 encoder (libx264) for \(format): \(error.summary)", cause: error)
         }
+        for clip in unfitted { copyable[clip.clipNumber - 1] = false }
         log.emit(MiaEvent("MIA:STITCH:START", [
             ("clips", .int(Int64(infos.count))),
             ("output", .string(output.destination)),
@@ -89,7 +99,7 @@ public struct Stitcher: Sendable {
                                                 log: log, progress: progress)
                 .run(copyable: copyable)
             try checkWritten(temporary, destination: output.destination, against: outcome.written, hasAudio: format.audio != nil,
-                             verifyOutput: options.verifyOutput)
+                             lengths: options.crossfade == nil ? options.clipLengths : nil, verifyOutput: options.verifyOutput)
             return outcome
         }
         var result = complete(outcome.written, output: output.destination, mode: "normalize", started: started,
@@ -142,6 +152,19 @@ public struct Stitcher: Sendable {
         return try inspected.map { try $0.get() }
     }
 
+    /// Target lengths come from a plan file, which may be hostile: one per clip, each a positive
+    /// number of seconds no longer than a day (a frame count must fit in an Int).
+    private func checkLengths(_ lengths: [Double]?, of clips: [String]) throws {
+        guard let lengths else { return }
+        guard lengths.count == clips.count else {
+            throw MiaError("\(lengths.count) clip lengths were given for \(clips.count) clips")
+        }
+        if let index = lengths.firstIndex(where: { !($0 > 0 && $0 <= 86_400) }) {
+            throw MiaError(.clip(number: index + 1, path: clips[index]),
+                           "its length \(lengths[index]) s is not a positive number of seconds up to a day")
+        }
+    }
+
     /// The copy-only refusal: the first clip that differs, with its first difference.
     private func refuseCopy(_ mismatches: [StitchMismatch]) throws {
         guard let first = mismatches.first else { return }
@@ -185,8 +208,10 @@ public struct Stitcher: Sendable {
     ///   - path: the temporary file just written.
     ///   - destination: the output as the user named it, for messages.
     ///   - verifyOutput: also decode it, every frame (`--verify`).
+    ///   - lengths: `StitchOptions.clipLengths`: each clip's span must last it, within half a frame
+    ///     (nil with crossfades, which take their overlaps off the clips).
     private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
-                              verifyOutput: Bool) throws {
+                              lengths: [Double]?, verifyOutput: Bool) throws {
         let written: ClipInfo
         do {
             written = try MediaProbe.inspect(path)
@@ -198,6 +223,14 @@ public struct Stitcher: Sendable {
         }
         if let frames = written.video?.frameCount, frames != outcome.videoPackets {
             throw MiaError(.output(destination), "the written file holds \(frames) video frames, \(outcome.videoPackets) were written")
+        }
+        if let lengths, let video = written.video {
+            let halfFrame = Double(video.frameTicks) * video.timeBase.value / 2
+            for (index, (span, length)) in zip(outcome.spans, lengths).enumerated()
+            where abs(span.durationSeconds - length) > halfFrame + 1e-9 {
+                throw MiaError(.clip(number: index + 1, path: span.path), String(
+                    format: "it lasts %.3f s in the written file, not its %.3f s; this is a bug in mia-stitch", span.durationSeconds, length))
+            }
         }
         if verifyOutput, let problem = Verifier(log: SilentLog()).verify([path], asStitchSet: false)[0].problems.first {
             throw MiaError(.output(destination), "the stitched video does not verify, so it was not written: \(problem)")

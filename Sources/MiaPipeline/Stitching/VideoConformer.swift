@@ -64,8 +64,9 @@ struct VideoConformer {
     }
 }
 
-/// One clip's pictures in the target format, one at a time: exactly `frames` of them, the last
-/// held if the clip runs a little short (the frame-rate conversion rounds its end).
+/// One clip's pictures in the target format, one at a time: exactly `frames` of them. A clip
+/// longer than that is cut; one shorter holds its last picture to the end (the frame-rate
+/// conversion rounding its end, or a clip held to its scene's length).
 final class ConformedPictures {
     private let input: InputContainer
     private let decoder: Decoder
@@ -78,6 +79,8 @@ final class ConformedPictures {
     private let packet = Packet(), decoded = Frame(), filtered = Frame()
     private var lastPicture: Frame?
     private var previousPTS: Int64?
+    /// Where the latest picture ends (its time plus a frame), relative to the clip's start.
+    private var picturesEnd: Int64 = 0
     private var produced = 0
     private var inputEnded = false, decoderEnded = false
 
@@ -134,6 +137,7 @@ final class ConformedPictures {
                 let pts = decoded.bestEffortTimestamp.map { $0 - start }
                     ?? previousPTS.map { $0 + video.frameTicks } ?? 0
                 previousPTS = pts
+                picturesEnd = max(picturesEnd, pts + video.frameTicks)
                 decoded.pts = pts
                 if graph == nil { graph = try makeGraph(for: decoded) }
                 try graph!.push(decoded)
@@ -143,7 +147,8 @@ final class ConformedPictures {
                     throw MiaError(file: input.path, "cannot re-encode its video: no video frame could be decoded")
                 }
                 decoderEnded = true
-                try graph.push(nil)
+                // Ended after the last picture's own duration, so the rate conversion keeps it.
+                try graph.close(at: picturesEnd)
                 return
             case .needsInput:
                 if inputEnded { continue }
