@@ -39,9 +39,9 @@ import Testing
         let words = WordTimingEstimate.words(of: Self.text, samples: truth.samples, sampleRate: FakeSpeech.rate)
         #expect(words.map(\.word) == SpeechText.words(Self.text))
         for (estimate, real) in zip(words, truth.words) {
-            // Phrase edges (after "pond.", "kind,", and the ends) within two frames; other words within 150 ms.
+            // Phrase edges (after "pond.", "kind,", and the ends) within 50 ms (a few RMS frames); other words within 150 ms.
             let edge = WordTimingEstimate.endsPhrase(real.word) || real.word == "Boats"
-            #expect(abs(estimate.end - real.end) <= (edge ? 0.02 : 0.15), "\(estimate) vs \(real)")
+            #expect(abs(estimate.end - real.end) <= (edge ? 0.05 : 0.15), "\(estimate) vs \(real)")
             #expect(abs(estimate.start - real.start) <= 0.15, "\(estimate) vs \(real)")
         }
         #expect(abs(words[5].start - truth.words[5].start) <= 0.02, "the second sentence starts after its pause")
@@ -100,7 +100,8 @@ import Testing
         #expect(speech.approximateTimings)
         #expect(speech.words.map(\.word) == SpeechText.words(Self.text))
         #expect(abs((speech.words.last?.end ?? 0) - truth.words.last!.end) <= 0.02)
-        #expect(try openAI(fake).price(of: Self.request("nova")) == Double(Self.text.count) * 15 / 1_000_000)
+        // tts-1: $15 per million characters (VoiceCatalog).
+        #expect(abs(try openAI(fake).price(of: Self.request("nova")) - Double(Self.text.count) * 15 / 1_000_000) < 1e-12)
     }
 
     @Test func openAIRetriesA429WithRetryAfterAndA500() async throws {
@@ -367,8 +368,8 @@ import Testing
 
     @Test func pricesPerEngineAndModel() {
         #expect(VoiceCatalog.price(engine: .espeak, model: "en", text: Self.text) == 0)
-        #expect(VoiceCatalog.pricePerCharacter(engine: .openai, model: "tts-1-hd") == 30 / 1_000_000)
-        #expect(VoiceCatalog.pricePerCharacter(engine: .openai, model: "gpt-4o-mini-tts") == 20 / 1_000_000)
+        #expect(VoiceCatalog.pricePerCharacter(engine: .openai, model: "tts-1-hd") == 30.0 / 1_000_000)
+        #expect(VoiceCatalog.pricePerCharacter(engine: .openai, model: "gpt-4o-mini-tts") == 20.0 / 1_000_000)
         #expect(VoiceCatalog.pricePerCharacter(engine: .elevenlabs, model: "eleven_flash_v2_5") == 0.05 / 1000)
         #expect(VoiceCatalog.price(engine: .elevenlabs, model: "someday_model", text: "abcd") == 4 * 0.10 / 1000)
         #expect(VoiceCatalog.characterLimit(engine: .elevenlabs, model: "eleven_multilingual_v2") == 10_000)

@@ -137,13 +137,13 @@ import Testing
         VO: Try it.
         """
         var options = AnalysisOptions(providerOverride: .runway, environment: ProviderEnvironment(runwayKeySet: true))
-        options.speechSeconds = [1: 4.2, 2: 12.6, 3: 1.0]
+        options.speechSeconds = [1: 3.7, 2: 12.6, 3: 1.0]
         let analysis = try ScriptAnalyzer(log: SilentLog()).analyze(script, name: "s.txt", options: options)
         let scenes = analysis.scenes
-        // 0.25 s lead-in + 4.2 s + 0.5 s tail = 4.95 s: Runway renders 5 s, the scene is cut at 4.95 s.
+        // 0.25 s lead-in + 3.7 s + 0.5 s tail = 4.45 s: Runway renders 5 s, the scene is cut at 4.45 s.
         #expect(scenes[0].estimate.source == .speech)
         #expect(scenes[0].seconds == 5)
-        #expect(scenes[0].sceneSeconds == 4.95)
+        #expect(scenes[0].sceneSeconds == 4.45)
         #expect(scenes[0].fit == .trim)
         // 13.35 s of speech and pauses outlast Runway's 10 s: the clip is held, not replaced.
         #expect(scenes[1].chosen.provider == .runway)
@@ -154,13 +154,16 @@ import Testing
         // The script's 8 s outlasts 1.75 s of speech: the annotation wins.
         #expect(scenes[2].estimate.source == .annotation)
         #expect(scenes[2].length == 8)
-        #expect(analysis.totalSeconds == 4.95 + 13.35 + 8)
-        #expect(analysis.totalCost == 0.6 + 1.2 + 0.96)
+        #expect(abs(analysis.totalSeconds - (4.45 + 13.35 + 8)) < 1e-9)
+        #expect(abs(analysis.totalCost - (0.6 + 1.2 + 0.96)) < 1e-9)
 
         // Speech longer than an annotation: the scene runs long and Mia says so.
         options.speechSeconds = [3: 9]
         let long = try ScriptAnalyzer(log: SilentLog()).analyze(script, name: "s.txt", options: options)
         #expect(long.scenes[2].length >= 9.75)
+        // A clip a little longer than the speech is not cut (a quarter second more of tail, no re-encode).
+        options.speechSeconds = [1: 4.2]
+        #expect(try ScriptAnalyzer(log: SilentLog()).analyze(script, name: "s.txt", options: options).scenes[0].fit == nil)
         #expect(long.warnings.contains { $0.kind == .timing && $0.message.contains("Scene 3's narration takes 9.0 s") })
     }
 }

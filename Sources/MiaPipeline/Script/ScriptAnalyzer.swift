@@ -129,8 +129,12 @@ public struct ScriptAnalyzer: Sendable {
         }
         let finalModel = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
         let seconds = finalModel.durations.snap(estimate.seconds)
-        // A clip longer than the speech needs is cut at the scene's end, so the next scene starts on time.
-        let trimmed = estimate.source == .speech && seconds > estimate.seconds + 0.05
+        // A clip longer than the speech needs is cut at the scene's end, so the next scene comes on time.
+        // (A model that renders any length, as Template does, is asked for the scene's own length instead.)
+        var rendersAnyLength = false
+        if case .any = finalModel.durations { rendersAnyLength = true }
+        // Up to a quarter second over is left as a longer tail: not worth re-encoding the clip for.
+        let trimmed = estimate.source == .speech && !rendersAnyLength && seconds > estimate.seconds + 0.25
         return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: recommended, chosen: chosen,
                              seconds: seconds, cost: Self.cents(seconds * finalModel.pricePerSecond),
                              sceneSeconds: trimmed ? estimate.seconds : nil, fit: trimmed ? .trim : nil)

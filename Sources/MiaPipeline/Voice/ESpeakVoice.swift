@@ -66,6 +66,9 @@ enum ESpeakEngine {
     struct Started: Sendable {
         var sampleRate: Int
         var voices: [ESpeakVoiceEntry]
+        /// Voice variants ("f3", "m7", "whisper") in espeak-ng-data/voices/!v: `en-us+f3` speaks en-us with
+        /// variant f3 (how a screenplay's characters get voices of their own).
+        var variants: [String]
     }
 
     /// The one queue every eSpeak NG call runs on.
@@ -98,7 +101,7 @@ enum ESpeakEngine {
             espeak_SetSynthCallback { samples, count, events in ESpeakEngine.receive(samples, count, events) }
             let voices = listVoices()
             guard !voices.isEmpty else { throw unavailable("its voice data lists no voices") }
-            return Started(sampleRate: Int(sampleRate), voices: voices)
+            return Started(sampleRate: Int(sampleRate), voices: voices, variants: listVariants())
         }
         startResult = result
         return try result.get()
@@ -108,6 +111,16 @@ enum ESpeakEngine {
         let dataPath = ProcessInfo.processInfo.environment["ESPEAK_DATA_PATH"].map { "ESPEAK_DATA_PATH=\($0)" }
             ?? "the default data folder"
         return .unavailable(engine: .espeak, reason: "\(what) in \(dataPath) (install espeak-ng-data, or set ESPEAK_DATA_PATH to the folder holding espeak-ng-data)")
+    }
+
+    private static func listVariants() -> [String] {
+        var dataPath: UnsafePointer<CChar>?
+        _ = espeak_Info(&dataPath)
+        guard let dataPath else { return [] }
+        let folder = URL(fileURLWithPath: String(cString: dataPath)).appendingPathComponent("voices/!v").path
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        // Names go into `SetVoiceByName` after a "+": nothing that could reach outside the folder.
+        return names.filter { name in !name.isEmpty && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }.sorted()
     }
 
     private static func listVoices() -> [ESpeakVoiceEntry] {
@@ -154,7 +167,23 @@ enum ESpeakEngine {
         String(language.lowercased().split(whereSeparator: { $0 == "-" || $0 == "_" }).first ?? "")
     }
 
-    /// The voice a request asks for. On any thread.
+    /// The voice a request asks for, with its variant (`en-us+f3`, or `+f3` for the language's own voice)
+    /// when it names one. On any thread.
+    static func resolve(voice: String, language: String, in voices: [ESpeakVoiceEntry], variants: [String]) throws -> ESpeakVoiceEntry {
+        let parts = voice.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { return try resolve(voice: voice, language: language, in: voices) }
+        guard let variant = variants.first(where: { $0.lowercased() == parts[1].lowercased() }) else {
+            throw VoiceError.unknownVoice(engine: .espeak, voice: voice, suggestions: ClosestNames.closest(to: parts[1], in: variants).map {
+                "\(parts[0])+\($0)"
+            })
+        }
+        var entry = try resolve(voice: parts[0], language: language, in: voices)
+        entry.identifier += "+" + variant
+        entry.info.id += "+" + variant.lowercased()
+        return entry
+    }
+
+    /// The voice a request asks for (no variant). On any thread.
     static func resolve(voice: String, language: String, in voices: [ESpeakVoiceEntry]) throws -> ESpeakVoiceEntry {
         let wanted = voice.trimmingCharacters(in: .whitespaces).lowercased()
         if !wanted.isEmpty {
@@ -185,7 +214,7 @@ enum ESpeakEngine {
     static func speak(_ request: SpeechRequest) throws -> SynthesizedSpeech {
         dispatchPrecondition(condition: .onQueue(queue))
         let engine = try started()
-        let voice = try resolve(voice: request.voice, language: request.language, in: engine.voices)
+        let voice = try resolve(voice: request.voice, language: request.language, in: engine.voices, variants: engine.variants)
         // A NUL would end the C string early; a space keeps every later character at its position, so
         // eSpeak NG's positions still point into the request's own words ("a\0b" stays one word).
         let text = request.text.replacingOccurrences(of: "\u{0}", with: " ")

@@ -91,7 +91,7 @@ public struct SpeechSynthesizer: Sendable {
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("engine", "espeak"), ("message", .string(message))]))
             parts = parts.map { part in
                 var part = part
-                if part.voice.engine != .espeak { part.voice = ResolvedVoice(engine: .espeak, voice: language) }
+                if part.voice.engine != .espeak { part.voice = ResolvedVoice(engine: .espeak, voice: "") }
                 return part
             }
         }
@@ -196,14 +196,14 @@ public struct SpeechSynthesizer: Sendable {
     }
 
     /// A `--voice` choice as an engine and voice: `auto` picks the engine; no voice named takes the engine's
-    /// default (for eSpeak NG, the one for the language).
+    /// default (for eSpeak NG "", its voice for the request's language).
     func resolve(_ choice: VoiceChoice, language: String) throws -> ResolvedVoice {
         switch choice {
         case .none, .auto:
             let engine = voices.automatic
-            return ResolvedVoice(engine: engine, voice: engine == .espeak ? language : VoiceRegistry.defaultVoice(engine))
+            return ResolvedVoice(engine: engine, voice: VoiceRegistry.defaultVoice(engine))
         case .engine(let engine, let voice):
-            return ResolvedVoice(engine: engine, voice: voice ?? (engine == .espeak ? language : VoiceRegistry.defaultVoice(engine)))
+            return ResolvedVoice(engine: engine, voice: voice ?? VoiceRegistry.defaultVoice(engine))
         }
     }
 
@@ -256,7 +256,7 @@ public struct SpeechSynthesizer: Sendable {
                                                    ("engine", .string(part.voice.engine.rawValue)), ("fallback", "espeak"),
                                                    ("reason", .string(reason))]))
                     var spoken = part
-                    spoken.voice = ResolvedVoice(engine: .espeak, voice: language)
+                    spoken.voice = ResolvedVoice(engine: .espeak, voice: "")
                     return try await speakPart(spoken, key: self.key(spoken, language: language, rate: rate), language: language,
                                                rate: rate, options: options, folder: folder, speechFolder: speechFolder,
                                                limits: limits)

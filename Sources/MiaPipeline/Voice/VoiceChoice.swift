@@ -19,7 +19,7 @@ public enum VoiceChoice: Sendable, Equatable, Hashable, CustomStringConvertible 
         case "none", "off", "silent": self = .none; return
         default: break
         }
-        let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let first = parts.first, let engine = VoiceEngine(rawValue: first.lowercased()) else {
             throw MiaError("unknown voice \"\(text)\"; use auto, none, espeak[:VOICE], openai[:VOICE] or elevenlabs:VOICE_ID")
         }
@@ -44,17 +44,16 @@ public enum VoiceChoice: Sendable, Equatable, Hashable, CustomStringConvertible 
 
 /// Close matches for a name someone mistyped: what an "unknown voice" error suggests.
 public enum ClosestNames {
-    /// Up to `limit` of `candidates`, closest first: those containing `name` (or contained in it), then
-    /// those within a few edits of it.
+    /// Up to `limit` of `candidates`, closest first: by edits, a name containing the other counting as two.
     public static func closest(to name: String, in candidates: [String], limit: Int = 3) -> [String] {
         let wanted = name.lowercased()
         guard !wanted.isEmpty else { return [] }
         let scored = candidates.map { candidate -> (String, Int) in
             let lower = candidate.lowercased()
-            if lower == wanted { return (candidate, 0) }
-            if lower.hasPrefix(wanted) || wanted.hasPrefix(lower) { return (candidate, 1) }
-            if lower.contains(wanted) || wanted.contains(lower) { return (candidate, 2) }
-            return (candidate, 2 + distance(Array(wanted), Array(lower)))
+            let edits = distance(Array(wanted), Array(lower))
+            // One name inside the other ("rachel" in "rachel-v2") is close however many letters it lacks.
+            let contained = lower.contains(wanted) || wanted.contains(lower) ? 2 : Int.max
+            return (candidate, min(edits, contained))
         }
         let allowed = max(2, wanted.count / 3) + 2
         return scored.filter { $0.1 <= allowed }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(limit).map(\.0)

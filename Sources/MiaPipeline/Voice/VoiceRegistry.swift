@@ -74,9 +74,12 @@ public struct VoiceRegistry: Sendable {
     /// list without an account call, so its speakers share the default voice unless named.
     static func speakerPool(_ engine: VoiceEngine, base: String) -> [String] {
         switch engine {
-        case .espeak: ["", "+m3", "+f3", "+m7", "+f2", "+m1", "+f4", "+m2"].map { base + $0 }
-        case .openai: [base] + ["alloy", "nova", "onyx", "shimmer", "echo", "fable", "coral", "sage"].filter { $0 != base }
-        case .elevenlabs: [base]
+        case .espeak:
+            // eSpeak NG's variants of the same voice ("" is the language's own voice, so "+f3" works too).
+            let stem = base.split(separator: "+", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            return [base] + ["m3", "f3", "m7", "f2", "m1", "f4", "m2"].map { "\(stem)+\($0)" }
+        case .openai: return [base] + ["alloy", "nova", "onyx", "shimmer", "echo", "fable", "coral", "sage"].filter { $0 != base }
+        case .elevenlabs: return [base]
         }
     }
 }
