@@ -190,6 +190,9 @@ enum ESpeakEngine {
             if let match = voices.first(where: { $0.info.id == wanted || $0.identifier.lowercased() == wanted || $0.info.name.lowercased() == wanted }) {
                 return match
             }
+            // A language eSpeak NG names inside another voice file ("en-gb" is spoken by `gmw/en`).
+            let speakers = voices.compactMap { entry in entry.languages.first { $0.name == wanted }.map { (entry, $0.priority) } }
+            if let best = speakers.min(by: { $0.1 < $1.1 }) { return best.0 }
             throw VoiceError.unknownVoice(engine: .espeak, voice: voice, suggestions: ClosestNames.closest(to: wanted, in: voices.map(\.info.id)))
         }
         if let match = defaultVoice(for: languageCode(language), in: voices) { return match }

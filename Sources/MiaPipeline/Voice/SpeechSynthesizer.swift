@@ -249,8 +249,9 @@ public struct SpeechSynthesizer: Sendable {
                     return made
                 } catch {
                     try? store.releaseSpeech(key: key, owner: owner)
-                    guard part.voice.engine != .espeak else { throw Self.failure(error, part: part) }
-                    guard options.fallback else { throw Self.failure(error, part: part) }
+                    // A voice that does not exist is the user's to fix, not the service's to recover from.
+                    if case VoiceError.unknownVoice = error { throw Self.failure(error, part: part) }
+                    guard part.voice.engine != .espeak, options.fallback else { throw Self.failure(error, part: part) }
                     let reason = Self.describe(error)
                     log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(part.scene))),
                                                    ("engine", .string(part.voice.engine.rawValue)), ("fallback", "espeak"),

@@ -144,6 +144,7 @@ final class FakeOpenAISpeechServer: FakeVoiceAPI, @unchecked Sendable {
 final class FakeElevenLabsServer: FakeVoiceAPI, @unchecked Sendable {
     static let voices: [(id: String, name: String, language: String?)] = [
         ("21m00Tcm4TlvDq8ikWAM", "Rachel", "en"), ("AZnzlk1XvdvUeBnXmlld", "Domi", nil), ("ErXwobaYiN019PkySvjV", "Antoni", "de"),
+        ("JBFqnCBsd6RMkjVDRZzb", "George", "en"),   // mia-stitch's default ElevenLabs voice
     ]
 
     let key: String
