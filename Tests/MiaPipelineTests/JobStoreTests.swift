@@ -10,7 +10,8 @@ import GRDB
     @Test(arguments: StoreKind.allCases)
     func recordsPlansAndSceneJobsAndReadsThemBackAfterReopening(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
-        #expect(try test.store.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs", "workers: queue, leases, workers"])
+        #expect(try test.store.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs", "workers: queue, leases, workers",
+                                                       "speech: synthesized narration"])
         try test.store.record(samplePlan(), planPath: "/tmp/launch.json")
         let reopened = try test.open()
         #expect(try reopened.appliedMigrations() == JobStoreMigration.all.map(\.name))

@@ -61,7 +61,9 @@ import Yams
             #expect(refused.status == 1 && refused.stderr.contains("\(plan): \(message)"), "\(refused.stderr)")
         }
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
-        #expect(!FileManager.default.fileExists(atPath: scratch.path("season-scenes")))
+        // Planning spoke the narration into season-scenes/speech/; nothing else may be there.
+        let made = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("season-scenes"))) ?? []
+        #expect(made.allSatisfy { $0 == "speech" }, "\(made)")
     }
 
     struct IndexVariable: Sendable, CustomTestStringConvertible {

@@ -6,10 +6,12 @@ public struct VoiceRegistry: Sendable {
     /// Why each engine that is not here is missing ("ELEVENLABS_API_KEY is not set").
     private let missing: [VoiceEngine: String]
 
-    /// A registry of the given engines (the first of each wins); tests and callers that build their own use this.
-    public init(_ providers: [any VoiceProvider], missing: [VoiceEngine: String] = [:]) {
-        var engines: [VoiceEngine: any VoiceProvider] = [:]
-        for provider in providers where engines[provider.engine] == nil { engines[provider.engine] = provider }
+    /// A registry of the given engines (the first of each wins), and eSpeak NG, built in, when none is given;
+    /// tests and callers that build their own use this.
+    public init(_ providers: [any VoiceProvider] = [], missing: [VoiceEngine: String] = [:]) {
+        var engines: [VoiceEngine: any VoiceProvider] = [.espeak: ESpeakVoice()]
+        var given = Set<VoiceEngine>()
+        for provider in providers where given.insert(provider.engine).inserted { engines[provider.engine] = provider }
         self.engines = engines
         self.missing = missing
     }
@@ -18,7 +20,7 @@ public struct VoiceRegistry: Sendable {
     /// `ELEVENLABS_API_KEY` + `ELEVENLABS_BASE_URL`, read as the video providers' are). A base URL that is not
     /// an http(s) URL leaves that voice out, with a `[MIA:WARN]` saying why.
     public static func live(environment: [String: String] = ProcessInfo.processInfo.environment, log: any EventSink) -> VoiceRegistry {
-        var providers: [any VoiceProvider] = [ESpeakVoice()]
+        var providers: [any VoiceProvider] = []
         var missing: [VoiceEngine: String] = [:]
         func add(_ engine: VoiceEngine, _ make: () throws -> (any VoiceProvider)?) {
             do {
