@@ -185,7 +185,7 @@ public struct Stitcher: Sendable {
     ///   - path: the temporary file just written.
     ///   - destination: the output as the user named it, for messages.
     ///   - verifyOutput: also decode it, every frame (`--verify`).
-    private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
+    func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
                               verifyOutput: Bool) throws {
         let written: ClipInfo
         do {
