@@ -31,7 +31,8 @@ extension Stitcher {
         plainOptions.faststart = false
         plainOptions.overwrite = false
         plainOptions.verifyOutput = false
-        let plain = try stitch(files.clipPaths, to: plainPath, options: plainOptions)
+        let plain = try Stitcher(log: OutputNaming(log: log, hidden: plainPath, shown: output), progress: progress)
+            .stitch(files.clipPaths, to: plainPath, options: plainOptions)
 
         let settings = files.plan.soundtrack ?? SoundtrackSettings()
         let cues = narrated.map { item in
@@ -79,5 +80,16 @@ extension Stitcher {
             log.emit(MiaEvent("MIA:STITCH:ERROR", [("reason", .string(error.message))]))
             throw error
         }
+    }
+}
+
+/// The plain stitch's events name the output the user asked for, not the hidden file it goes to.
+private struct OutputNaming: EventSink {
+    let log: any EventSink
+    let hidden: String
+    let shown: String
+
+    func emit(_ event: MiaEvent) {
+        log.emit(MiaEvent(event.tag, event.fields.map { ($0.key, $0.value == .string(hidden) ? .string(shown) : $0.value) }))
     }
 }
