@@ -200,13 +200,14 @@ import Testing
 
     @Test func aMixWithNothingAudibleIsNotLiftedIntoNoise() throws {
         var plan = NarratedPlan()
-        // A "narration" of faint hiss (about −80 dBFS) over silent clips: to reach −14 LUFS it would take +60 dB.
-        try plan.addScene(seconds: 1.5, clipAudio: "anullsrc=r=48000:cl=stereo", narration: "aevalsrc=0.0002*(random(0)-0.5):s=24000:d=1")
+        // A "narration" of faint hiss (about −60 LUFS: over the R128 gate, under any speech) over silent clips:
+        // reaching −14 LUFS would take +46 dB.
+        try plan.addScene(seconds: 1.5, clipAudio: "anullsrc=r=48000:cl=stereo", narration: "aevalsrc=0.002*(random(0)-0.5):s=24000:d=1")
         let output = plan.scratch.path("quiet.mp4")
         let result = try Stitcher(log: SilentLog()).stitch(plan: try plan.files(), to: output)
         #expect(result.soundtrack?.normalized == false && result.soundtrack?.gain == 0)
         let peak = try Self.leftChannel(output).map { abs($0) }.max() ?? 1
-        #expect(peak < 0.001, "peak \(peak)")
+        #expect(peak < 0.005, "peak \(peak)")
     }
 
     @Test func aDamagedOrMissingNarrationIsOneLineNamingTheSceneAndFileAndWritesNothing() throws {
