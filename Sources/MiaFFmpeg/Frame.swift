@@ -108,3 +108,28 @@ package struct PixelFormat: Equatable, Sendable {
     /// "yuv420p"; nil for an unknown format.
     package var name: String? { av_get_pix_fmt_name(AVPixelFormat(rawValue: raw)).map { String(cString: $0) } }
 }
+
+// MARK: - Samples and metadata
+
+extension Frame {
+    /// Runs `body` on channel `channel`'s samples of a planar-float frame, writable in place
+    /// (copied first if the buffers are shared, `av_frame_make_writable`).
+    /// - Throws: `FFmpegError` when the frame is not planar float or cannot be made writable.
+    package func withFloatSamples<T>(channel: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> T) throws -> T {
+        guard pointer.pointee.format == AV_SAMPLE_FMT_FLTP.rawValue, channel < Int(pointer.pointee.ch_layout.nb_channels) else {
+            throw FFmpegError.invalidData("planar float samples of channel \(channel)", path: nil)
+        }
+        try ffCheck(av_frame_make_writable(pointer), "av_frame_make_writable")
+        guard let planes = pointer.pointee.extended_data, let plane = planes[channel] else {
+            throw FFmpegError.invalidData("planar float samples of channel \(channel)", path: nil)
+        }
+        let samples = UnsafeMutableBufferPointer(start: UnsafeMutableRawPointer(plane).assumingMemoryBound(to: Float.self),
+                                                 count: sampleCount)
+        return try body(samples)
+    }
+
+    /// A value a filter attached to the frame (`ebur128=metadata=1` writes `lavfi.r128.I`, …).
+    package func metadata(_ key: String) -> String? {
+        av_dict_get(pointer.pointee.metadata, key, nil, 0).map { String(cString: $0.pointee.value) }
+    }
+}

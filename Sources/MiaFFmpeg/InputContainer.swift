@@ -160,3 +160,29 @@ package enum MediaKind: String, Sendable {
         }
     }
 }
+
+extension InputContainer {
+    /// One chapter as the container states it, in its own time base.
+    package struct Chapter: Sendable {
+        package var title: String
+        package var start: Int64
+        package var end: Int64
+        package var timeBase: Rational
+    }
+
+    package var chapters: [Chapter] {
+        (0..<Int(context.pointee.nb_chapters)).compactMap { index in
+            guard let chapter = context.pointee.chapters[index] else { return nil }
+            let title = av_dict_get(chapter.pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) } ?? ""
+            return Chapter(title: title, start: chapter.pointee.start, end: chapter.pointee.end,
+                           timeBase: chapter.pointee.time_base.rational)
+        }
+    }
+
+    /// Makes the demuxer skip every stream but `streams` (their packets are never handed out).
+    package func readOnly(_ streams: Set<Int>) {
+        for index in 0..<streamCount {
+            stream(index).pointee.discard = streams.contains(index) ? AVDISCARD_DEFAULT : AVDISCARD_ALL
+        }
+    }
+}

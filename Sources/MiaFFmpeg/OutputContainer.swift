@@ -84,6 +84,17 @@ package final class OutputContainer {
         return Int(stream.pointee.index)
     }
 
+    /// Copies `input`'s metadata tags (title, comment, encoder, …): the container's, and stream
+    /// `inputStream`'s onto stream `outputStream` when both are given. Call before `writeHeader`.
+    package func copyMetadata(from input: InputContainer, stream inputStream: Int? = nil, to outputStream: Int? = nil) throws {
+        if let inputStream, let outputStream {
+            try ffCheck(av_dict_copy(&context.pointee.streams[outputStream]!.pointee.metadata,
+                                     input.stream(inputStream).pointee.metadata, 0), "av_dict_copy", path: path)
+        } else {
+            try ffCheck(av_dict_copy(&context.pointee.metadata, input.context.pointee.metadata, 0), "av_dict_copy", path: path)
+        }
+    }
+
     /// The time base the muxer settled on for a stream (valid after `writeHeader`).
     package func timeBase(ofStream index: Int) -> Rational {
         context.pointee.streams[index]!.pointee.time_base.rational

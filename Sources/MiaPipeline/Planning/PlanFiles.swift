@@ -63,6 +63,14 @@ public struct PlanFiles: Sendable {
         URL(fileURLWithPath: folder).appendingPathComponent(job.output).standardizedFileURL.path
     }
 
+    /// Where scene `job`'s narration audio lives; nil for a scene without speech.
+    /// - Throws: `MiaError` naming the plan file when the speech file would lie outside the plan's folder.
+    public func speechPath(_ job: SceneJob) throws -> String? {
+        guard let speech = job.speech else { return nil }
+        let index = plan.scenes.firstIndex(of: job) ?? 0
+        return try Self.inside(folder, speech.file, field: "scenes[\(index)].speech.file", planPath: path)
+    }
+
     /// Every scene's clip, in scene order.
     public var clipPaths: [String] { plan.scenes.map(clipPath) }
 

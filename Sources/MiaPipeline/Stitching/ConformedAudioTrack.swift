@@ -162,8 +162,8 @@ final class ConformedAudioTrack {
     }
 }
 
-/// One clip's audio as planar-float frames at the target format, exactly `samples` long.
-private final class ClipSource {
+/// One clip's audio (or a narration's) as planar-float frames at the target format, exactly `samples` long.
+final class ClipSource {
     private let input: InputContainer?
     private let decoder: Decoder?
     private let streamIndex: Int

@@ -114,6 +114,8 @@ public struct StitchResult: Sendable {
     public var target: NormalizeTarget? = nil
     public var copiedClips: [Int] = []
     public var reencodedClips: [Int] = []
+    /// Narrated plans: the soundtrack's mix and its measured loudness.
+    public var soundtrack: SoundtrackReport? = nil
 }
 
 /// What a stitch pass wrote, for the read-back check and the result.

@@ -4,7 +4,8 @@ extension Stitcher {
     /// Joins a plan's scene clips, in scene order, into `output`: copied when they match, else
     /// normalized to the plan's size and frame rate (unless `options` names others, or says
     /// `--normalize never`). Each scene lasts its `length`: a clip rendered longer or shorter is
-    /// trimmed or held to it (re-encoded). `render`, `stitch --plan` and workers all stitch plans through here.
+    /// trimmed or held to it (re-encoded). A plan with narration gets one soundtrack over the stitch
+    /// (`stitchNarrated`). `render`, `stitch --plan` and workers all stitch plans through here.
     /// - Throws: `MiaError` naming a scene clip that is not rendered yet, or what the stitch refused.
     @discardableResult
     public func stitch(plan files: PlanFiles, to output: String, options: StitchOptions = StitchOptions()) throws -> StitchResult {
@@ -32,6 +33,9 @@ extension Stitcher {
             // what the video is to be.
             options.size = options.size ?? PixelSize(width: files.plan.target.width, height: files.plan.target.height)
             options.fps = options.fps ?? Rational(files.plan.target.fps, 1)
+        }
+        if files.plan.scenes.contains(where: { $0.speech != nil }) {
+            return try stitchNarrated(files, to: output, options: options)
         }
         return try stitch(files.clipPaths, to: output, options: options)
     }

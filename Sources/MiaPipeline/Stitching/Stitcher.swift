@@ -210,8 +210,8 @@ public struct Stitcher: Sendable {
     ///   - verifyOutput: also decode it, every frame (`--verify`).
     ///   - lengths: `StitchOptions.clipLengths`: each clip's span must last it, within half a frame
     ///     (nil with crossfades, which take their overlaps off the clips).
-    private func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
-                              lengths: [Double]?, verifyOutput: Bool) throws {
+    func checkWritten(_ path: String, destination: String, against outcome: StitchOutcome, hasAudio: Bool,
+                      lengths: [Double]? = nil, verifyOutput: Bool) throws {
         let written: ClipInfo
         do {
             written = try MediaProbe.inspect(path)

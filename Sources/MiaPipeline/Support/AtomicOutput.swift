@@ -107,8 +107,10 @@ public struct AtomicOutput: Sendable {
 /// destination), and the removal of those a killed run (SIGKILL, power loss) left behind: a file
 /// whose writer is no longer running on this host is removed by the next run into its folder.
 enum LeftoverFiles {
-    /// Suffixes of the files mia-stitch writes and renames: outputs, downloads, normalize segments.
+    /// Suffixes of the files mia-stitch writes and renames: outputs, downloads, normalize segments,
+    /// the plain stitch a soundtrack is laid under (in the output's own container).
     static let suffixes = ["partial", "download", "segment.mp4"]
+        + OutputContainerFormat.byExtension.keys.sorted().map { "stitched.\($0)" }
 
     static func name(beside destination: String, suffix: String) -> String {
         let url = URL(fileURLWithPath: destination)
