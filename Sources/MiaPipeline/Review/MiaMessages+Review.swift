@@ -12,6 +12,14 @@ extension MiaMessages {
         return nil
     }
 
+    /// Spoken narration: a voice faster than 200 or slower than 90 words a minute is worth a word.
+    public static func voicePace(wordsPerSecond rate: Double, words: Int) -> String? {
+        guard words >= 5 else { return nil }
+        if rate > 200.0 / 60 { return String(format: "the voice speaks fast (%.0f words a minute); --wpm 130 slows it", rate * 60) }
+        if rate < 90.0 / 60 { return String(format: "the voice speaks slowly (%.0f words a minute); --wpm 170 speeds it up", rate * 60) }
+        return nil
+    }
+
     public static func rhythm(average: Double, longest: Double, sceneCount: Int) -> String {
         if sceneCount <= 1 { return "one continuous shot" }
         if average > 8 { return String(format: "slow cuts (%.1f s a scene on average); social audiences skip long shots", average) }

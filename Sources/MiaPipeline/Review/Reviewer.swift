@@ -89,8 +89,11 @@ public struct Reviewer: Sendable {
                 let words = job.speech?.words.count ?? job.narration.split { $0.isWhitespace }.count
                 let spoken = job.speech?.seconds ?? job.length
                 let rate = spoken > 0 ? Double(words) / spoken : 0
+                // A spoken scene is as long as its speech needs: only the voice's own pace can be off.
+                let text = job.speech == nil ? MiaMessages.pacing(wordsPerSecond: rate, words: words, seconds: job.length)
+                    : MiaMessages.voicePace(wordsPerSecond: rate, words: words)
                 var note = PacingNote(scene: job.sceneNumber, seconds: job.length, wordsPerSecond: (rate * 100).rounded() / 100,
-                                      note: MiaMessages.pacing(wordsPerSecond: rate, words: words, seconds: job.length))
+                                      note: text)
                 note.speechSeconds = job.speech.map { ($0.seconds * 100).rounded() / 100 }
                 return note
             }
@@ -111,7 +114,7 @@ public struct Reviewer: Sendable {
         log.emit(MiaEvent("MIA:REVIEW", [
             ("video", .string(video)), ("duration", .seconds(duration)), ("aspect", .string(aspect.rawValue)),
             ("fits", .string(platforms.filter(\.fits).map(\.platform).joined(separator: ","))),
-            ("rushed_scenes", .int(Int64(pacing.filter { $0.wordsPerSecond > MiaMessages.rushedWordsPerSecond }.count))),
+            ("rushed_scenes", .int(Int64(pacing.filter { $0.speechSeconds == nil && $0.wordsPerSecond > MiaMessages.rushedWordsPerSecond }.count))),
         ] + Self.speakingRate(pacing)))
         return review
     }
