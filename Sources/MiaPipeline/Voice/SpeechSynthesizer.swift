@@ -47,6 +47,8 @@ public struct SpeechSynthesizer: Sendable {
         var engine: VoiceEngine
         var voice: String
         var name: String { voice.isEmpty ? engine.rawValue : "\(engine.rawValue):\(voice)" }
+        /// For logs: the engine's own choice for the language is "default".
+        var logName: String { voice.isEmpty ? "default" : voice }
     }
 
     /// A synthesis ready for a scene: its samples and timings.
@@ -273,7 +275,8 @@ public struct SpeechSynthesizer: Sendable {
         progress?(part.scene, "voice", nil)
         log.emit(MiaEvent("MIA:VOICE:CREATE", [
             ("scene", .int(Int64(part.scene))), ("engine", .string(part.voice.engine.rawValue)),
-            ("voice", .string(part.voice.voice)), ("characters", .int(Int64(request.text.count))),
+            ("voice", .string(part.voice.logName)), ("language", .string(request.language)),
+            ("characters", .int(Int64(request.text.count))),
         ]))
         let speech = try await limits[part.voice.engine]!.withPermit { try await provider.synthesize(request) }
         guard speech.sampleRate > 0, !speech.samples.isEmpty else {
@@ -302,7 +305,7 @@ public struct SpeechSynthesizer: Sendable {
     private func complete(_ part: Part, characters: Int, seconds: Double, cost: Double, cached: Bool, started: Date) {
         log.emit(MiaEvent("MIA:VOICE:COMPLETE", [
             ("scene", .int(Int64(part.scene))), ("engine", .string(part.voice.engine.rawValue)),
-            ("voice", .string(part.voice.voice)), ("characters", .int(Int64(characters))), ("seconds", .seconds(seconds)),
+            ("voice", .string(part.voice.logName)), ("characters", .int(Int64(characters))), ("seconds", .seconds(seconds)),
             ("cost", .string(MiaMessages.dollars(cost))), ("cached", .bool(cached)),
             ("elapsed", .seconds(Date().timeIntervalSince(started))),
         ]))
