@@ -5,7 +5,7 @@ import Testing
 /// `mia-stitch batch`: manifests checked before anything runs, failures isolated, reruns that redo nothing.
 @Suite struct BatchTests {
     /// No provider keys and no scheduler index from the machine running the tests.
-    static let cleanEnvironment = ["RUNWAYML_API_SECRET": "", "OPENAI_API_KEY": "", "SLURM_ARRAY_TASK_ID": "",
+    static let cleanEnvironment = ["RUNWAYML_API_SECRET": "", "OPENAI_API_KEY": "", "ELEVENLABS_API_KEY": "", "SLURM_ARRAY_TASK_ID": "",
                                    "JOB_COMPLETION_INDEX": "", "AWS_BATCH_JOB_ARRAY_INDEX": ""]
 
     static func script(_ name: String) -> String {
