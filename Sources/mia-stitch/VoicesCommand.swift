@@ -9,7 +9,9 @@ extension MiaStitch {
             discussion: """
             eSpeak NG is built in and always listed. OpenAI voices are listed when OPENAI_API_KEY is set, ElevenLabs \
             voices (your account's, cloned ones included) when ELEVENLABS_API_KEY is set. Use a voice as \
-            --voice ENGINE:ID, or in a --voices file.
+            --voice ENGINE:ID, or in a --voices file. An eSpeak NG voice takes a variant after a plus sign \
+            (espeak:en-us+f3; m1-m8, f1-f5, whisper and more), which is how a screenplay's characters get voices of \
+            their own.
             """
         )
 

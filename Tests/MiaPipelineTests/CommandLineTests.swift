@@ -150,14 +150,21 @@ extension CommandLineTests {
     /// enough; somewhere between, probe runs but cannot open the clip.
     @Test func runningOutOfDescriptorsIsNotCalledABadFile() throws {
         let clip = Repo.media("h264-aac-a.mp4")
-        let script = "k=$2; for i in $(seq 3 $((63 - k))); do eval \"exec $i</dev/null\"; done; ulimit -n 64; exec \"$0\" probe \"$1\""
+        // Descriptors the test runner leaves open (sockets, databases of other tests) are closed first, so
+        // "free" counts what mia-stitch really has.
+        let script = "for fd in /proc/$$/fd/*; do n=${fd##*/}; [ $n -gt 2 ] && eval \"exec $n>&-\"; done; "
+            + "k=$2; for i in $(seq 3 $((63 - k))); do eval \"exec $i</dev/null\"; done; ulimit -n 64; exec \"$0\" probe \"$1\""
         var told = 0
-        for free in 2...8 {
+        var outputs: [String] = []
+        // Three tries a level: with two or three descriptors left, libdispatch's own threads sometimes find none
+        // and trap before mia-stitch's code runs (inside the runtime, out of reach of this program).
+        for free in Array(2...8) + Array(2...8) + Array(2...8) {
             let result = try run("/bin/bash", ["-c", script, Repo.cli, clip, String(free)])
             #expect(!result.stderr.contains("not a media file"), "\(free) free: \(result.stderr)")
             if result.stderr == "mia-stitch: error: \(clip): cannot open it (Too many open files)\n" { told += 1 }
+            outputs.append("\(free): \(result.status) \(result.stderr.prefix(300))")
         }
-        #expect(told > 0)
+        #expect(told > 0, "\(outputs)")
     }
 
     @Test func analyzePlanAndTheJobStoreFromTheCommandLine() throws {

@@ -40,14 +40,17 @@ struct ProviderVariables: Sendable {
     }
 
     /// A provider's API key; nil when its variable is unset or blank (the provider is not connected).
-    func key(_ provider: ProviderID) -> APIKey? {
-        Self.keyVariable(provider).flatMap(value).map(APIKey.init)
-    }
+    func key(_ provider: ProviderID) -> APIKey? { key(in: Self.keyVariable(provider)) }
 
     /// A provider's base URL, checked; nil when its variable is unset or blank (its own endpoint is used).
     /// - Throws: `MiaError` naming the variable when the value is not an http(s) URL.
-    func baseURL(_ provider: ProviderID) throws -> URL? {
-        guard let variable = Self.baseURLVariable(provider), let text = value(variable) else { return nil }
+    func baseURL(_ provider: ProviderID) throws -> URL? { try baseURL(in: Self.baseURLVariable(provider)) }
+
+    /// The key in `variable`, read by the rules above (video providers and voice engines alike).
+    private func key(in variable: String?) -> APIKey? { variable.flatMap(value).map(APIKey.init) }
+
+    private func baseURL(in variable: String?) throws -> URL? {
+        guard let variable, let text = value(variable) else { return nil }
         return try Self.checkedBaseURL(text, variable: variable)
     }
 
@@ -87,14 +90,9 @@ extension ProviderVariables {
     }
 
     /// A voice engine's API key; nil when its variable is unset or blank.
-    func key(_ engine: VoiceEngine) -> APIKey? {
-        Self.keyVariable(engine).flatMap(value).map(APIKey.init)
-    }
+    func key(_ engine: VoiceEngine) -> APIKey? { key(in: Self.keyVariable(engine)) }
 
     /// A voice engine's base URL, checked; nil when its variable is unset or blank.
     /// - Throws: `MiaError` naming the variable when the value is not an http(s) URL.
-    func baseURL(_ engine: VoiceEngine) throws -> URL? {
-        guard let variable = Self.baseURLVariable(engine), let text = value(variable) else { return nil }
-        return try Self.checkedBaseURL(text, variable: variable)
-    }
+    func baseURL(_ engine: VoiceEngine) throws -> URL? { try baseURL(in: Self.baseURLVariable(engine)) }
 }

@@ -18,6 +18,11 @@ extension MiaMessages {
             + "so eSpeak NG speaks it instead (free)."
     }
 
+    static func voiceRefusedOverBudget(cost: Double, budget: Double) -> String {
+        "Speaking the narration with cloud voices would cost \(dollars(cost)), over the \(dollars(budget)) budget on its own; "
+            + "nothing was bought (--voice espeak is free, or leave out --no-fallback)."
+    }
+
     static func speechNotApproved(cost: Double) -> String {
         "Not approved: nothing was bought. The narration would cost \(dollars(cost)); --voice espeak speaks it for free."
     }

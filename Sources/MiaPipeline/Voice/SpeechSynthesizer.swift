@@ -79,15 +79,17 @@ public struct SpeechSynthesizer: Sendable {
         var parts = try parts(of: scenes, options: options, language: language)
         let rate = options.rate
 
-        // Cloud speech that would pass the budget on its own is never bought.
-        let unpaid = parts.filter { $0.voice.engine != .espeak && !isRecorded(key($0, language: language, rate: rate)) }
-        let price = unpaid.reduce(0.0) { total, part in
-            total + ((try? voices.provider(part.voice.engine))?.price(of: request(part, language: language, rate: rate)) ?? 0)
+        // What cloud speech not bought before would cost, priced before anything is bought.
+        func dueForUnbought(_ parts: [Part]) -> Double {
+            parts.filter { $0.voice.engine != .espeak && !isRecorded(key($0, language: language, rate: rate)) }
+                .reduce(0.0) { total, part in
+                    total + ((try? voices.provider(part.voice.engine))?.price(of: request(part, language: language, rate: rate)) ?? 0)
+                }
         }
+        // Cloud speech that would pass the budget on its own is never bought.
+        let price = dueForUnbought(parts)
         if let budget, price > budget + 1e-9 {
-            guard options.fallback else {
-                throw MiaError(MiaMessages.voiceOverBudget(cost: price, budget: budget) + " (fallback is off)")
-            }
+            guard options.fallback else { throw MiaError(MiaMessages.voiceRefusedOverBudget(cost: price, budget: budget)) }
             let message = MiaMessages.voiceOverBudget(cost: price, budget: budget)
             warnings.append(AnalysisWarning(kind: .budget, message: message))
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("engine", "espeak"), ("message", .string(message))]))
@@ -97,11 +99,7 @@ public struct SpeechSynthesizer: Sendable {
                 return part
             }
         }
-
-        let toBuy = parts.filter { $0.voice.engine != .espeak && !isRecorded(key($0, language: language, rate: rate)) }
-        let due = toBuy.reduce(0.0) { total, part in
-            total + ((try? voices.provider(part.voice.engine))?.price(of: request(part, language: language, rate: rate)) ?? 0)
-        }
+        let due = dueForUnbought(parts)
         if due > 0, let approve, !approve(due) {
             throw MiaError(MiaMessages.speechNotApproved(cost: due))
         }
@@ -357,6 +355,7 @@ public struct SpeechSynthesizer: Sendable {
 
     static func failure(_ error: any Error, part: Part) -> MiaError {
         if let error = error as? MiaError { return error }
+        if let error = error as? VoiceError, case .unknownVoice = error { return MiaError(.scene(part.scene), error.message) }
         return MiaError(.scene(part.scene), "its narration cannot be spoken by \(part.voice.engine.displayName): \(describe(error))")
     }
 }
