@@ -113,7 +113,9 @@ public struct SpeechSynthesizer: Sendable {
             ($0, AsyncSemaphore(limit: $0 == .espeak ? ProcessInfo.processInfo.activeProcessorCount : 2))
         })
         let folderURL = URL(fileURLWithPath: folder)
-        try FileManager.default.createDirectory(at: folderURL.appendingPathComponent(speechFolder), withIntermediateDirectories: true)
+        if !unique.isEmpty {
+            try FileManager.default.createDirectory(at: folderURL.appendingPathComponent(speechFolder), withIntermediateDirectories: true)
+        }
         var spoken: [String: Spoken] = [:]
         var firstFailure: (scene: Int, error: MiaError)?
         await withTaskGroup(of: (String, Int, Result<Spoken, MiaError>).self) { group in
