@@ -17,10 +17,11 @@ struct NarrationArguments: ParsableArguments {
                                valueName: "code"))
     var language: String?
 
-    @Option(help: ArgumentHelp("Decibels a clip's own sound is lowered while the narration speaks.", valueName: "dB"))
+    // Unconditional: every useful value is negative, and "-6" must not be taken for an option.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Decibels a clip's own sound is lowered while the narration speaks.", valueName: "dB"))
     var duck: Double = -12
 
-    @Option(help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
     var loudness: Double = -14
 
     func validate() throws {

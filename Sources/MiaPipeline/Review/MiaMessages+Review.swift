@@ -12,11 +12,12 @@ extension MiaMessages {
         return nil
     }
 
-    /// Spoken narration: a voice faster than 200 or slower than 90 words a minute is worth a word.
+    /// Spoken narration: a voice faster than 240 or slower than 90 words a minute (over its own speech,
+    /// pauses included) is worth a word. `--wpm` sets the pace relative to 150, each voice's own.
     public static func voicePace(wordsPerSecond rate: Double, words: Int) -> String? {
         guard words >= 5 else { return nil }
-        if rate > 200.0 / 60 { return String(format: "the voice speaks fast (%.0f words a minute); --wpm 130 slows it", rate * 60) }
-        if rate < 90.0 / 60 { return String(format: "the voice speaks slowly (%.0f words a minute); --wpm 170 speeds it up", rate * 60) }
+        if rate > 240.0 / 60 { return String(format: "the voice speaks fast (%.0f words a minute); a lower --wpm slows it", rate * 60) }
+        if rate < 90.0 / 60 { return String(format: "the voice speaks slowly (%.0f words a minute); a higher --wpm speeds it up", rate * 60) }
         return nil
     }
 

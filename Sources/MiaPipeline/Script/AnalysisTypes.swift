@@ -63,6 +63,8 @@ public struct AnalysisWarning: Sendable, Codable, Equatable {
         case formatGuess = "format-guess"
         /// Time ranges that overlap or leave gaps.
         case timing
+        /// Something about how the narration is spoken (markup left out, a voice for a name no one speaks).
+        case narration
     }
 
     public var kind: Kind

@@ -32,8 +32,24 @@ extension MiaMessages {
     }
 
     static func speechOutlastsScene(scene: Int, speech: Double, annotated: Double) -> String {
-        String(format: "Scene %d's narration takes %.1f s to say, longer than the %.1f s the script gives it; ", scene, speech, annotated)
+        String(format: "Scene %d's narration takes %.1f s to say (%.1f s with its lead-in and pause), longer than the %.1f s the script gives it; ",
+               scene, speech, NarrationTiming.sceneSeconds(speaking: speech), annotated)
             + "the scene runs long so no word is cut."
+    }
+
+    static func markupNotSpoken(scene: Int) -> String {
+        "Scene \(scene)'s narration has markup (<tags> or [[…]]); it is left out of the speech, not read aloud or obeyed."
+    }
+
+    static func unknownSpeaker(_ name: String, speakers: [String]) -> String {
+        let close = ClosestNames.closest(to: name, in: speakers, limit: 1).first
+        return "The voices file names \(name), who speaks no line in the script"
+            + (close.map { "; did you mean \($0)?" } ?? (speakers.isEmpty ? " (the script names no speakers)." : "."))
+    }
+
+    static func espeakCannotReadKanji() -> String {
+        "eSpeak NG cannot read kanji: it says \"Chinese letter\" for each, so this Japanese narration will not make sense. "
+            + "Use a cloud voice (--voice openai or elevenlabs:VOICE_ID), or write the narration in kana."
     }
 
     static func speechOutlastsClip(scene: Int, provider: ProviderID, needs: Double, maximum: Double) -> String {

@@ -32,7 +32,14 @@ public struct SpeakerVoices: Sendable, Equatable {
     /// - Throws: `MiaError` naming the file (and line) when it is missing, too large, not a mapping of
     ///   names to voices, or names a voice `--voice` would not accept.
     public static func load(_ path: String) throws -> SpeakerVoices {
-        guard let data = FileManager.default.contents(atPath: path) else { throw MiaError(file: path, "file not found") }
+        switch FileKind.of(path) {
+        case .regular(let size) where size > 1_000_000:
+            throw MiaError(file: path, "is \(size) bytes; a voices file is a short list of names")
+        case .regular: break
+        case .missing: throw MiaError(file: path, "file not found")
+        case let kind: throw MiaError(file: path, "is not a regular file (\(kind.name))")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else { throw MiaError(file: path, "cannot be read") }
         guard data.count <= 1_000_000 else { throw MiaError(file: path, "is \(data.count) bytes; a voices file is a short list of names") }
         guard let text = String(data: data, encoding: .utf8) else { throw MiaError(file: path, "is not UTF-8 text") }
         return try parse(text, name: path)

@@ -40,6 +40,8 @@ public struct SpeechSynthesizer: Sendable {
         var speaker: String?
         var text: String
         var voice: ResolvedVoice
+        /// Who speaks it if `voice` cannot: eSpeak NG, with the speaker's own variant so characters stay apart.
+        var fallback: ResolvedVoice
     }
 
     /// An engine and the exact voice it speaks with.
@@ -62,6 +64,8 @@ public struct SpeechSynthesizer: Sendable {
         var voice: ResolvedVoice
         /// Made by this run (not read back from the store).
         var fresh: Bool
+        /// The key it is stored under: its part's, or its fallback's.
+        var key: String
     }
 
     /// Speaks the narration of `scenes`.
@@ -76,7 +80,16 @@ public struct SpeechSynthesizer: Sendable {
                       budget: Double?) async throws -> NarrationResult {
         let language = options.language ?? LanguageDetector.detect(scenes.map(\.narration).joined(separator: "\n"))
         var warnings: [AnalysisWarning] = []
-        var parts = try parts(of: scenes, options: options, language: language)
+        var (parts, notes) = try parts(of: scenes, options: options, language: language)
+        // A language asked for by name that eSpeak NG cannot speak is a mistake to say, not English to fall back on.
+        if let asked = options.language, parts.contains(where: { $0.voice.engine == .espeak || options.fallback }),
+           try await voices.provider(.espeak).voices(language: asked).isEmpty {
+            throw MiaError("--language \(asked): eSpeak NG has no voice for it (mia-stitch voices --engine espeak lists the languages it speaks)")
+        }
+        for note in Array(Set(notes)).sorted() {
+            warnings.append(AnalysisWarning(kind: .narration, message: note))
+            log.emit(MiaEvent("MIA:WARN", [("kind", "narration"), ("message", .string(note))]))
+        }
         let rate = options.rate
 
         // What cloud speech not bought before would cost, priced before anything is bought.
@@ -95,7 +108,7 @@ public struct SpeechSynthesizer: Sendable {
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("engine", "espeak"), ("message", .string(message))]))
             parts = parts.map { part in
                 var part = part
-                if part.voice.engine != .espeak { part.voice = ResolvedVoice(engine: .espeak, voice: "") }
+                if part.voice.engine != .espeak { part.voice = part.fallback }
                 return part
             }
         }
@@ -109,6 +122,7 @@ public struct SpeechSynthesizer: Sendable {
         for part in parts where unique[key(part, language: language, rate: rate)] == nil {
             unique[key(part, language: language, rate: rate)] = part
         }
+        let failed = FailedEngines()
         let limits = Dictionary(uniqueKeysWithValues: VoiceEngine.allCases.map {
             ($0, AsyncSemaphore(limit: $0 == .espeak ? ProcessInfo.processInfo.activeProcessorCount : 2))
         })
@@ -123,7 +137,8 @@ public struct SpeechSynthesizer: Sendable {
                 group.addTask {
                     do {
                         let result = try await speakPart(part, key: key, language: language, rate: rate, options: options,
-                                                         folder: folderURL, speechFolder: speechFolder, limits: limits)
+                                                         folder: folderURL, speechFolder: speechFolder, limits: limits,
+                                                         failed: failed)
                         return (key, part.scene, .success(result))
                     } catch let error as MiaError {
                         return (key, part.scene, .failure(error))
@@ -152,8 +167,7 @@ public struct SpeechSynthesizer: Sendable {
             let cost = zip(keys, pieces).reduce(0.0) { total, item in
                 charged.insert(item.0).inserted ? total + item.1.cost : total
             }
-            speech[scene.number] = try assemble(pieces, keys: keys, scene: scene.number, cost: cost,
-                                                folder: folderURL, speechFolder: speechFolder)
+            speech[scene.number] = try assemble(pieces, scene: scene.number, cost: cost, folder: folderURL, speechFolder: speechFolder)
         }
         return NarrationResult(language: language, speech: speech, cost: speech.values.reduce(0) { $0 + $1.cost },
                                spent: spoken.values.filter(\.fresh).reduce(0) { $0 + $1.cost }, warnings: warnings)
@@ -161,40 +175,64 @@ public struct SpeechSynthesizer: Sendable {
 
     // MARK: - Who says what
 
-    /// The scenes' spoken lines as parts: consecutive lines of one speaker joined, each speaker with a voice.
-    func parts(of scenes: [Scene], options: NarrationOptions, language: String) throws -> [Part] {
+    /// The scenes' spoken lines as parts: consecutive lines of one speaker joined, each speaker with a voice
+    /// (and an eSpeak NG variant of their own to fall back to).
+    func parts(of scenes: [Scene], options: NarrationOptions, language: String) throws -> (parts: [Part], warnings: [String]) {
         let main = try resolve(options.voice, language: language)
         var assigned: [String: ResolvedVoice] = [:]
-        var nextInPool = 1
+        var fallbacks: [String: ResolvedVoice] = [:]
+        let espeakPool = VoiceRegistry.speakerPool(.espeak, base: "")
+        var order: [String] = []
         func voice(for speaker: String?) throws -> ResolvedVoice {
             if let named = options.speakers.voice(for: speaker) { return try resolve(named, language: language) }
-            guard let speaker else { return main }
-            let name = SpeakerVoices.normalized(speaker)
-            if name == SpeakerVoices.narratorKey { return main }
-            if let known = assigned[name] { return known }
+            guard let speaker, speaker != SpeakerVoices.narratorKey else { return main }
+            if let known = assigned[speaker] { return known }
             let pool = VoiceRegistry.speakerPool(main.engine, base: main.voice)
-            let given = ResolvedVoice(engine: main.engine, voice: pool[nextInPool % pool.count])
-            nextInPool += 1
-            assigned[name] = given
+            let given = ResolvedVoice(engine: main.engine, voice: pool[(assigned.count + 1) % pool.count])
+            assigned[speaker] = given
+            return given
+        }
+        func fallback(for speaker: String?) -> ResolvedVoice {
+            let name = speaker ?? SpeakerVoices.narratorKey
+            if let known = fallbacks[name] { return known }
+            if !order.contains(name) { order.append(name) }
+            // The narrator keeps eSpeak NG's own voice; each character the next variant.
+            let index = name == SpeakerVoices.narratorKey ? 0 : order.filter { $0 != SpeakerVoices.narratorKey }.count
+            let given = ResolvedVoice(engine: .espeak, voice: espeakPool[index % espeakPool.count])
+            fallbacks[name] = given
             return given
         }
         var parts: [Part] = []
+        var warnings: [String] = []
+        var speakers = Set<String>()
         for scene in scenes {
             let lines = scene.dialogue.isEmpty
                 ? (scene.narration.isEmpty ? [] : [SpokenLine(speaker: nil, text: scene.narration, line: 0)])
                 : scene.dialogue
             for line in lines {
-                let text = line.text.split { $0.isWhitespace }.joined(separator: " ")
+                let (spoken, hadMarkup) = SpeechText.withoutMarkup(line.text)
+                if hadMarkup { warnings.append(MiaMessages.markupNotSpoken(scene: scene.number)) }
+                let text = spoken.split { $0.isWhitespace }.joined(separator: " ")
                 guard !text.isEmpty else { continue }
                 let speaker = line.speaker.map(SpeakerVoices.normalized)
+                if let speaker { speakers.insert(speaker) }
                 if let last = parts.last, last.scene == scene.number, last.speaker == speaker {
                     parts[parts.count - 1].text += " " + text
                 } else {
-                    parts.append(Part(scene: scene.number, speaker: speaker, text: text, voice: try voice(for: line.speaker)))
+                    parts.append(Part(scene: scene.number, speaker: speaker, text: text, voice: try voice(for: speaker),
+                                      fallback: fallback(for: speaker)))
                 }
             }
         }
-        return parts
+        // A name in --voices that no line is spoken by is most likely a typo for one that is.
+        for name in options.speakers.voices.keys.sorted() where name != SpeakerVoices.narratorKey && !speakers.contains(name) {
+            warnings.append(MiaMessages.unknownSpeaker(name, speakers: speakers.sorted()))
+        }
+        if parts.contains(where: { $0.voice.engine == .espeak }), language == "ja",
+           parts.contains(where: { $0.text.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) } }) {
+            warnings.append(MiaMessages.espeakCannotReadKanji())
+        }
+        return (parts, warnings)
     }
 
     /// A `--voice` choice as an engine and voice: `auto` picks the engine; no voice named takes the engine's
@@ -226,10 +264,22 @@ public struct SpeechSynthesizer: Sendable {
     // MARK: - One piece of speech
 
     private func speakPart(_ part: Part, key: String, language: String, rate: Double, options: NarrationOptions,
-                           folder: URL, speechFolder: String, limits: [VoiceEngine: AsyncSemaphore]) async throws -> Spoken {
+                           folder: URL, speechFolder: String, limits: [VoiceEngine: AsyncSemaphore],
+                           failed: FailedEngines) async throws -> Spoken {
         let file = folder.appendingPathComponent("\(speechFolder)/\(key.prefix(16)).wav").path
         let request = request(part, language: language, rate: rate)
         let started = Date()
+        /// eSpeak NG speaks the part instead, saying why.
+        func fallBack(_ reason: String) async throws -> Spoken {
+            log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(part.scene))),
+                                           ("engine", .string(part.voice.engine.rawValue)), ("fallback", "espeak"),
+                                           ("reason", .string(reason))]))
+            var spoken = part
+            spoken.voice = part.fallback
+            return try await speakPart(spoken, key: self.key(spoken, language: language, rate: rate), language: language,
+                                       rate: rate, options: options, folder: folder, speechFolder: speechFolder,
+                                       limits: limits, failed: failed)
+        }
         while true {
             let claim = try store.claimSpeech(key: key, engine: part.voice.engine, voice: part.voice.voice, language: language,
                                               characters: part.text.count, owner: owner, leaseSeconds: 600)
@@ -246,23 +296,22 @@ public struct SpeechSynthesizer: Sendable {
                 let wait = min(1.0, max(0.05, until.timeIntervalSince(store.now())))
                 try await Task.sleep(for: .seconds(wait))
             case .granted:
+                // An engine that already failed this run is not waited on again, scene after scene.
+                if part.voice.engine != .espeak, options.fallback, let earlier = await failed.reason(part.voice.engine) {
+                    try? store.releaseSpeech(key: key, owner: owner)
+                    return try await fallBack("\(part.voice.engine.displayName) failed earlier in this run: \(earlier)")
+                }
                 do {
-                    let made = try await synthesize(part, request: request, key: key, file: file, limits: limits, started: started)
-                    return made
+                    return try await synthesize(part, request: request, key: key, file: file, limits: limits, started: started)
                 } catch {
                     try? store.releaseSpeech(key: key, owner: owner)
                     // A voice that does not exist is the user's to fix, not the service's to recover from.
                     if case VoiceError.unknownVoice = error { throw Self.failure(error, part: part) }
                     guard part.voice.engine != .espeak, options.fallback else { throw Self.failure(error, part: part) }
                     let reason = Self.describe(error)
-                    log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(part.scene))),
-                                                   ("engine", .string(part.voice.engine.rawValue)), ("fallback", "espeak"),
-                                                   ("reason", .string(reason))]))
-                    var spoken = part
-                    spoken.voice = ResolvedVoice(engine: .espeak, voice: "")
-                    return try await speakPart(spoken, key: self.key(spoken, language: language, rate: rate), language: language,
-                                               rate: rate, options: options, folder: folder, speechFolder: speechFolder,
-                                               limits: limits)
+                    // A refusal is about this text; anything else is about the service, and holds for every scene.
+                    if case VoiceError.refused = error {} else { await failed.fail(part.voice.engine, reason) }
+                    return try await fallBack(reason)
                 }
             }
         }
@@ -282,24 +331,32 @@ public struct SpeechSynthesizer: Sendable {
         guard speech.sampleRate > 0, !speech.samples.isEmpty else {
             throw VoiceError.refused(engine: part.voice.engine, reason: "it returned no audio")
         }
+        // No voice takes more than a third of a second a character, even at a quarter of its speed: a longer
+        // answer is not this text's speech (a server's mistake, or a hostile one), and must not set a scene's length.
+        let longest = 5 + 0.3 * Double(request.text.count) / min(1, max(0.25, request.rate))
+        guard speech.seconds <= longest else {
+            throw ProviderError.malformedResponse(message: String(
+                format: "%.1f s of audio for %d characters is not their speech", speech.seconds, request.text.count))
+        }
         try SpeechFile.write(speech.samples, sampleRate: speech.sampleRate, to: file)
         try store.recordSpeech(StoredSpeech(key: key, engine: part.voice.engine, voice: part.voice.voice, characters: request.text.count,
                                             seconds: speech.seconds, cost: cost, file: file, words: speech.words,
                                             approximateTimings: speech.approximateTimings))
         complete(part, characters: request.text.count, seconds: speech.seconds, cost: cost, cached: false, started: started)
         return Spoken(samples: speech.samples, sampleRate: speech.sampleRate, words: speech.words,
-                      approximate: speech.approximateTimings, cost: cost, voice: part.voice, fresh: true)
+                      approximate: speech.approximateTimings, cost: cost, voice: part.voice, fresh: true, key: key)
     }
 
     /// Recorded speech, read back (and copied into this plan's folder when another plan's folder holds it);
     /// nil when its file is gone or damaged.
     private func reuse(_ stored: StoredSpeech, as file: String, voice: ResolvedVoice) throws -> Spoken? {
+        let key = stored.key
         let source = FileManager.default.fileExists(atPath: file) ? file : stored.file
         guard let audio = try? SpeechFile.read(source),
               abs(Double(audio.samples.count) / Double(audio.sampleRate) - stored.seconds) < 0.01 else { return nil }
         if source != file { try SpeechFile.write(audio.samples, sampleRate: audio.sampleRate, to: file) }
         return Spoken(samples: audio.samples, sampleRate: audio.sampleRate, words: stored.words,
-                      approximate: stored.approximateTimings, cost: stored.cost, voice: voice, fresh: false)
+                      approximate: stored.approximateTimings, cost: stored.cost, voice: voice, fresh: false, key: key)
     }
 
     private func complete(_ part: Part, characters: Int, seconds: Double, cost: Double, cached: Bool, started: Date) {
@@ -314,8 +371,10 @@ public struct SpeechSynthesizer: Sendable {
     // MARK: - One scene's file
 
     /// The scene's parts joined (a short pause between speakers) into one file at the first part's rate.
-    private func assemble(_ pieces: [Spoken], keys: [String], scene: Int, cost: Double, folder: URL,
+    private func assemble(_ pieces: [Spoken], scene: Int, cost: Double, folder: URL,
                           speechFolder: String) throws -> SceneSpeech {
+        // A piece that fell back is stored under its fallback's key, not its part's.
+        let keys = pieces.map(\.key)
         let voiceNames = pieces.map(\.voice.name).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if pieces.count == 1 {
             let piece = pieces[0]
@@ -359,5 +418,17 @@ public struct SpeechSynthesizer: Sendable {
         if let error = error as? MiaError { return error }
         if let error = error as? VoiceError, case .unknownVoice = error { return MiaError(.scene(part.scene), error.message) }
         return MiaError(.scene(part.scene), "its narration cannot be spoken by \(part.voice.engine.displayName): \(describe(error))")
+    }
+}
+
+/// Cloud engines that failed this run: once one has (after its retries), the scenes after it fall back at once
+/// instead of waiting out the same deadline again.
+actor FailedEngines {
+    private var reasons: [VoiceEngine: String] = [:]
+
+    func reason(_ engine: VoiceEngine) -> String? { reasons[engine] }
+
+    func fail(_ engine: VoiceEngine, _ reason: String) {
+        if reasons[engine] == nil { reasons[engine] = reason }
     }
 }

@@ -7,6 +7,16 @@ enum SpeechText {
         text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
     }
 
+    /// `text` without markup no voice here obeys: SSML or HTML tags (`<break time="1s"/>`) and eSpeak-style
+    /// `[[phonemes]]` would otherwise be read out as words. True when something was taken out.
+    static func withoutMarkup(_ text: String) -> (String, Bool) {
+        var result = text
+        for pattern in ["<[A-Za-z/!?][^<>]{0,500}>", "\\[\\[[^\\[\\]]{0,500}\\]\\]"] {
+            result = result.replacingOccurrences(of: pattern, with: " ", options: .regularExpression)
+        }
+        return (result, result != text)
+    }
+
     /// Characters as the APIs count them: Unicode code points (Python's `len`, JavaScript's code points).
     static func length(_ text: some StringProtocol) -> Int { text.unicodeScalars.count }
 
