@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import MiaPipeline
 
-/// Who speaks the narration and how the soundtrack is mixed (`plan`, `render`, `submit`).
+/// Who speaks the narration, the music under it, and how the soundtrack is mixed (`plan`, `render`, `submit`).
 struct NarrationArguments: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Who speaks the narration: auto (a cloud voice when ELEVENLABS_API_KEY or OPENAI_API_KEY is set, else the built-in eSpeak NG), none (silent scenes), espeak[:VOICE], openai[:VOICE] or elevenlabs:VOICE_ID. `mia-stitch voices` lists them.",
@@ -21,6 +21,14 @@ struct NarrationArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Decibels a clip's own sound is lowered while the narration speaks.", valueName: "dB"))
     var duck: Double = -12
 
+    @Option(help: ArgumentHelp("Music under the whole video (mp3, m4a, wav, ogg, flac…): looped or cut to the video's length, faded in and out, lowered while the narration speaks.",
+                               valueName: "file"))
+    var music: String?
+
+    @Option(name: .customLong("music-duck"), parsing: .unconditional,
+            help: ArgumentHelp("Decibels the music is lowered while the narration speaks (--duck is the clips' own sound).", valueName: "dB"))
+    var musicDuck: Double = -15
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
     var loudness: Double = -14
 
@@ -28,6 +36,7 @@ struct NarrationArguments: ParsableArguments {
         _ = try choice()
         if let problem = language.flatMap(RenderLimits.language) { throw ValidationError("--language \(problem)") }
         if let problem = RenderLimits.duck(duck) { throw ValidationError("--duck \(problem)") }
+        if let problem = RenderLimits.duck(musicDuck) { throw ValidationError("--music-duck \(problem)") }
         if let problem = RenderLimits.loudness(loudness) { throw ValidationError("--loudness \(problem)") }
     }
 
@@ -39,12 +48,14 @@ struct NarrationArguments: ParsableArguments {
         }
     }
 
-    /// The pipeline's options; reads the `--voices` file.
-    /// - Parameter wordsPerMinute: `--wpm`: 150 is each voice's own pace, more speaks faster.
+    /// `plan` with the narration and the music set; reads the `--voices` file.
     /// - Throws: `MiaError` naming the voices file when it cannot be used.
-    func options(fallback: Bool, wordsPerMinute: Double) throws -> NarrationOptions {
-        NarrationOptions(voice: try choice(), speakers: try voices.map(SpeakerVoices.load) ?? SpeakerVoices(),
-                         language: language?.lowercased(), rate: wordsPerMinute / 150, fallback: fallback,
-                         soundtrack: SoundtrackSettings(duck: duck, loudness: loudness))
+    func applied(to plan: PlanOptions, fallback: Bool) throws -> PlanOptions {
+        var plan = plan
+        plan.narration = NarrationOptions(voice: try choice(), speakers: try voices.map(SpeakerVoices.load) ?? SpeakerVoices(),
+                                          language: language?.lowercased(), rate: plan.wordsPerMinute / 150, fallback: fallback,
+                                          soundtrack: SoundtrackSettings(duck: duck, loudness: loudness, musicDuck: musicDuck))
+        plan.music = music
+        return plan
     }
 }

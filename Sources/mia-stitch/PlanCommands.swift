@@ -78,8 +78,7 @@ extension MiaStitch.Plan {
                 let (text, name) = try readScript(script, log: log)
                 let target = try AtomicOutput(destination: output, overwrite: overwrite)
                 let jobStore = try store.open()
-                var planOptions = options.planOptions(format)
-                planOptions.narration = try narration.options(fallback: !noFallback, wordsPerMinute: options.wordsPerMinute)
+                let planOptions = try narration.applied(to: options.planOptions(format), fallback: !noFallback)
                 let (plan, analysis, _) = try await RenderPlanner(log: log).plan(
                     text, scriptName: name, planFileName: output,
                     planFolder: URL(fileURLWithPath: output).standardizedFileURL.deletingLastPathComponent().path,

@@ -69,8 +69,7 @@ extension MiaStitch {
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
                 var orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), voices: .live(log: log), log: log,
                                                       progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
-                var planOptions = options.planOptions(format)
-                planOptions.narration = try narration.options(fallback: rendering.fallback, wordsPerMinute: options.wordsPerMinute)
+                let planOptions = try narration.applied(to: options.planOptions(format), fallback: rendering.fallback)
                 let renderOptions = RenderOptions(
                     plan: planOptions,
                     concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)

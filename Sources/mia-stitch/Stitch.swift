@@ -20,6 +20,10 @@ extension MiaStitch {
         @Option(help: "A render plan: join its scene clips, in order (instead of listing CLIPs).")
         var plan: String?
 
+        @Option(help: ArgumentHelp("With --plan: music under the soundtrack (mp3, m4a, wav, ogg, flac…), in place of the plan's own.",
+                                   valueName: "file"))
+        var music: String?
+
         @Option(name: .shortAndLong, help: "Output file; .mp4, .mov or .mkv picks the container.")
         var output: String
 
@@ -55,6 +59,7 @@ extension MiaStitch {
         func validate() throws {
             if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
             if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
+            if music != nil && plan == nil { throw ValidationError("--music goes with --plan: a plan's stitch has a soundtrack to put it in") }
             if normalize == .never && (size != nil || fps != nil || transition.crossfade != nil) {
                 throw ValidationError("--size, --fps and --transition re-encode the clips; they cannot go with --normalize never")
             }
@@ -69,10 +74,11 @@ extension MiaStitch {
                 { @Sendable progress in line.show("stitching: clip \(progress.clipsDone)/\(progress.clipCount)") }
             })
             do {
-                let options = StitchOptions(faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
+                var options = StitchOptions(faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
                                             normalize: normalize.mode, size: size, fps: fps?.rate, fit: fit.fit,
                                             crossfade: transition.crossfade, verifyOutput: verify)
                 if let plan {
+                    options.music = music
                     try stitcher.stitch(plan: try PlanFiles.load(plan), to: output, options: options)
                 } else {
                     try stitcher.stitch(clips, to: output, options: options)

@@ -60,8 +60,7 @@ extension MiaStitch {
                                   store: jobStore, log: log)
                     }
                 } else if let output {
-                    var planOptions = options.planOptions(format)
-                    planOptions.narration = try narration.options(fallback: rendering.fallback, wordsPerMinute: options.wordsPerMinute)
+                    let planOptions = try narration.applied(to: options.planOptions(format), fallback: rendering.fallback)
                     try await queue(script, output: output,
                               options: RenderOptions(plan: planOptions, fallback: rendering.fallback,
                                                      theme: try rendering.resolvedTheme(), overwrite: overwrite),

@@ -109,15 +109,20 @@ public struct BatchJobSettings: Sendable, Equatable {
     public var speakers = SpeakerVoices()
     public var language: String?
     public var soundtrack = SoundtrackSettings()
+    /// `music:`, `music-duck:` — as `render`'s `--music` and `--music-duck`: the file resolved against the
+    /// manifest, inside its root.
+    public var music: String?
 
     public init() {}
 
     /// The plan settings, with the providers connected in `environment`.
     public func planOptions(environment: ProviderEnvironment) -> PlanOptions {
-        PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
+        var options = PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
                     aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat,
                     narration: NarrationOptions(voice: voice, speakers: speakers, language: language, rate: wordsPerMinute / 150,
                                                 fallback: fallback, soundtrack: soundtrack))
+        options.music = music
+        return options
     }
 
     /// The render settings (`concurrency` is the batch's, shared by all jobs).
@@ -142,7 +147,7 @@ private struct ManifestReader {
     var outputs: [(job: Int, path: String, line: Int)] = []
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
-                             "voice", "voices", "language", "duck", "loudness"]
+                             "voice", "voices", "language", "duck", "loudness", "music", "music-duck"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -313,6 +318,22 @@ private struct ManifestReader {
             } else {
                 do { settings.speakers = try SpeakerVoices.load(resolved) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
             }
+        case "music":
+            // Inside the manifest's root like a script; whether it plays is checked when its job plans, before any speech.
+            guard let path = pathText(value, field: field) else { return }
+            let resolved = resolve(path)
+            if let outside = outsideRoot(resolved) {
+                problem(line, "\(field): \(resolved) \(outside)")
+            } else {
+                switch FileKind.of(resolved) {
+                case .missing: problem(line, "\(field): \(resolved) not found")
+                case .regular: settings.music = resolved
+                default: problem(line, "\(field): \(resolved) is not a regular file")
+                }
+            }
+        case "music-duck":
+            guard let duck = number(value, field: field) else { return }
+            if let rule = RenderLimits.duck(duck) { problem(line, "\(field): \(rule)") } else { settings.soundtrack.musicDuck = duck }
         case "language":
             guard let code = text(value, field: field) else { return }
             if let rule = RenderLimits.language(code) { problem(line, "\(field): \(rule)") } else { settings.language = code.lowercased() }

@@ -71,6 +71,25 @@ public struct PlanFiles: Sendable {
         return try Self.inside(folder, speech.file, field: "scenes[\(index)].speech.file", planPath: path)
     }
 
+    /// The plan's music (`music`), resolved: relative to the plan's folder, or absolute; nil: none.
+    /// - Throws: `MiaError` naming the plan file when the path holds a control character.
+    public func musicPath() throws -> String? {
+        guard let music = plan.music else { return nil }
+        if let control = PathContainment.controlCharacter(in: music) {
+            throw MiaError(file: path, "music: the path contains \(control)")
+        }
+        guard !music.isEmpty, !music.contains("\0") else { throw MiaError(file: path, "music: the path is empty") }
+        return URL(fileURLWithPath: music, relativeTo: URL(fileURLWithPath: folder, isDirectory: true)).standardizedFileURL.path
+    }
+
+    /// How a plan records a music file: relative to the plan's folder when it lies inside it, else absolute.
+    public static func musicEntry(_ music: String, planFolder: String) -> String {
+        let file = URL(fileURLWithPath: music).standardizedFileURL.path
+        let root = URL(fileURLWithPath: planFolder).standardizedFileURL.path
+        let prefix = root == "/" ? "/" : root + "/"
+        return file.hasPrefix(prefix) ? String(file.dropFirst(prefix.count)) : file
+    }
+
     /// Every scene's clip, in scene order.
     public var clipPaths: [String] { plan.scenes.map(clipPath) }
 

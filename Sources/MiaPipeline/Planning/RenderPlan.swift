@@ -102,17 +102,30 @@ public struct SceneSpeech: Sendable, Codable, Equatable {
     }
 }
 
-/// How a narrated plan's one soundtrack is mixed.
+/// How a narrated (or scored) plan's one soundtrack is mixed.
 public struct SoundtrackSettings: Sendable, Codable, Equatable {
     /// Decibels a clip's own sound is lowered by while the narration speaks (`--duck`, default −12).
     public var duck: Double
     /// Integrated loudness of the whole track, LUFS (`--loudness`, default −14); the true peak stays at
     /// or under −1 dBTP.
     public var loudness: Double
+    /// Decibels the music is lowered by while the narration speaks (`--music-duck`, default −15).
+    public var musicDuck: Double
 
-    public init(duck: Double = -12, loudness: Double = -14) {
+    public init(duck: Double = -12, loudness: Double = -14, musicDuck: Double = -15) {
         self.duck = duck
         self.loudness = loudness
+        self.musicDuck = musicDuck
+    }
+
+    private enum CodingKeys: String, CodingKey { case duck, loudness, musicDuck }
+
+    // Plans written before music existed have no `musicDuck`: they get the default.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        duck = try container.decode(Double.self, forKey: .duck)
+        loudness = try container.decode(Double.self, forKey: .loudness)
+        musicDuck = try container.decodeIfPresent(Double.self, forKey: .musicDuck) ?? -15
     }
 
     /// The true-peak ceiling, dBTP.
@@ -142,6 +155,9 @@ public struct RenderPlan: Sendable, Codable, Equatable {
     /// Narrated plans: `--voice` as asked ("auto", "espeak:en"), and how the soundtrack is mixed. nil: silent.
     public var voice: String?
     public var soundtrack: SoundtrackSettings?
+    /// Music under the whole video (`--music`): relative to the plan file's folder when it lies inside
+    /// it, else absolute. nil: none.
+    public var music: String?
 }
 
 extension RenderPlan {

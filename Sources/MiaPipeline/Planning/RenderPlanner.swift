@@ -17,6 +17,9 @@ public struct PlanOptions: Sendable {
     /// Speak the narration and time scenes by it (`--voice`, default auto in the CLI); nil: silent scenes
     /// timed by the words-per-minute estimate.
     public var narration: NarrationOptions?
+    /// Music under the whole video (`--music`): a path from the current folder, or absolute. Checked
+    /// before any speech is bought; recorded in the plan.
+    public var music: String?
 
     public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
                 targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
@@ -60,16 +63,28 @@ public struct RenderPlanner: Sendable {
     /// - Returns: the plan, the analysis it came from, and the speech (nil when silent).
     public func plan(_ text: String, scriptName: String, planFileName: String, planFolder: String, options: PlanOptions,
                      speaker: SpeechSynthesizer) async throws -> (RenderPlan, ScriptAnalysis, NarrationResult?) {
+        // Music that cannot be played is found before any speech is bought.
+        if let music = options.music { try MusicBed.check(music) }
         guard let narration = options.narration, narration.voice != .none,
               let parsed = try? ScriptReader.read(text, name: scriptName, as: options.scriptFormat), !parsed.scenes.isEmpty else {
             // Silent, or a script the analysis refuses (it says why).
             let (plan, analysis) = try plan(text, scriptName: scriptName, planFileName: planFileName, options: options)
-            return (plan, analysis, nil)
+            return (scored(plan, options: options, planFolder: planFolder), analysis, nil)
         }
         let spoken = try await speaker.speak(parsed.scenes, options: narration, folder: planFolder,
                                              speechFolder: Self.clipFolder(planFileName) + "/speech", budget: options.budget)
         let (plan, analysis) = try make(text, scriptName: scriptName, planFileName: planFileName, options: options, narration: spoken)
-        return (plan, analysis, spoken)
+        return (scored(plan, options: options, planFolder: planFolder), analysis, spoken)
+    }
+
+    /// The plan with its music recorded, and the soundtrack settings it is mixed with (a silent plan
+    /// with music gets a soundtrack too). The id stays: music changes no scene.
+    private func scored(_ plan: RenderPlan, options: PlanOptions, planFolder: String) -> RenderPlan {
+        guard let music = options.music else { return plan }
+        var plan = plan
+        plan.music = PlanFiles.musicEntry(music, planFolder: planFolder)
+        plan.soundtrack = plan.soundtrack ?? options.narration?.soundtrack ?? SoundtrackSettings()
+        return plan
     }
 
     /// The folder for a plan's scene clips, relative to the plan file's folder.

@@ -162,7 +162,8 @@ final class ConformedAudioTrack {
     }
 }
 
-/// One clip's audio (or a narration's) as planar-float frames at the target format, exactly `samples` long.
+/// One clip's audio (or a narration's, or music's) as planar-float frames at the target format, exactly
+/// `samples` long, or (`samples` nil) as long as the file's audio decodes.
 final class ClipSource {
     private let input: InputContainer?
     private let decoder: Decoder?
@@ -171,18 +172,21 @@ final class ClipSource {
     private let packet = Packet()
     private let decoded = Frame()
     private let start: Int64
-    private let length: Int64
+    private let length: Int64?
     private var produced: Int64 = 0
     private var inputEnded = false
 
-    init(_ info: ClipInfo, samples: Int64, format: NormalizeTarget.Audio, fadeIn: Bool, fadeOut: Bool) throws {
+    init(_ info: ClipInfo, samples: Int64?, format: NormalizeTarget.Audio, fadeIn: Bool = false, fadeOut: Bool = false) throws {
         length = samples
         let layout = Self.layoutName(channels: format.channels)
         let fade = max(1, Int64((ConformedAudioTrack.fadeSeconds * Double(format.sampleRate)).rounded()))
-        // Sample-exact length: pad with silence past the clip's audio, cut at `samples`.
-        var shape = ["aformat=sample_fmts=fltp:channel_layouts=\(layout)", "apad", "atrim=end_sample=\(samples)"]
-        if fadeIn && samples > 2 * fade { shape.append("afade=t=in:ss=0:ns=\(fade)") }
-        if fadeOut && samples > 2 * fade { shape.append("afade=t=out:ss=\(samples - fade):ns=\(fade)") }
+        var shape = ["aformat=sample_fmts=fltp:channel_layouts=\(layout)"]
+        if let samples {
+            // Sample-exact length: pad with silence past the clip's audio, cut at `samples`.
+            shape += ["apad", "atrim=end_sample=\(samples)"]
+            if fadeIn && samples > 2 * fade { shape.append("afade=t=in:ss=0:ns=\(fade)") }
+            if fadeOut && samples > 2 * fade { shape.append("afade=t=out:ss=\(samples - fade):ns=\(fade)") }
+        }
 
         if let index = info.audioIndex, let audio = info.audio {
             streamIndex = index
@@ -221,7 +225,7 @@ final class ClipSource {
                 produced += Int64(frame.sampleCount)
                 return true
             case .endOfStream:
-                guard produced == length else {
+                if let length, produced != length {
                     // Found by us, not by an FFmpeg call: said as what is wrong, not as "… failed".
                     let problem = "its audio came out as \(produced) of \(length) samples"
                     throw input.map { MiaError(file: $0.path, "cannot read its audio: \(problem)") } ?? MiaError(problem)

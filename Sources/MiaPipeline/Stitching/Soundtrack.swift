@@ -26,6 +26,11 @@ public struct NarrationCue: Sendable, Equatable {
 public struct SoundtrackReport: Sendable, Equatable {
     public var narratedScenes: Int
     public var duck: Double
+    /// The music under the video (`--music`), or nil.
+    public var music: String?
+    public var musicDuck: Double
+    /// Times the music started over to cover the video (0: it played once, or was cut at the end).
+    public var musicLoops: Int
     public var targetLoudness: Double
     /// Integrated loudness of the written track, LUFS.
     public var integratedLoudness: Double
@@ -43,8 +48,8 @@ public struct SoundtrackReport: Sendable, Equatable {
 
 /// The soundtrack pass: reads the plain stitch (video and the clips' own audio) and writes the final
 /// file with the video packets copied as they are (chapters and metadata kept) and one new AAC
-/// track: the clips' sound ducked under the narrations, the narrations at their exact samples,
-/// the whole brought to the target loudness.
+/// track: the clips' sound and the music (if any) ducked under the narrations, the narrations at
+/// their exact samples, the whole brought to the target loudness.
 ///
 /// Passes over the same deterministic mix (`SoundtrackMix`): the first only measures it (EBU R128
 /// integrated loudness and true peak, `ebur128=peak=true`); the last applies one gain, target −
@@ -65,6 +70,8 @@ struct Soundtrack {
     let videoEnd: Int64
     let videoTimeBase: Rational
     let cues: [NarrationCue]
+    /// The music file, checked (`MusicBed.check`), or nil.
+    let music: ClipInfo?
     let settings: SoundtrackSettings
     let format: NormalizeTarget.Audio
     let encoding = EncodingSettings()
@@ -95,7 +102,7 @@ struct Soundtrack {
             ]))
         }
         func mix() throws -> SoundtrackMix {
-            try SoundtrackMix(stitched: stitchedInfo, total: total, narrations: placed, duck: settings.duck, format: format)
+            try SoundtrackMix(stitched: stitchedInfo, total: total, narrations: placed, music: music, settings: settings, format: format)
         }
         let measured = try measure(mix(), through: [])
         let audible = measured.integrated.isFinite && measured.integrated > Self.audibleFloor
@@ -113,10 +120,14 @@ struct Soundtrack {
 
         let chapters = try StitchMuxer.writing(destination) { try InputContainer(path: stitched, findStreamInfo: false).chapters.count }
         let placement = indexPlacement(videoPackets: stitchedInfo.video?.frameCount, audioSamples: total, chapters: chapters)
+        var musicLoops = 0
         let written = try StitchMuxer.withIndexRetry(placement) { placement in
-            try write(mix: mix(), chain: chain.joined(separator: ","), placement: placement)
+            let mix = try mix()
+            defer { musicLoops = mix.musicLoops }
+            return try write(mix: mix, chain: chain.joined(separator: ","), placement: placement)
         }
-        let report = SoundtrackReport(narratedScenes: cues.count, duck: settings.duck, targetLoudness: settings.loudness,
+        let report = SoundtrackReport(narratedScenes: cues.count, duck: settings.duck, music: music?.path,
+                                      musicDuck: settings.musicDuck, musicLoops: musicLoops, targetLoudness: settings.loudness,
                                       integratedLoudness: written.loudness.integrated, truePeak: written.loudness.truePeak,
                                       gain: gain, limited: limited, normalized: audible,
                                       cutNarrations: placed.filter(\.cut).map(\.cue.scene))

@@ -2,15 +2,15 @@ import Foundation
 import MiaFFmpeg
 
 /// The soundtrack before its loudness is set: the clips' own sound (the plain stitch's audio track)
-/// lowered by `duck` dB around each narration, plus every narration added at its exact sample.
+/// lowered by `duck` dB around each narration, the music (if any) lowered by `musicDuck` dB around
+/// them, plus every narration added at its exact sample.
 ///
-/// The ducking follows the narration spans the plan knows, not a compressor listening to the
-/// voice: the bed ramps down over `rampSeconds` before a narration starts (so its first syllable
-/// is already clear) and back up over the same time after it ends, linearly in dB. Mono
-/// narration sounds on every channel at unity gain.
+/// Both ducks follow the narration spans the plan knows (`DuckEnvelope`), not a compressor listening
+/// to the voice. The clips' sound ramps over `rampSeconds`; music over the slower `musicRampSeconds`,
+/// so it breathes rather than pumps. Mono narration sounds on every channel at unity gain.
 ///
-/// Pulled one block at a time: the bed's decoder and the narrations sounding now are all that is
-/// open, so memory stays flat however long the video is. The same inputs give the same samples,
+/// Pulled one block at a time: the bed's decoder, the music's and the narrations sounding now are all
+/// that is open, so memory stays flat however long the video is. The same inputs give the same samples,
 /// so the measuring pass and the writing pass hear one mix.
 final class SoundtrackMix {
     /// A narration placed on the timeline, in samples.
@@ -26,35 +26,43 @@ final class SoundtrackMix {
     }
 
     static let rampSeconds = 0.1
+    static let musicRampSeconds = 0.25
 
     let format: NormalizeTarget.Audio
     /// Samples in the whole track: the video's length.
     let total: Int64
     private let narrations: [Placed]
-    private let duck: Double
-    private let ramp: Int64
+    private var bedDuck: DuckEnvelope
+    private var musicDuck: DuckEnvelope
     private let bed: ClipSource
     private let bedSamples: AudioFifo
+    private let music: MusicBed?
     private var sounding: [(placed: Placed, source: ClipSource, samples: AudioFifo)] = []
     private var nextNarration = 0
-    /// The first narration whose ramp may still reach the current block.
-    private var firstNear = 0
     private let decoded = Frame()
     private(set) var position: Int64 = 0
 
     /// - Parameters:
     ///   - stitched: the plain stitch, whose audio (or silence, if it has none) is the bed.
     ///   - narrations: sorted by start.
-    ///   - duck: decibels (negative) the bed is lowered by while a narration speaks.
-    init(stitched: ClipInfo, total: Int64, narrations: [Placed], duck: Double, format: NormalizeTarget.Audio) throws {
+    ///   - music: the music file (checked by `MusicBed.check`), or nil.
+    ///   - settings: how far the clips' sound (`duck`) and the music (`musicDuck`) go down under a narration.
+    init(stitched: ClipInfo, total: Int64, narrations: [Placed], music: ClipInfo?, settings: SoundtrackSettings,
+         format: NormalizeTarget.Audio) throws {
         self.format = format
         self.total = total
         self.narrations = narrations
-        self.duck = duck
-        ramp = Int64((Self.rampSeconds * Double(format.sampleRate)).rounded())
+        let spans = narrations.map { DuckEnvelope.Span(start: $0.start, end: $0.end) }
+        bedDuck = DuckEnvelope(spans: spans, duck: settings.duck, rampSeconds: Self.rampSeconds, sampleRate: format.sampleRate)
+        musicDuck = DuckEnvelope(spans: spans, duck: settings.musicDuck, rampSeconds: Self.musicRampSeconds,
+                                 sampleRate: format.sampleRate)
         bed = try ClipSource(stitched, samples: total, format: format, fadeIn: false, fadeOut: false)
         bedSamples = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
+        self.music = try music.map { try MusicBed($0, total: total, format: format) }
     }
+
+    /// How many times the music started over so far.
+    var musicLoops: Int { music?.loops ?? 0 }
 
     /// The next `count` samples (fewer at the end), or nil when the track is complete.
     /// - Throws: `MiaError` naming the scene and its narration file when a narration cannot be read.
@@ -69,40 +77,32 @@ final class SoundtrackMix {
         }
         let block = try bedSamples.take(length)
         block.pts = position
-        try duckBed(block)
+        try scale(block, by: bedDuck.gains(from: position, count: length))
+        try addMusic(to: block)
         try addNarrations(to: block)
         position += Int64(length)
         return block
     }
 
-    /// How far down the bed is at sample `n`, 0 (not at all) to 1 (the full duck).
-    private func depth(at n: Int64, near: ArraySlice<Placed>) -> Double {
-        var deepest = 0.0
-        for placed in near {
-            let d: Double
-            if n >= placed.start && n < placed.end { return 1 }
-            if n < placed.start { d = 1 - Double(placed.start - n) / Double(ramp) } else { d = 1 - Double(n - placed.end + 1) / Double(ramp) }
-            deepest = max(deepest, d)
-        }
-        return deepest
-    }
-
-    private func duckBed(_ block: Frame) throws {
-        let blockEnd = position + Int64(block.sampleCount)
-        while firstNear < narrations.count, narrations[firstNear].end + ramp <= position { firstNear += 1 }
-        var last = firstNear
-        while last < narrations.count, narrations[last].start - ramp < blockEnd { last += 1 }
-        let near = narrations[firstNear..<last].filter { $0.end + ramp > position }
-        guard !near.isEmpty else { return }
-        var gains = [Float](repeating: 1, count: block.sampleCount)
-        let full = Float(pow(10, duck / 20))
-        for i in gains.indices {
-            let d = depth(at: position + Int64(i), near: near[...])
-            gains[i] = d >= 1 ? full : d <= 0 ? 1 : Float(pow(10, duck * d / 20))
-        }
+    private func scale(_ block: Frame, by gains: [Float]?) throws {
+        guard let gains else { return }
         for channel in 0..<format.channels {
             try block.withFloatSamples(channel: channel) { samples in
                 for i in samples.indices { samples[i] *= gains[i] }
+            }
+        }
+    }
+
+    private func addMusic(to block: Frame) throws {
+        guard let music else { return }
+        let count = block.sampleCount
+        let tune = try music.next(count)
+        try scale(tune, by: musicDuck.gains(from: position, count: count))
+        for channel in 0..<format.channels {
+            try tune.withFloatSamples(channel: channel) { tune in
+                try block.withFloatSamples(channel: channel) { mix in
+                    for i in 0..<count { mix[i] += tune[i] }
+                }
             }
         }
     }

@@ -26,6 +26,9 @@ public struct StitchOptions: Sendable {
     /// lasts longer is cut there, one that ends sooner holds its last picture (and silence) to
     /// there; either re-encodes that clip. A plan's scene lengths (`SceneJob.length`) come in here.
     public var clipLengths: [Double]?
+    /// A plan's stitch: music under its soundtrack in place of the plan's own `music`
+    /// (`stitch --plan --music`). Clips stitched without a plan have no soundtrack to put it in.
+    public var music: String?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,

@@ -5,10 +5,14 @@ extension Stitcher {
     /// normalized to the plan's size and frame rate (unless `options` names others, or says
     /// `--normalize never`). Each scene lasts its `length`: a clip rendered longer or shorter is
     /// trimmed or held to it (re-encoded). A plan with narration gets one soundtrack over the stitch
-    /// (`stitchNarrated`). `render`, `stitch --plan` and workers all stitch plans through here.
-    /// - Throws: `MiaError` naming a scene clip that is not rendered yet, or what the stitch refused.
+    /// (`stitchNarrated`), and so does one with music (`options.music`, else the plan's). `render`,
+    /// `stitch --plan` and workers all stitch plans through here.
+    /// - Throws: `MiaError` naming a scene clip that is not rendered yet, a music file that cannot be
+    ///   played, or what the stitch refused.
     @discardableResult
     public func stitch(plan files: PlanFiles, to output: String, options: StitchOptions = StitchOptions()) throws -> StitchResult {
+        // Music is checked before any clip is read: a bad file is one line and nothing written.
+        let music = try (options.music ?? files.musicPath()).map { try MusicBed.check($0) }
         for job in files.plan.scenes where !FileManager.default.fileExists(atPath: files.clipPath(job)) {
             throw MiaError(file: files.path, "scene \(job.sceneNumber)'s clip \(files.clipPath(job)) is not rendered yet "
                            + "(mia-stitch render-scene --plan \(files.path) --scene \(job.sceneNumber))")
@@ -34,8 +38,8 @@ extension Stitcher {
             options.size = options.size ?? PixelSize(width: files.plan.target.width, height: files.plan.target.height)
             options.fps = options.fps ?? Rational(files.plan.target.fps, 1)
         }
-        if files.plan.scenes.contains(where: { $0.speech != nil }) {
-            return try stitchNarrated(files, to: output, options: options)
+        if music != nil || files.plan.scenes.contains(where: { $0.speech != nil }) {
+            return try stitchNarrated(files, music: music, to: output, options: options)
         }
         return try stitch(files.clipPaths, to: output, options: options)
     }

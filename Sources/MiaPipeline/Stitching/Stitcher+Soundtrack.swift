@@ -1,12 +1,13 @@
 import Foundation
 
 extension Stitcher {
-    /// A narrated plan: its clips stitched as any plan's are, into a hidden file beside `output`,
-    /// then the soundtrack pass (`Soundtrack`) writes `output` from that, through `AtomicOutput`.
-    /// The hidden file goes on every path, success or failure.
+    /// A narrated plan, or one with music: its clips stitched as any plan's are, into a hidden file
+    /// beside `output`, then the soundtrack pass (`Soundtrack`) writes `output` from that, through
+    /// `AtomicOutput`. The hidden file goes on every path, success or failure.
+    /// - Parameter music: the music file as `MusicBed.check` found it, or nil.
     /// - Throws: `MiaError` naming the scene and its narration file when one is missing or unreadable,
     ///   or what the stitch refused. Nothing is written then.
-    func stitchNarrated(_ files: PlanFiles, to output: String, options: StitchOptions) throws -> StitchResult {
+    func stitchNarrated(_ files: PlanFiles, music: ClipInfo?, to output: String, options: StitchOptions) throws -> StitchResult {
         let started = Date()
         let container = try OutputContainerFormat(outputPath: output)
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
@@ -45,7 +46,7 @@ extension Stitcher {
             let outcome = try target.write { temporary in
                 let outcome = try Soundtrack(
                     stitched: plainPath, temporary: temporary, destination: output, container: container, options: options,
-                    videoEnd: last.end, videoTimeBase: last.timeBase, cues: cues, settings: settings,
+                    videoEnd: last.end, videoTimeBase: last.timeBase, cues: cues, music: music, settings: settings,
                     format: .init(sampleRate: files.plan.target.audioSampleRate, channels: files.plan.target.audioChannels),
                     log: log).run()
                 let written = StitchOutcome(spans: plain.clips, videoPackets: outcome.videoPackets, audioPackets: outcome.audioPackets,
@@ -54,10 +55,16 @@ extension Stitcher {
                 return outcome
             }
             let report = outcome.report
-            log.emit(MiaEvent("MIA:SOUNDTRACK", [
+            var fields: [(String, MiaEvent.Value)] = [
                 ("output", .string(output)),
                 ("narrated_scenes", .int(Int64(report.narratedScenes))),
                 ("duck", .seconds(report.duck)),
+            ]
+            if let music = report.music {
+                fields += [("music", .string(music)), ("music_duck", .seconds(report.musicDuck)),
+                           ("music_loops", .int(Int64(report.musicLoops)))]
+            }
+            fields += [
                 ("target_loudness", .seconds(report.targetLoudness)),
                 ("integrated_loudness", .seconds(report.integratedLoudness)),
                 ("true_peak", .seconds(report.truePeak)),
@@ -65,7 +72,8 @@ extension Stitcher {
                 ("limited", .bool(report.limited)),
                 ("normalized", .bool(report.normalized)),
                 ("elapsed", .seconds(Date().timeIntervalSince(started))),
-            ]))
+            ]
+            log.emit(MiaEvent("MIA:SOUNDTRACK", fields))
             let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
             var result = StitchResult(output: output, mode: plain.mode, clips: plain.clips, duration: plain.duration,
                                       audioEnd: plain.duration, bytes: bytes, videoPackets: outcome.videoPackets,
