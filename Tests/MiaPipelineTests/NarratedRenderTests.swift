@@ -77,9 +77,12 @@ import Testing
         let environment = BatchTests.cleanEnvironment.merging(["MIA_DB": scratch.path("jobs.sqlite")]) { $1 }
         let script = scratch.path("s.txt")
         try "Scene 1: Hello\nVO: Hello there, and welcome.\n\nScene 2: Bye\nVO: See you soon.\n".write(toFile: script, atomically: true, encoding: .utf8)
-        let arguments = ["render", script, "-o", scratch.path("out.mp4"), "--size", "320x180", "--autopilot"]
+        // Negative values as users write them: "--duck -6", not only "--duck=-6".
+        let arguments = ["render", script, "-o", scratch.path("out.mp4"), "--size", "320x180", "--autopilot", "--duck", "-6",
+                         "--loudness", "-16"]
         let first = try run(Repo.cli, arguments, environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("duck=-6.000") && first.stderr.contains("target_loudness=-16.000"))
         #expect(first.stderr.components(separatedBy: "[MIA:VOICE:CREATE]").count - 1 == 2)
         #expect(first.stderr.contains("[MIA:SOUNDTRACK]"))
         let plan = try RenderPlan.load(scratch.path("out.plan.json"))

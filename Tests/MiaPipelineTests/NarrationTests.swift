@@ -102,6 +102,23 @@ import Testing
         #expect(noraVoices.count == 1, "\(noraVoices)")
     }
 
+    @Test func markupIsLeftOutAndAVoicesFileTypoIsNamed() async throws {
+        let scratch = Scratch()
+        let store = try JobStore(path: scratch.path("jobs.sqlite"))
+        let text = try String(contentsOfFile: Repo.media("scripts/coffee-shop.fountain"), encoding: .utf8)
+            .replacingOccurrences(of: "Twelve years", with: "<speak>Twelve <break time=\"10s\"/> years</speak> [[pause 5000]]")
+        let typo = SpeakerVoices(["NORAH": .engine(.espeak, voice: "en-us+f3")])
+        let log = CollectingLog()
+        let (plan, analysis, _) = try await speakAndPlan(text, in: scratch.url.path, store: store, voices: VoiceRegistry(),
+                                                         narration: NarrationOptions(voice: .engine(.espeak, voice: nil), speakers: typo),
+                                                         log: log)
+        let words = plan.scenes.compactMap(\.speech).flatMap(\.words).map(\.word)
+        #expect(words.contains("Twelve") && !words.contains { $0.contains("<") || $0.contains("[[") || $0.contains("break") })
+        #expect(analysis.warnings.contains { $0.message.contains("has markup") })
+        #expect(analysis.warnings.contains { $0.message.contains("names NORAH, who speaks no line in the script; did you mean NORA?") },
+                "\(analysis.warnings.map(\.message))")
+    }
+
     @Test func anUnknownVoiceIsOneLineWithCloseMatches() async throws {
         let scratch = Scratch()
         let store = try JobStore(path: scratch.path("jobs.sqlite"))
@@ -123,7 +140,14 @@ import Testing
         let (plan, _, narration) = try await speakAndPlan(script, in: scratch.url.path, store: store, voices: voices,
                                                   narration: NarrationOptions(voice: .auto), log: log)
         #expect(plan.scenes.compactMap(\.speech).allSatisfy { $0.voice == "espeak" && $0.cost == 0 })
+        // Every scene's speech is in the file the plan names (the stitch reads it from there).
+        for speech in plan.scenes.compactMap(\.speech) {
+            #expect(try SpeechFile.read(scratch.url.appendingPathComponent(speech.file).path).samples.count > 0)
+        }
         #expect(narration?.spent == 0)
+        // After the first failure the engine is not waited on again: the second scene falls back at once.
+        #expect(log.events.contains { $0.tag == "MIA:WARN" && $0.text.contains("failed earlier in this run") }
+                || fake.requests.count <= 2 * (CloudVoiceTests.http().retry.maxRetries + 1))
         let warnings = log.events.filter { $0.tag == "MIA:WARN" && $0["kind"] == .string("fallback") }
         #expect(warnings.count == 2 && warnings.allSatisfy { $0["engine"] == .string("elevenlabs") })
         #expect(!log.events.contains { $0.text.contains(Self.elevenKey) }, "the key never reaches a log")

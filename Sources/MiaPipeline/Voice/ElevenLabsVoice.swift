@@ -84,7 +84,9 @@ public struct ElevenLabsVoice: VoiceProvider {
     public func voices(language: String?) async throws -> [VoiceInfo] {
         let url = http.url("v1", "voices")
         let label = "GET \(url.path)"
-        let response = try await http.send("GET", url, mode: .idempotent, limit: options.maxVoiceListBytes)
+        // A list answers in a second or two; it must not wait as long as a long synthesis may.
+        let response = try await http.send("GET", url, mode: .idempotent, limit: options.maxVoiceListBytes,
+                                           timeout: min(30, options.http.requestTimeout))
         guard response.isSuccess else { throw ProviderError.rejected(status: response.status, message: summary(response.body)) }
         let list = try response.decode(VoiceList.self, label: label)
         let wanted = language?.lowercased()

@@ -111,14 +111,16 @@ final class HTTPClient: Sendable {
     /// - Throws: `ProviderError.unavailable` (still failing after the retries, asked to wait too long, or
     ///   a create whose outcome is unknown), `.malformedResponse` (an answer over the size limit),
     ///   `CancellationError`.
+    ///   - timeout: seconds this request may take, when not `settings.requestTimeout` (a listing that must
+    ///     not wait as long as a synthesis).
     func send(_ method: String, _ url: URL, json: Data? = nil, mode: RetryMode, accept: String = "application/json",
-              limit: Int? = nil, dataBody: Bool = false) async throws -> HTTPResponse {
+              limit: Int? = nil, dataBody: Bool = false, timeout: Double? = nil) async throws -> HTTPResponse {
         var request = Request(method: method, url: url, headers: [("Accept", accept)], body: json)
         if json != nil { request.headers.append(("Content-Type", "application/json")) }
         let label = self.label(method, url)
         return try await withRetries(label: label, mode: mode, download: false) {
             try await self.perform(request, sink: .memory(limit: limit ?? self.settings.maxResponseBytes), dataBody: dataBody,
-                                   total: self.settings.requestTimeout, idle: self.settings.requestTimeout)
+                                   total: timeout ?? self.settings.requestTimeout, idle: timeout ?? self.settings.requestTimeout)
         }
     }
 
