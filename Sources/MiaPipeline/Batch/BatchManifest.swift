@@ -109,6 +109,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     public var speakers = SpeakerVoices()
     public var language: String?
     public var soundtrack = SoundtrackSettings()
+    /// `captions:` — as `render --captions` (none, sidecar, soft).
+    public var captions = CaptionMode.sidecar
 
     public init() {}
 
@@ -117,7 +119,7 @@ public struct BatchJobSettings: Sendable, Equatable {
         PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
                     aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat,
                     narration: NarrationOptions(voice: voice, speakers: speakers, language: language, rate: wordsPerMinute / 150,
-                                                fallback: fallback, soundtrack: soundtrack))
+                                                fallback: fallback, soundtrack: soundtrack, captions: captions))
     }
 
     /// The render settings (`concurrency` is the batch's, shared by all jobs).
@@ -142,7 +144,7 @@ private struct ManifestReader {
     var outputs: [(job: Int, path: String, line: Int)] = []
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
-                             "voice", "voices", "language", "duck", "loudness"]
+                             "voice", "voices", "language", "duck", "loudness", "captions"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -322,6 +324,9 @@ private struct ManifestReader {
         case "loudness":
             guard let loudness = number(value, field: field) else { return }
             if let rule = RenderLimits.loudness(loudness) { problem(line, "\(field): \(rule)") } else { settings.soundtrack.loudness = loudness }
+        case "captions":
+            guard let mode = text(value, field: field) else { return }
+            do { settings.captions = try CaptionMode(parsing: mode) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
         default:
             break
         }

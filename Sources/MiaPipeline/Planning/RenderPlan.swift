@@ -142,6 +142,10 @@ public struct RenderPlan: Sendable, Codable, Equatable {
     /// Narrated plans: `--voice` as asked ("auto", "espeak:en"), and how the soundtrack is mixed. nil: silent.
     public var voice: String?
     public var soundtrack: SoundtrackSettings?
+    /// Narrated plans: the script's language, ISO 639-1 ("en"); the caption track is tagged with it.
+    public var language: String?
+    /// Narrated plans: what captions the stitch writes (`--captions`); nil: `sidecar`.
+    public var captions: CaptionMode?
 }
 
 extension RenderPlan {

@@ -26,11 +26,14 @@ public struct StitchOptions: Sendable {
     /// lasts longer is cut there, one that ends sooner holds its last picture (and silence) to
     /// there; either re-encodes that clip. A plan's scene lengths (`SceneJob.length`) come in here.
     public var clipLengths: [Double]?
+    /// A narrated plan's captions, in place of the plan's own (`stitch --plan … --captions`); nil: the plan's.
+    public var captions: CaptionMode?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
                 fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil, verifyOutput: Bool = false,
-                clipLengths: [Double]? = nil) {
+                clipLengths: [Double]? = nil, captions: CaptionMode? = nil) {
+        self.captions = captions
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
@@ -116,6 +119,10 @@ public struct StitchResult: Sendable {
     public var reencodedClips: [Int] = []
     /// Narrated plans: the soundtrack's mix and its measured loudness.
     public var soundtrack: SoundtrackReport? = nil
+    /// Narrated plans: the captions made from the narration (empty with `--captions none`), and the
+    /// sidecar files written beside the output.
+    public var captions: [CaptionCue] = []
+    public var captionFiles: [String] = []
 }
 
 /// What a stitch pass wrote, for the read-back check and the result.
