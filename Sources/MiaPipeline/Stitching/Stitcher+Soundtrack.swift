@@ -12,12 +12,8 @@ extension Stitcher {
         let started = Date()
         let container = try OutputContainerFormat(outputPath: output)
         let captionMode = options.captions ?? files.plan.captions ?? .sidecar
-        let sidecars = CaptionFiles.paths(beside: output)
-        if captionMode.writesSidecars {
-            // Refused before any work, not after the video is made.
-            try AtomicOutput.checkDestination(sidecars.srt, overwrite: options.overwrite)
-            try AtomicOutput.checkDestination(sidecars.vtt, overwrite: options.overwrite)
-        }
+        // Refused before any work, not after the video is made.
+        if captionMode.writesSidecars { try CaptionFiles.checkDestinations(beside: output, overwrite: options.overwrite) }
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
         // Every narration is looked for before any work is done.
         var narrated: [(index: Int, job: SceneJob, speech: SceneSpeech, path: String)] = []

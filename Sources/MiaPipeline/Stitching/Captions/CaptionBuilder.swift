@@ -25,7 +25,7 @@ public struct CaptionBuilder: Sendable {
 
     /// Every scene's cues, in time order.
     public func cues(_ scenes: [CaptionScene]) -> [CaptionCue] {
-        scenes.flatMap(cues)
+        scenes.flatMap { cues($0) }
     }
 
     /// One piece a cue can be cut after: a word, or one character of a word written without spaces.

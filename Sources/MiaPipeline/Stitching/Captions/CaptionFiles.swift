@@ -32,21 +32,28 @@ public enum CaptionFiles {
         return String(format: "%02d:%02d:%02d%@%03d", total / 3_600_000, total / 60_000 % 60, total / 1000 % 60, separator, total % 1000)
     }
 
+    /// The checks the caption files get before any work is done, as the video's (`AtomicOutput.checkDestination`).
+    public static func checkDestinations(beside video: String, overwrite: Bool) throws {
+        let names = paths(beside: video)
+        try AtomicOutput.checkDestination(names.srt, overwrite: overwrite)
+        try AtomicOutput.checkDestination(names.vtt, overwrite: overwrite)
+    }
+
     /// Writes both files, each through `AtomicOutput`: the two are published together or not at all
     /// (an `.srt` that made it is removed again when the `.vtt` fails).
     /// - Throws: `MiaError` naming the caption file that could not be written.
     public static func write(_ cues: [CaptionCue], beside video: String, overwrite: Bool) throws -> (srt: String, vtt: String) {
-        let paths = paths(beside: video)
-        let srtOutput = try AtomicOutput(destination: paths.srt, overwrite: overwrite)
-        let vttOutput = try AtomicOutput(destination: paths.vtt, overwrite: overwrite)
-        try srtOutput.write { try save(srt(cues), to: $0, naming: paths.srt) }
+        let names = Self.paths(beside: video)
+        let srtOutput = try AtomicOutput(destination: names.srt, overwrite: overwrite)
+        let vttOutput = try AtomicOutput(destination: names.vtt, overwrite: overwrite)
+        try srtOutput.write { try save(Self.srt(cues), to: $0, naming: names.srt) }
         do {
-            try vttOutput.write { try save(vtt(cues), to: $0, naming: paths.vtt) }
+            try vttOutput.write { try save(Self.vtt(cues), to: $0, naming: names.vtt) }
         } catch {
-            unlink(paths.srt)
+            unlink(names.srt)
             throw error
         }
-        return paths
+        return names
     }
 
     private static func save(_ text: String, to temporary: String, naming destination: String) throws {
