@@ -171,7 +171,7 @@ import Testing
         try "jobs:\n  - script: a.txt\n    output: a.mp4\n    captions: soft\n  - script: a.txt\n    output: b.mp4\n    captions: loud\n"
             .write(toFile: scratch.path("m.yaml"), atomically: true, encoding: .utf8)
         try "Scene 1: A\nVO: Hello.\n".write(toFile: scratch.path("a.txt"), atomically: true, encoding: .utf8)
-        #expect(throws: MiaError.self) { try BatchManifest.load(path: scratch.path("m.yaml")) }
+        #expect(throws: BatchManifestError.self) { try BatchManifest.load(path: scratch.path("m.yaml")) }
         let result = try run(Repo.cli, ["batch", scratch.path("m.yaml")], environment: BatchTests.cleanEnvironment)
         #expect(result.status == 65 && result.stderr.contains("m.yaml:7") && result.stderr.contains("unknown captions mode \"loud\""), "\(result.stderr)")
     }

@@ -60,7 +60,7 @@ public enum CaptionFiles {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw MiaError(.output(destination), "cannot be written: \(error.localizedDescription)", cause: error as? any Error & Sendable)
+            throw MiaError(.output(destination), "cannot be written: \(error.localizedDescription)", cause: error)
         }
     }
 }
