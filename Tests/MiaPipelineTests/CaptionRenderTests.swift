@@ -137,9 +137,14 @@ import Testing
         let soft = try run(Repo.cli, ["stitch", "--plan", scratch.path("none.plan.json"), "-o", scratch.path("soft.mkv"), "--captions", "soft"],
                            environment: environment)
         #expect(soft.status == 0, "\(soft.stderr)")
-        #expect(soft.stderr.contains("[MIA:CAPTIONS]") && soft.stderr.contains("mode=soft"))
+        let sidecar = try Self.parseSRT(String(contentsOfFile: scratch.path("soft.srt"), encoding: .utf8))
+        #expect(soft.stderr.contains("[MIA:CAPTIONS]") && soft.stderr.contains("mode=soft")
+                && soft.stderr.contains("cues=\(sidecar.count) track_packets=\(sidecar.count)"), "\(soft.stderr)")
         let probed = try ffprobe(scratch.path("soft.mkv"))
-        #expect(probed.stream("subtitle")?.codecName == "subrip")
+        #expect(probed.stream("subtitle")?.codecName == "subrip" && sidecar.count >= 2)
+        let tag = try run("ffprobe", ["-v", "error", "-select_streams", "s", "-show_entries", "stream_tags=language", "-of", "csv=p=0",
+                                      scratch.path("soft.mkv")])
+        #expect(tag.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "eng")
         let back = try run("ffmpeg", ["-v", "error", "-i", scratch.path("soft.mkv"), "-map", "0:s", "-f", "srt", "-"])
         #expect(try Self.parseSRT(back.stdout).map(\.text).filter { !$0.isEmpty } == Self.parseSRT(String(contentsOfFile: scratch.path("soft.srt"), encoding: .utf8)).map(\.text))
 

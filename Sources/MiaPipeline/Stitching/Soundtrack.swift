@@ -329,8 +329,8 @@ struct Soundtrack {
         return (videoPackets, audioPackets, subtitlePackets, loudness)
     }
 
-    /// The caption track, when there are cues: mov_text in MP4/MOV (what QuickTime, Safari and the
-    /// browsers' MP4 demuxers know), SubRip in Matroska.
+    /// The caption track, when there are cues: mov_text (3GPP timed text) in MP4/MOV, the one text
+    /// track MP4 players know, and which browsers that do not show it pass over; SubRip in Matroska.
     private func subtitleTrack(_ muxer: StitchMuxer) throws -> (encoder: SubtitleEncoder, stream: Int)? {
         guard !captions.isEmpty else { return nil }
         let encoder = try StitchMuxer.writing(destination) { try SubtitleEncoder(name: container.isQuickTimeFamily ? "mov_text" : "subrip") }

@@ -94,6 +94,7 @@ extension Stitcher {
             }
             log.emit(MiaEvent("MIA:CAPTIONS", [
                 ("output", .string(output)), ("mode", .string(captionMode.rawValue)), ("cues", .int(Int64(captions.count))),
+                ("track_packets", .int(Int64(outcome.subtitlePackets))),
                 ("files", .string(result.captionFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ","))),
             ]))
             return result
