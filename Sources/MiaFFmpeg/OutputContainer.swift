@@ -73,14 +73,28 @@ package final class OutputContainer {
     /// - Returns: the new stream's index.
     /// - Throws: `CodecRefused` when this container cannot hold the encoder's codec.
     package func addEncodedStream(from encoder: Encoder) throws -> Int {
-        let codec = String(cString: avcodec_get_name(encoder.context.pointee.codec_id))
+        try addEncodedStream(codecContext: encoder.context)
+    }
+
+    /// Adds a subtitle stream for what `encoder` produces, tagged with its language.
+    /// - Parameter language: ISO 639-2 (`eng`), the stream's `language` metadata.
+    /// - Returns: the new stream's index.
+    /// - Throws: `CodecRefused` when this container cannot hold the encoder's codec.
+    package func addEncodedStream(from encoder: SubtitleEncoder, language: String) throws -> Int {
+        let index = try addEncodedStream(codecContext: encoder.context)
+        try ffCheck(av_dict_set(&context.pointee.streams[index]!.pointee.metadata, "language", language, 0), "av_dict_set", path: path)
+        return index
+    }
+
+    private func addEncodedStream(codecContext: UnsafeMutablePointer<AVCodecContext>) throws -> Int {
+        let codec = String(cString: avcodec_get_name(codecContext.pointee.codec_id))
         guard canHold(codec: codec) else { throw CodecRefused(codec: codec, muxer: muxerName) }
         guard let stream = avformat_new_stream(context, nil) else {
             throw FFmpegError(code: mia_averror_enomem(), function: "avformat_new_stream", path: path)
         }
-        try ffCheck(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.context),
+        try ffCheck(avcodec_parameters_from_context(stream.pointee.codecpar, codecContext),
                     "avcodec_parameters_from_context", path: path)
-        stream.pointee.time_base = encoder.context.pointee.time_base
+        stream.pointee.time_base = codecContext.pointee.time_base
         return Int(stream.pointee.index)
     }
 

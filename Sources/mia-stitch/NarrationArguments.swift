@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import MiaPipeline
 
-/// Who speaks the narration, the music under it, and how the soundtrack is mixed (`plan`, `render`, `submit`).
+/// Who speaks the narration, the music under it, how the soundtrack is mixed and what captions it gets
+/// (`plan`, `render`, `submit`).
 struct NarrationArguments: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Who speaks the narration: auto (a cloud voice when ELEVENLABS_API_KEY or OPENAI_API_KEY is set, else the built-in eSpeak NG), none (silent scenes), espeak[:VOICE], openai[:VOICE] or elevenlabs:VOICE_ID. `mia-stitch voices` lists them.",
@@ -32,6 +33,10 @@ struct NarrationArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
     var loudness: Double = -14
 
+    @Option(help: ArgumentHelp("Captions from the narration: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video) or none.",
+                               valueName: "mode"))
+    var captions: CaptionsArgument = .sidecar
+
     func validate() throws {
         _ = try choice()
         if let problem = language.flatMap(RenderLimits.language) { throw ValidationError("--language \(problem)") }
@@ -54,8 +59,15 @@ struct NarrationArguments: ParsableArguments {
         var plan = plan
         plan.narration = NarrationOptions(voice: try choice(), speakers: try voices.map(SpeakerVoices.load) ?? SpeakerVoices(),
                                           language: language?.lowercased(), rate: plan.wordsPerMinute / 150, fallback: fallback,
-                                          soundtrack: SoundtrackSettings(duck: duck, loudness: loudness, musicDuck: musicDuck))
+                                          soundtrack: SoundtrackSettings(duck: duck, loudness: loudness, musicDuck: musicDuck),
+                                          captions: captions.mode)
         plan.music = music
         return plan
     }
+}
+
+/// `--captions`. Burning captions into the picture is not built yet, so `burn` is not offered.
+enum CaptionsArgument: String, ExpressibleByArgument, CaseIterable {
+    case none, sidecar, soft
+    var mode: CaptionMode { CaptionMode(rawValue: rawValue)! }
 }

@@ -54,12 +54,17 @@ extension MiaStitch {
         @Option(help: "Between clips: none (a cut) or crossfade:SECONDS, e.g. crossfade:0.5 (re-encodes every clip; the total gets shorter by the overlaps).")
         var transition: Transition = .cut
 
+        @Option(help: ArgumentHelp("With --plan, a narrated plan's captions: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video) or none (default: the plan's).",
+                                   valueName: "mode"))
+        var captions: CaptionsArgument?
+
         @OptionGroup var global: GlobalOptions
 
         func validate() throws {
             if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
             if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
             if music != nil && plan == nil { throw ValidationError("--music goes with --plan: a plan's stitch has a soundtrack to put it in") }
+            if captions != nil && plan == nil { throw ValidationError("--captions comes from a plan's narration: give --plan") }
             if normalize == .never && (size != nil || fps != nil || transition.crossfade != nil) {
                 throw ValidationError("--size, --fps and --transition re-encode the clips; they cannot go with --normalize never")
             }
@@ -76,7 +81,7 @@ extension MiaStitch {
             do {
                 var options = StitchOptions(faststart: !noFaststart, chapters: !noChapters, overwrite: overwrite,
                                             normalize: normalize.mode, size: size, fps: fps?.rate, fit: fit.fit,
-                                            crossfade: transition.crossfade, verifyOutput: verify)
+                                            crossfade: transition.crossfade, verifyOutput: verify, captions: captions?.mode)
                 if let plan {
                     options.music = music
                     try stitcher.stitch(plan: try PlanFiles.load(plan), to: output, options: options)

@@ -112,6 +112,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// `music:`, `music-duck:` — as `render`'s `--music` and `--music-duck`: the file resolved against the
     /// manifest, inside its root.
     public var music: String?
+    /// `captions:` — as `render --captions` (none, sidecar, soft).
+    public var captions = CaptionMode.sidecar
 
     public init() {}
 
@@ -120,7 +122,7 @@ public struct BatchJobSettings: Sendable, Equatable {
         var options = PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
                     aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat,
                     narration: NarrationOptions(voice: voice, speakers: speakers, language: language, rate: wordsPerMinute / 150,
-                                                fallback: fallback, soundtrack: soundtrack))
+                                                fallback: fallback, soundtrack: soundtrack, captions: captions))
         options.music = music
         return options
     }
@@ -147,7 +149,7 @@ private struct ManifestReader {
     var outputs: [(job: Int, path: String, line: Int)] = []
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
-                             "voice", "voices", "language", "duck", "loudness", "music", "music-duck"]
+                             "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -343,6 +345,9 @@ private struct ManifestReader {
         case "loudness":
             guard let loudness = number(value, field: field) else { return }
             if let rule = RenderLimits.loudness(loudness) { problem(line, "\(field): \(rule)") } else { settings.soundtrack.loudness = loudness }
+        case "captions":
+            guard let mode = text(value, field: field) else { return }
+            do { settings.captions = try CaptionMode(parsing: mode) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
         default:
             break
         }

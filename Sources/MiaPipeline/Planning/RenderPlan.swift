@@ -158,6 +158,10 @@ public struct RenderPlan: Sendable, Codable, Equatable {
     /// Music under the whole video (`--music`): relative to the plan file's folder when it lies inside
     /// it, else absolute. nil: none.
     public var music: String?
+    /// Narrated plans: the script's language, ISO 639-1 ("en"); the caption track is tagged with it.
+    public var language: String?
+    /// Narrated plans: what captions the stitch writes (`--captions`); nil: `sidecar`.
+    public var captions: CaptionMode?
 }
 
 extension RenderPlan {

@@ -139,6 +139,8 @@ public struct RenderPlanner: Sendable {
         if let narration, let options = options.narration {
             plan.voice = options.voice.description + " (\(narration.language))"
             plan.soundtrack = options.soundtrack
+            plan.language = narration.language
+            plan.captions = options.captions
         }
         log.emit(MiaEvent("MIA:ORCHESTRATE", [
             ("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(jobs.count))),

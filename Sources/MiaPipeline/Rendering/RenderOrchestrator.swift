@@ -83,6 +83,9 @@ public struct RenderOrchestrator: Sendable {
         let outputURL = URL(fileURLWithPath: output)
         _ = try OutputContainerFormat(outputPath: output)
         try AtomicOutput.checkDestination(output, overwrite: options.overwrite)
+        if let narration = options.plan.narration, narration.voice != .none, narration.captions.writesSidecars {
+            try CaptionFiles.checkDestinations(beside: output, overwrite: options.overwrite)
+        }
         let lock = try OutputLock(for: output)
         let folder = outputURL.deletingLastPathComponent().path
         let base = outputURL.deletingPathExtension().lastPathComponent

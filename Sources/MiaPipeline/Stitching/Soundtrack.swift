@@ -73,6 +73,10 @@ struct Soundtrack {
     /// The music file, checked (`MusicBed.check`), or nil.
     let music: ClipInfo?
     let settings: SoundtrackSettings
+    /// A subtitle track of these cues (`--captions soft`); empty: none.
+    let captions: [CaptionCue]
+    /// ISO 639-2, the subtitle track's language tag.
+    let language: String
     let format: NormalizeTarget.Audio
     let encoding = EncodingSettings()
     let log: any EventSink
@@ -88,6 +92,7 @@ struct Soundtrack {
         var report: SoundtrackReport
         var videoPackets: Int
         var audioPackets: Int
+        var subtitlePackets: Int
     }
 
     func run() throws -> Outcome {
@@ -131,7 +136,8 @@ struct Soundtrack {
                                       integratedLoudness: written.loudness.integrated, truePeak: written.loudness.truePeak,
                                       gain: gain, limited: limited, normalized: audible,
                                       cutNarrations: placed.filter(\.cut).map(\.cue.scene))
-        return Outcome(report: report, videoPackets: written.videoPackets, audioPackets: written.audioPackets)
+        return Outcome(report: report, videoPackets: written.videoPackets, audioPackets: written.audioPackets,
+                       subtitlePackets: written.subtitlePackets)
     }
 
     /// Checks every narration file and puts it on the timeline: exact start sample, length from the
@@ -217,7 +223,7 @@ struct Soundtrack {
     /// The second pass: video packets copied as they come, the mix shaped by `chain` and encoded
     /// alongside, so the file interleaves.
     private func write(mix: SoundtrackMix, chain: String, placement: OutputContainerFormat.IndexPlacement)
-        throws -> (videoPackets: Int, audioPackets: Int, loudness: Loudness) {
+        throws -> (videoPackets: Int, audioPackets: Int, subtitlePackets: Int, loudness: Loudness) {
         let input = try StitchMuxer.writing(destination) { try InputContainer(path: stitched) }
         guard let videoIndex = input.bestStream(.video) else { throw MiaError(.output(destination), "the plain stitch lost its video") }
         input.readOnly([videoIndex])
@@ -227,6 +233,7 @@ struct Soundtrack {
         try muxer.addVideo(copiedFrom: input, stream: videoIndex, timeBase: inputTimeBase, clip: subject)
         let encoder = try StitchMuxer.writing(destination) { try encoding.audioEncoder(sampleRate: format.sampleRate, channels: format.channels) }
         let audioStream = try StitchMuxer.writing(destination) { try muxer.output.addEncodedStream(from: encoder) }
+        let subtitles = try subtitleTrack(muxer)
         try StitchMuxer.writing(destination) {
             try muxer.output.copyMetadata(from: input)
             try muxer.output.copyMetadata(from: input, stream: videoIndex, to: muxer.videoStream)
@@ -236,7 +243,7 @@ struct Soundtrack {
              end: chapter.timeBase.rescale(chapter.end, to: inputTimeBase))
         }
         try muxer.setChapters(chapters, timeBase: inputTimeBase)
-        try muxer.writeHeader(codecs: [input.parameters(ofStream: videoIndex).codec, "aac"])
+        try muxer.writeHeader(codecs: [input.parameters(ofStream: videoIndex).codec, "aac"] + (subtitles.map { [$0.encoder.name] } ?? []))
         let videoMuxTimeBase = muxer.output.timeBase(ofStream: muxer.videoStream)
         let audioMuxTimeBase = muxer.output.timeBase(ofStream: audioStream)
 
@@ -291,6 +298,21 @@ struct Soundtrack {
             }
         }
 
+        var subtitlePackets = 0
+        /// Writes the cues that start by `seconds`, each one packet.
+        func writeCues(through seconds: Double) throws {
+            guard let subtitles else { return }
+            while subtitlePackets < captions.count, captions[subtitlePackets].start <= seconds {
+                let cue = captions[subtitlePackets]
+                let start = Int64((cue.start * 1000).rounded()), end = Int64((cue.end * 1000).rounded())
+                let packet = try StitchMuxer.writing(destination) { try subtitles.encoder.encode(lines: cue.lines, start: start, end: end) }
+                packet.setStreamIndex(subtitles.stream)
+                packet.rescaleTimestamps(from: SubtitleEncoder.timeBase, to: muxer.output.timeBase(ofStream: subtitles.stream))
+                try muxer.write(packet)
+                subtitlePackets += 1
+            }
+        }
+
         let samples = Rational(1, format.sampleRate)
         let video = Packet()
         while try StitchIO.read(input, into: video, subject: .output(destination)) {
@@ -298,6 +320,8 @@ struct Soundtrack {
             // Half a second of audio ahead of the video keeps the interleaver's queue short.
             let at = inputTimeBase.rescale(video.dts ?? video.pts ?? 0, to: samples) + Int64(format.sampleRate / 2)
             try advanceAudio(to: at)
+            // Cues go in with the audio, half a second ahead of the video.
+            try writeCues(through: Double(at) / Double(format.sampleRate))
             video.setStreamIndex(muxer.videoStream)
             video.rescaleTimestamps(from: inputTimeBase, to: videoMuxTimeBase)
             video.clearForMuxing()
@@ -305,6 +329,7 @@ struct Soundtrack {
             videoPackets += 1
         }
         try advanceAudio(to: .max)
+        try writeCues(through: .infinity)
         if fifo.count > 0 { try encode(fifo.take(fifo.count)) }
         guard encoded == mix.total else {
             throw MiaError(.output(destination), "the soundtrack came out as \(encoded) of \(mix.total) samples")
@@ -312,7 +337,21 @@ struct Soundtrack {
         try StitchMuxer.writing(destination) { try encoder.send(nil) }
         try drainEncoder()
         try muxer.finish()
-        return (videoPackets, audioPackets, loudness)
+        return (videoPackets, audioPackets, subtitlePackets, loudness)
+    }
+
+    /// The caption track, when there are cues: mov_text (3GPP timed text) in MP4/MOV, the one text
+    /// track MP4 players know, and which browsers that do not show it pass over; SubRip in Matroska.
+    private func subtitleTrack(_ muxer: StitchMuxer) throws -> (encoder: SubtitleEncoder, stream: Int)? {
+        guard !captions.isEmpty else { return nil }
+        let encoder = try StitchMuxer.writing(destination) { try SubtitleEncoder(name: container.isQuickTimeFamily ? "mov_text" : "subrip") }
+        do {
+            return (encoder, try muxer.output.addEncodedStream(from: encoder, language: language))
+        } catch let refused as OutputContainer.CodecRefused {
+            throw MiaError(.output(destination), "cannot hold a caption track (\(refused)); use --captions sidecar", cause: refused)
+        } catch let error as FFmpegError {
+            throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
+        }
     }
 
     /// Room for the index up front (faststart) as the plain stitch reserves it: one entry per video
@@ -321,7 +360,10 @@ struct Soundtrack {
         guard container.isQuickTimeFamily, options.faststart else { return .atEnd }
         guard let videoPackets else { return .secondPass }
         let audioFrames = Int(audioSamples / 1_024) + 4
-        return .reserved(bytes: OutputContainerFormat.indexReservation(samples: videoPackets + audioFrames + chapters,
-                                                                       tracks: chapters > 0 ? 3 : 2, chapters: chapters))
+        // movenc fills each gap between cues with an empty sample: up to two samples a cue.
+        let cueSamples = captions.isEmpty ? 0 : 2 * captions.count + 1
+        return .reserved(bytes: OutputContainerFormat.indexReservation(samples: videoPackets + audioFrames + chapters + cueSamples,
+                                                                       tracks: 2 + (chapters > 0 ? 1 : 0) + (captions.isEmpty ? 0 : 1),
+                                                                       chapters: chapters))
     }
 }

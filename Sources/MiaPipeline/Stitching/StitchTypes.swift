@@ -29,11 +29,14 @@ public struct StitchOptions: Sendable {
     /// A plan's stitch: music under its soundtrack in place of the plan's own `music`
     /// (`stitch --plan --music`). Clips stitched without a plan have no soundtrack to put it in.
     public var music: String?
+    /// A narrated plan's captions, in place of the plan's own (`stitch --plan … --captions`); nil: the plan's.
+    public var captions: CaptionMode?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
                 fit: NormalizeTarget.Fit = .pad, crossfade: Double? = nil, verifyOutput: Bool = false,
-                clipLengths: [Double]? = nil) {
+                clipLengths: [Double]? = nil, captions: CaptionMode? = nil) {
+        self.captions = captions
         self.faststart = faststart
         self.chapters = chapters
         self.overwrite = overwrite
@@ -119,6 +122,10 @@ public struct StitchResult: Sendable {
     public var reencodedClips: [Int] = []
     /// Narrated plans: the soundtrack's mix and its measured loudness.
     public var soundtrack: SoundtrackReport? = nil
+    /// Narrated plans: the captions made from the narration (empty with `--captions none`), and the
+    /// sidecar files written beside the output.
+    public var captions: [CaptionCue] = []
+    public var captionFiles: [String] = []
 }
 
 /// What a stitch pass wrote, for the read-back check and the result.

@@ -3,13 +3,18 @@ import Foundation
 extension Stitcher {
     /// A narrated plan, or one with music: its clips stitched as any plan's are, into a hidden file
     /// beside `output`, then the soundtrack pass (`Soundtrack`) writes `output` from that, through
-    /// `AtomicOutput`. The hidden file goes on every path, success or failure.
+    /// `AtomicOutput`. The hidden file goes on every path, success or failure. Captions (`CaptionMode`)
+    /// come from the narration's word timings: a subtitle track in the same pass (`soft`), and the sidecar
+    /// files, written only once the video is published.
     /// - Parameter music: the music file as `MusicBed.check` found it, or nil.
     /// - Throws: `MiaError` naming the scene and its narration file when one is missing or unreadable,
     ///   or what the stitch refused. Nothing is written then.
     func stitchNarrated(_ files: PlanFiles, music: ClipInfo?, to output: String, options: StitchOptions) throws -> StitchResult {
         let started = Date()
         let container = try OutputContainerFormat(outputPath: output)
+        let captionMode = options.captions ?? files.plan.captions ?? .sidecar
+        // Refused before any work, not after the video is made.
+        if captionMode.writesSidecars { try CaptionFiles.checkDestinations(beside: output, overwrite: options.overwrite) }
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
         // Every narration is looked for before any work is done.
         var narrated: [(index: Int, job: SceneJob, speech: SceneSpeech, path: String)] = []
@@ -41,12 +46,18 @@ extension Stitcher {
             return NarrationCue(scene: item.job.sceneNumber, file: item.path, start: span.startSeconds + item.speech.leadIn,
                                 sceneEnd: Double(span.end) * span.timeBase.value)
         }
+        let captions = captionMode == .none ? [] : CaptionBuilder(language: files.plan.language).cues(narrated.map { item in
+            let span = plain.clips[item.index]
+            return CaptionScene(scene: item.job.sceneNumber, start: span.startSeconds, end: Double(span.end) * span.timeBase.value,
+                                leadIn: item.speech.leadIn, words: item.speech.words)
+        })
         do {
             guard let last = plain.clips.last else { throw MiaError("no clips to stitch") }
             let outcome = try target.write { temporary in
                 let outcome = try Soundtrack(
                     stitched: plainPath, temporary: temporary, destination: output, container: container, options: options,
                     videoEnd: last.end, videoTimeBase: last.timeBase, cues: cues, music: music, settings: settings,
+                    captions: captionMode == .soft ? captions : [], language: CaptionLanguage.iso639_2(files.plan.language),
                     format: .init(sampleRate: files.plan.target.audioSampleRate, channels: files.plan.target.audioChannels),
                     log: log).run()
                 let written = StitchOutcome(spans: plain.clips, videoPackets: outcome.videoPackets, audioPackets: outcome.audioPackets,
@@ -83,6 +94,17 @@ extension Stitcher {
             result.copiedClips = plain.copiedClips
             result.reencodedClips = plain.reencodedClips
             result.soundtrack = report
+            result.captions = captions
+            if captionMode.writesSidecars {
+                // Only now: a video that failed gets no captions.
+                let written = try CaptionFiles.write(captions, beside: output, overwrite: options.overwrite)
+                result.captionFiles = [written.srt, written.vtt]
+            }
+            log.emit(MiaEvent("MIA:CAPTIONS", [
+                ("output", .string(output)), ("mode", .string(captionMode.rawValue)), ("cues", .int(Int64(captions.count))),
+                ("track_packets", .int(Int64(outcome.subtitlePackets))),
+                ("files", .string(result.captionFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ","))),
+            ]))
             return result
         } catch let error as MiaError {
             log.emit(MiaEvent("MIA:STITCH:ERROR", [("reason", .string(error.message))]))

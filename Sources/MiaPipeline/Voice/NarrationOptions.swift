@@ -12,9 +12,13 @@ public struct NarrationOptions: Sendable, Equatable {
     /// A cloud voice that fails (or is over budget) falls back to eSpeak NG; `--no-fallback` fails instead.
     public var fallback: Bool
     public var soundtrack: SoundtrackSettings
+    /// `--captions`: stored in the plan, so whoever stitches it (a worker too) writes the same. Not part of
+    /// `identity`: captions change no scene, and a rerun with other captions finds its earlier work.
+    public var captions: CaptionMode
 
     public init(voice: VoiceChoice = .auto, speakers: SpeakerVoices = SpeakerVoices(), language: String? = nil, rate: Double = 1,
-                fallback: Bool = true, soundtrack: SoundtrackSettings = SoundtrackSettings()) {
+                fallback: Bool = true, soundtrack: SoundtrackSettings = SoundtrackSettings(), captions: CaptionMode = .sidecar) {
+        self.captions = captions
         self.voice = voice
         self.speakers = speakers
         self.language = language
