@@ -64,6 +64,7 @@ extension Stitcher {
                 ("gain", .seconds(report.gain)),
                 ("limited", .bool(report.limited)),
                 ("normalized", .bool(report.normalized)),
+                ("writes", .int(Int64(report.writes))),
                 ("elapsed", .seconds(Date().timeIntervalSince(started))),
             ]))
             let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
