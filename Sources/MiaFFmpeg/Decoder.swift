@@ -32,6 +32,26 @@ package final class Decoder {
         try ffCheck(avcodec_open2(context, codec, nil), "avcodec_open2", path: path)
     }
 
+    /// A decoder for what `encoder` makes: its packets decoded back, to hear what was written.
+    /// - Throws: `FFmpegError` when this FFmpeg has no decoder for the encoder's codec or cannot open it.
+    package init(decoding encoder: Encoder) throws {
+        path = encoder.name
+        guard let codec = avcodec_find_decoder(encoder.context.pointee.codec_id) else {
+            throw FFmpegError(code: mia_averror_invaliddata(), function: "avcodec_find_decoder (\(encoder.name))", path: nil)
+        }
+        guard let context = avcodec_alloc_context3(codec) else {
+            throw FFmpegError(code: mia_averror_enomem(), function: "avcodec_alloc_context3", path: nil)
+        }
+        self.context = context
+        var parameters = avcodec_parameters_alloc()
+        defer { avcodec_parameters_free(&parameters) }
+        try ffCheck(avcodec_parameters_from_context(parameters, encoder.context), "avcodec_parameters_from_context", path: nil)
+        try ffCheck(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path: nil)
+        context.pointee.pkt_timebase = encoder.context.pointee.time_base
+        context.pointee.thread_count = 1
+        try ffCheck(avcodec_open2(context, codec, nil), "avcodec_open2", path: nil)
+    }
+
     deinit {
         var toFree: UnsafeMutablePointer<AVCodecContext>? = context
         avcodec_free_context(&toFree)

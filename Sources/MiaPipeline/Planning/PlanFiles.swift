@@ -14,12 +14,22 @@ public struct PlanFiles: Sendable {
     static let clipExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv"]
 
     /// - Throws: `MiaError` naming the plan file and the field when a scene's output would land
-    ///   outside the plan's scene folder or is not a video file name. A plan can come from a shared
+    ///   outside the plan's scene folder or is not a video file name, or the soundtrack's duck or
+    ///   loudness is outside what `--duck` and `--loudness` accept. A plan can come from a shared
     ///   volume or an editor; it is not trusted to say where to write.
     public init(plan: RenderPlan, path: String) throws {
         self.plan = plan
         self.path = path
         folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        // A hand-edited plan gets the limits the command line enforces: a duck of −200 dB or a −90 LUFS target is a typo.
+        if let soundtrack = plan.soundtrack {
+            if let problem = RenderLimits.duck(soundtrack.duck) {
+                throw MiaError(file: path, "soundtrack.duck \(soundtrack.duck) \(problem)")
+            }
+            if let problem = RenderLimits.loudness(soundtrack.loudness) {
+                throw MiaError(file: path, "soundtrack.loudness \(soundtrack.loudness) \(problem)")
+            }
+        }
         let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
         // Symlinks too: a scene folder (or a clip) that is a link out of the plan's folder is refused.
         let realFolder = PathContainment.resolved(folder)

@@ -22,7 +22,7 @@ public struct NarrationCue: Sendable, Equatable {
 }
 
 /// What the soundtrack pass did to the audio, and how loud the result is (EBU R128, measured by
-/// libavfilter's `ebur128` on the track as it went to the encoder).
+/// libavfilter's `ebur128` on the written AAC track decoded back: what a player and ffmpeg's meter hear).
 public struct SoundtrackReport: Sendable, Equatable {
     public var narratedScenes: Int
     public var duck: Double
@@ -44,6 +44,8 @@ public struct SoundtrackReport: Sendable, Equatable {
     public var normalized: Bool
     /// Narrations cut at their scene's end.
     public var cutNarrations: [Int]
+    /// Times the track was encoded: more than one when the first landed over the ceiling or off the target.
+    public var writes = 1
 }
 
 /// The soundtrack pass: reads the plain stitch (video and the clips' own audio) and writes the final
@@ -56,7 +58,9 @@ public struct SoundtrackReport: Sendable, Equatable {
 /// measured, and writes. A gain moves integrated loudness by exactly itself, so this lands on the
 /// target. Only when that gain would push the true peak over the ceiling does a limiter (on 4×
 /// oversampled audio, so it sees inter-sample peaks) take the excess off the peaks; what loudness it
-/// takes with them is measured in one more pass and given back. `loudnorm` was the alternative: with
+/// takes with them is measured in one more pass and given back. AAC coding then adds its own
+/// overshoot (ringing around clicks and glottal pulses), so the writing pass decodes its packets back
+/// and meters them; a track that lands over the ceiling is written again with the limiter aimed lower. `loudnorm` was the alternative: with
 /// `linear=true` it applies the same single gain, but where the peak does not fit it leaves linear
 /// mode for dynamic compression of the whole track (scripts/bench-soundtrack compares the two).
 struct Soundtrack {
@@ -84,8 +88,14 @@ struct Soundtrack {
     /// Under this integrated loudness there is nothing to normalize: speech sits at −30 LUFS or
     /// louder even when recorded quietly, and lifting a near-silent mix by 40 dB only makes hiss.
     static let audibleFloor = -50.0
-    /// The ceiling the limiter aims for, under the true-peak ceiling: AAC coding adds a little overshoot.
-    static let codingMargin = 0.5
+    /// How far under the true-peak ceiling the limiter aims: FFmpeg's AAC at 128 kb/s puts 1–1.3 dB
+    /// back on limited speech (eSpeak's pulses, clicks), so 0.5 dB let files out at −0.2 dBTP.
+    static let codingMargin = 1.5
+    /// Writes at most this many times: each is metered as decoded, and one over the ceiling (or off the
+    /// target) is written again with the limiter aimed lower by what the coding overshot.
+    static let attempts = 3
+    /// How far off the target a written track may land before it is written again, LU.
+    static let loudnessTolerance = 0.3
     static let blockSamples = 4_096
 
     struct Outcome {
@@ -111,31 +121,61 @@ struct Soundtrack {
         }
         let measured = try measure(mix(), through: [])
         let audible = measured.integrated.isFinite && measured.integrated > Self.audibleFloor
-        var gain = audible ? settings.loudness - measured.integrated : 0
-        let limited = audible && measured.truePeak + gain > SoundtrackSettings.truePeakCeiling - Self.codingMargin
-        if limited {
-            // The limiter takes loudness off the peaks it flattens: measure what it leaves, make up for it once.
-            let after = try measure(mix(), through: shaping(gain: gain, limited: true))
-            if after.integrated.isFinite { gain += settings.loudness - after.integrated }
+        let linearGain = audible ? settings.loudness - measured.integrated : 0
+        let ceiling = SoundtrackSettings.truePeakCeiling
+        var aim = ceiling - Self.codingMargin
+        var limited = audible && measured.truePeak + linearGain > aim
+        /// The limiter takes loudness off the peaks it flattens: measure what it leaves, make up for it once.
+        func madeUp() throws -> Double {
+            let after = try measure(mix(), through: shaping(gain: linearGain, limit: aim))
+            return after.integrated.isFinite ? linearGain + settings.loudness - after.integrated : linearGain
         }
-        // The limiter's resampling may round the length; the track is exactly the video's.
-        let chain = shaping(gain: gain, limited: limited)
-            + ["apad", "atrim=end_sample=\(total)", Self.meter,
-               "aformat=sample_fmts=fltp:channel_layouts=\(ClipSource.layoutName(channels: format.channels))"]
+        var gain = limited ? try madeUp() : linearGain
 
         let chapters = try StitchMuxer.writing(destination) { try InputContainer(path: stitched, findStreamInfo: false).chapters.count }
         let placement = indexPlacement(videoPackets: stitchedInfo.video?.frameCount, audioSamples: total, chapters: chapters)
         var musicLoops = 0
-        let written = try StitchMuxer.withIndexRetry(placement) { placement in
-            let mix = try mix()
-            defer { musicLoops = mix.musicLoops }
-            return try write(mix: mix, chain: chain.joined(separator: ","), placement: placement)
+        func writeTrack() throws -> (videoPackets: Int, audioPackets: Int, subtitlePackets: Int, loudness: Loudness) {
+            // The limiter's resampling may round the length; the track is exactly the video's.
+            let chain = shaping(gain: gain, limit: limited ? aim : nil)
+                + ["apad", "atrim=end_sample=\(total)",
+                   "aformat=sample_fmts=fltp:channel_layouts=\(ClipSource.layoutName(channels: format.channels))"]
+            return try StitchMuxer.withIndexRetry(placement) { placement in
+                let mix = try mix()
+                defer { musicLoops = mix.musicLoops }
+                return try write(mix: mix, chain: chain.joined(separator: ","), placement: placement)
+            }
         }
-        let report = SoundtrackReport(narratedScenes: cues.count, duck: settings.duck, music: music?.path,
+        var written = try writeTrack(), writes = 1
+        while audible, writes < Self.attempts {
+            let over = written.loudness.truePeak - ceiling
+            let off = settings.loudness - written.loudness.integrated
+            if over > 0 {
+                // The coding put `over` dB more on the peaks than this aim allowed: aim that much lower, and a little more.
+                aim -= over + 0.25
+                limited = true
+                gain = try madeUp()
+            } else if off.isFinite, abs(off) > Self.loudnessTolerance {
+                gain += off
+            } else {
+                break
+            }
+            written = try writeTrack()
+            writes += 1
+        }
+        if audible, written.loudness.truePeak > ceiling {
+            log.emit(MiaEvent("MIA:WARN", [
+                ("kind", "true-peak"), ("output", .string(destination)),
+                ("message", .string(String(format: "the encoded soundtrack peaks at %.2f dBTP, over the %.1f dBTP ceiling, after %d writes",
+                                           written.loudness.truePeak, ceiling, writes))),
+            ]))
+        }
+        var report = SoundtrackReport(narratedScenes: cues.count, duck: settings.duck, music: music?.path,
                                       musicDuck: settings.musicDuck, musicLoops: musicLoops, targetLoudness: settings.loudness,
                                       integratedLoudness: written.loudness.integrated, truePeak: written.loudness.truePeak,
                                       gain: gain, limited: limited, normalized: audible,
                                       cutNarrations: placed.filter(\.cut).map(\.cue.scene))
+        report.writes = writes
         return Outcome(report: report, videoPackets: written.videoPackets, audioPackets: written.audioPackets,
                        subtitlePackets: written.subtitlePackets)
     }
@@ -165,11 +205,11 @@ struct Soundtrack {
     static let meter = "ebur128=peak=true:metadata=1"
 
     /// The loudness filters: one gain, and if the peaks need it a true-peak limiter (on 4× oversampled
-    /// audio, so it sees the peaks between samples), aimed `codingMargin` under the ceiling.
-    private func shaping(gain: Double, limited: Bool) -> [String] {
+    /// audio, so it sees the peaks between samples) at `limit` dBTP, under the ceiling by the coding's overshoot.
+    private func shaping(gain: Double, limit: Double?) -> [String] {
         var chain = [String(format: "volume=%.4fdB:precision=double", gain)]
-        if limited {
-            let limit = pow(10, (SoundtrackSettings.truePeakCeiling - Self.codingMargin) / 20)
+        if let limit {
+            let limit = pow(10, limit / 20)
             chain += ["aresample=\(format.sampleRate * 4)",
                       String(format: "alimiter=limit=%.6f:attack=2:release=50:level=disabled:latency=1", limit),
                       "aresample=\(format.sampleRate)"]
@@ -248,14 +288,16 @@ struct Soundtrack {
         let audioMuxTimeBase = muxer.output.timeBase(ofStream: audioStream)
 
         let shaper = try audioGraph(chain)
+        let heard = try StitchMuxer.writing(destination) { try EncodedMeter(encoder: encoder, graph: audioGraph(Self.meter), format: format) }
         let fifo = try AudioFifo(sampleRate: format.sampleRate, channels: format.channels)
         let shaped = Frame(), packet = Packet()
-        var loudness = Loudness()
         var encoded: Int64 = 0, audioPackets = 0, videoPackets = 0
         var mixEnded = false, shaperEnded = false
 
         func drainEncoder() throws {
             while case .value = try encoder.receive(into: packet) {
+                // Heard before the muxer takes the packet's data.
+                try StitchMuxer.writing(destination) { try heard.send(packet) }
                 packet.setStreamIndex(audioStream)
                 packet.rescaleTimestamps(from: encoder.timeBase, to: audioMuxTimeBase)
                 try muxer.write(packet)
@@ -272,7 +314,6 @@ struct Soundtrack {
             while true {
                 switch try shaper.pull(into: shaped) {
                 case .value:
-                    loudness.read(shaped, channels: format.channels)
                     try fifo.append(shaped)
                     while fifo.count >= encoder.frameSize { try encode(fifo.take(encoder.frameSize)) }
                 case .endOfStream:
@@ -337,6 +378,7 @@ struct Soundtrack {
         try StitchMuxer.writing(destination) { try encoder.send(nil) }
         try drainEncoder()
         try muxer.finish()
+        let loudness = try StitchMuxer.writing(destination) { try heard.finish() }
         return (videoPackets, audioPackets, subtitlePackets, loudness)
     }
 
@@ -351,6 +393,43 @@ struct Soundtrack {
             throw MiaError(.output(destination), "cannot hold a caption track (\(refused)); use --captions sidecar", cause: refused)
         } catch let error as FFmpegError {
             throw MiaError(.output(destination), "cannot write output", ffmpeg: error)
+        }
+    }
+
+    /// The written track heard back: each AAC packet decoded as it goes to the muxer and metered, so
+    /// the figures include what the coding did to the peaks. One packet's audio is all it holds.
+    final class EncodedMeter {
+        private let decoder: Decoder
+        private let graph: FilterGraph
+        private let format: NormalizeTarget.Audio
+        private let decoded = Frame(), metered = Frame()
+        private var loudness = Loudness()
+
+        init(encoder: Encoder, graph: FilterGraph, format: NormalizeTarget.Audio) throws {
+            decoder = try Decoder(decoding: encoder)
+            self.graph = graph
+            self.format = format
+        }
+
+        func send(_ packet: Packet?) throws {
+            try decoder.send(packet)
+            while case .value = try decoder.receive(into: decoded) {
+                try graph.push(decoded)
+                try drain()
+            }
+        }
+
+        func finish() throws -> Loudness {
+            try send(nil)
+            // ebur128 reports at every 100 ms: a little silence carries the last peaks out (and is gated away).
+            try graph.push(Frame.silence(samples: format.sampleRate / 10 + 1, rate: format.sampleRate, channels: format.channels))
+            try graph.push(nil)
+            try drain()
+            return loudness
+        }
+
+        private func drain() throws {
+            while case .value = try graph.pull(into: metered) { loudness.read(metered, channels: format.channels) }
         }
     }
 

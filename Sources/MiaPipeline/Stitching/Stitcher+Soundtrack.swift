@@ -82,6 +82,7 @@ extension Stitcher {
                 ("gain", .seconds(report.gain)),
                 ("limited", .bool(report.limited)),
                 ("normalized", .bool(report.normalized)),
+                ("writes", .int(Int64(report.writes))),
                 ("elapsed", .seconds(Date().timeIntervalSince(started))),
             ]
             log.emit(MiaEvent("MIA:SOUNDTRACK", fields))
