@@ -125,10 +125,19 @@ struct Soundtrack {
         let ceiling = SoundtrackSettings.truePeakCeiling
         var aim = ceiling - Self.codingMargin
         var limited = audible && measured.truePeak + linearGain > aim
-        /// The limiter takes loudness off the peaks it flattens: measure what it leaves, make up for it once.
+        /// The limiter takes loudness off the peaks it flattens, and more the more it is fed: measure what it
+        /// leaves and make up for it, again while it lands off the target. A measuring pass costs less than
+        /// writing the file again (no encoding, no video), so the writes are kept for what only they show.
         func madeUp() throws -> Double {
-            let after = try measure(mix(), through: shaping(gain: linearGain, limit: aim))
-            return after.integrated.isFinite ? linearGain + settings.loudness - after.integrated : linearGain
+            var gain = linearGain
+            for _ in 0..<Self.attempts {
+                let after = try measure(mix(), through: shaping(gain: gain, limit: aim))
+                guard after.integrated.isFinite else { break }
+                let off = settings.loudness - after.integrated
+                gain += off
+                if abs(off) <= Self.loudnessTolerance / 3 { break }
+            }
+            return gain
         }
         var gain = limited ? try madeUp() : linearGain
 
