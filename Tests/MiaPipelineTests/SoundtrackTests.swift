@@ -174,6 +174,28 @@ import Testing
         _ = try plan.files()
     }
 
+    /// Lengths in a hand-edited plan become sample counts: absurd ones are refused by name, never trapped on.
+    @Test func aPlanFileWithAbsurdLengthsIsRefusedNamingTheField() throws {
+        var plan = NarratedPlan()
+        try plan.addScene(seconds: 1.0, clipAudio: "anullsrc=r=48000:cl=stereo", narration: "sine=f=1000:r=24000:d=0.5")
+        let good = try plan.files().plan
+        let edits: [(String, (inout SceneJob) -> Void)] = [
+            ("scenes[0].speech.leadIn 1e+300", { $0.speech?.leadIn = 1e300 }),
+            ("scenes[0].speech.leadIn -5.0", { $0.speech?.leadIn = -5 }),
+            ("scenes[0].speech.seconds -1.0", { $0.speech?.seconds = -1 }),
+            ("scenes[0].sceneSeconds 1000000000000.0", { $0.sceneSeconds = 1e12 }),
+            ("scenes[0].seconds -5.0", { $0.seconds = -5 }),
+        ]
+        for (index, (field, edit)) in edits.enumerated() {
+            var edited = good
+            edit(&edited.scenes[0])
+            let path = plan.scratch.path("absurd-\(index).json")
+            try edited.json().write(to: URL(fileURLWithPath: path))
+            let refused = #expect(throws: MiaError.self) { try PlanFiles.load(path) }
+            #expect(refused?.message.hasPrefix("\(path): \(field) must be") == true, "\(refused?.message ?? "")")
+        }
+    }
+
     @Test func theClipSoundIsDuckedByTheSetAmountWhileTheNarrationSpeaks() throws {
         var plan = NarratedPlan()
         plan.soundtrack = SoundtrackSettings(duck: -12, loudness: -20)

@@ -13,6 +13,9 @@ public struct PlanFiles: Sendable {
     /// Extensions a scene clip may have (the containers a stitch reads and writes).
     static let clipExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv"]
 
+    /// The longest a scene (or its speech) may be: a day.
+    static let longestScene = 86_400.0
+
     /// - Throws: `MiaError` naming the plan file and the field when a scene's output would land
     ///   outside the plan's scene folder or is not a video file name, or the soundtrack's duck or
     ///   loudness is outside what `--duck` and `--loudness` accept. A plan can come from a shared
@@ -28,6 +31,24 @@ public struct PlanFiles: Sendable {
             }
             if let problem = RenderLimits.loudness(soundtrack.loudness) {
                 throw MiaError(file: path, "soundtrack.loudness \(soundtrack.loudness) \(problem)")
+            }
+            if let problem = RenderLimits.duck(soundtrack.musicDuck) {
+                throw MiaError(file: path, "soundtrack.musicDuck \(soundtrack.musicDuck) \(problem)")
+            }
+        }
+        // Lengths become sample and frame counts (Int64): an absurd or negative one must be refused here,
+        // not trap in a conversion later.
+        func checkSeconds(_ value: Double, _ field: String, allowsZero: Bool = false) throws {
+            guard value.isFinite, allowsZero ? value >= 0 : value > 0, value <= Self.longestScene else {
+                throw MiaError(file: path, "\(field) \(value) must be \(allowsZero ? "0" : "more than 0") to \(Int(Self.longestScene)) seconds")
+            }
+        }
+        for (index, job) in plan.scenes.enumerated() {
+            try checkSeconds(job.seconds, "scenes[\(index)].seconds")
+            if let sceneSeconds = job.sceneSeconds { try checkSeconds(sceneSeconds, "scenes[\(index)].sceneSeconds") }
+            if let speech = job.speech {
+                try checkSeconds(speech.seconds, "scenes[\(index)].speech.seconds", allowsZero: true)
+                try checkSeconds(speech.leadIn, "scenes[\(index)].speech.leadIn", allowsZero: true)
             }
         }
         let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
