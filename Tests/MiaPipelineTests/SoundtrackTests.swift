@@ -194,6 +194,12 @@ import Testing
             let refused = #expect(throws: MiaError.self) { try PlanFiles.load(path) }
             #expect(refused?.message.hasPrefix("\(path): \(field) must be") == true, "\(refused?.message ?? "")")
         }
+        var edited = good
+        edited.scenes[0].speech?.words = [WordTiming(word: "far", start: 1e300, end: 1e300)]
+        let path = plan.scratch.path("absurd-words.json")
+        try edited.json().write(to: URL(fileURLWithPath: path))
+        let refused = #expect(throws: MiaError.self) { try PlanFiles.load(path) }
+        #expect(refused?.message.contains("scenes[0].speech.words[0] is not inside its speech") == true, "\(refused?.message ?? "")")
     }
 
     @Test func theClipSoundIsDuckedByTheSetAmountWhileTheNarrationSpeaks() throws {

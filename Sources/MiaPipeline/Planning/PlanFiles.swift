@@ -49,6 +49,11 @@ public struct PlanFiles: Sendable {
             if let speech = job.speech {
                 try checkSeconds(speech.seconds, "scenes[\(index)].speech.seconds", allowsZero: true)
                 try checkSeconds(speech.leadIn, "scenes[\(index)].speech.leadIn", allowsZero: true)
+                // Word times become caption times: each inside its speech (a little rounding allowed).
+                if let word = speech.words.firstIndex(where: { !($0.start.isFinite && $0.end.isFinite && $0.start >= 0
+                                                                  && $0.start <= $0.end && $0.end <= speech.seconds + 1) }) {
+                    throw MiaError(file: path, "scenes[\(index)].speech.words[\(word)] is not inside its speech (0 to \(speech.seconds) s)")
+                }
             }
         }
         let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
