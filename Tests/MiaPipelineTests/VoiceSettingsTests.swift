@@ -122,6 +122,22 @@ import Testing
         #expect(try claim("c") == .granted)
     }
 
+    /// A claim whose holder on this host was killed (-9) is taken over at once, not waited out for its lease.
+    @Test func aClaimOfAKilledProcessIsTakenOver() throws {
+        let scratch = Scratch()
+        let store = try JobStore(path: scratch.path("jobs.sqlite"))
+        let dead = "\(ProcessIdentity.host):999999:0@mia-\(ProcessIdentity.host)-\(ProcessIdentity.pidNamespace)-999999-1"
+        #expect(ProcessIdentity.isGone(owner: dead))
+        #expect(!ProcessIdentity.isGone(owner: ProcessIdentity.owner))
+        #expect(!ProcessIdentity.isGone(owner: "worker-7"), "a worker's own id is never judged")
+        func claim(_ owner: String) throws -> SpeechClaim {
+            try store.claimSpeech(key: "k", engine: .espeak, voice: "", language: "en", characters: 3, owner: owner, leaseSeconds: 600)
+        }
+        #expect(try claim(dead) == .granted)
+        #expect(try claim("alive") == .granted)
+        guard case .heldBy = try claim("other") else { Issue.record("a live holder's claim must be waited for"); return }
+    }
+
     @Test func measuredSpeechSetsSceneLengthsAndFitsProviderClips() throws {
         let script = """
         Scene 1: Hook

@@ -36,7 +36,8 @@ extension JobStore {
             let holder = try row.optionalText("lease_owner")
             // A worker already holds the scene's lease (and renews it on its own schedule).
             if holder == owner { return .granted }
-            if let holder, let until = try row.optionalDate("lease_expires_at"), until > now {
+            // A holder on this host that was killed (-9) is not waited out: its lease would only run out the same.
+            if let holder, !ProcessIdentity.isGone(owner: holder), let until = try row.optionalDate("lease_expires_at"), until > now {
                 return .heldBy(owner: holder, until: until)
             }
             try session.execute("""

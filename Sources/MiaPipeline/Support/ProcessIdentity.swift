@@ -12,8 +12,18 @@ public enum ProcessIdentity {
     static let pid = getpid()
     static let startTicks = startTime(of: getpid())
 
-    /// The owner string for claims in the job store: `host:pid:random`.
-    public static let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 16))"
+    /// The owner string for claims in the job store: `host:pid:random@TAG`, the tag being `fileTag`, so a
+    /// process on the same host can tell a claim whose holder was killed (`isGone(owner:)`).
+    public static let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 16))@\(fileTag)"
+
+    /// Whether a claim's owner is a process of this host that no longer runs (killed with -9 mid-claim): its
+    /// claim need not be waited out. Owners without a tag (workers name themselves) or of other hosts are
+    /// never judged gone; their leases run out as before.
+    public static func isGone(owner: String) -> Bool {
+        guard let at = owner.lastIndex(of: "@") else { return false }
+        let tag = String(owner[owner.index(after: at)...])
+        return tag.hasPrefix("mia-") && !isRunning(tag: tag)
+    }
 
     /// This process's pid namespace (the inode of `/proc/self/ns/pid`): two containers may share a host
     /// name and a volume, but a pid means something only inside its own namespace.

@@ -33,7 +33,7 @@ extension JobStore {
         return try backend.transaction { session in
             if let row = try session.row("SELECT * FROM speech WHERE key = ?\(backend.rowLock)", [.text(key)]) {
                 if try row.text("status") == "complete" { return .recorded(try Self.speech(row)) }
-                if let holder = try row.optionalText("claim_owner"), holder != owner,
+                if let holder = try row.optionalText("claim_owner"), holder != owner, !ProcessIdentity.isGone(owner: holder),
                    let until = try row.optionalDate("claim_expires_at"), until > now {
                     return .heldBy(owner: holder, until: until)
                 }
