@@ -55,13 +55,20 @@ let package = Package(
             pkgConfig: "espeak-ng",
             providers: [.apt(["libespeak-ng-dev", "espeak-ng-data"]), .brew(["espeak-ng"])]
         ),
+        // Fontconfig, where libass finds fonts: only Stitching/Captions/CaptionFont.swift imports it,
+        // to name the families a burned caption can be drawn in.
+        .systemLibrary(
+            name: "CFontconfig",
+            pkgConfig: "fontconfig",
+            providers: [.apt(["libfontconfig-dev"]), .brew(["fontconfig"])]
+        ),
         // The only Swift code that imports CFFmpeg (as an internal import, so no C type leaves it):
         // containers, packets, frames, codecs, filter graphs. Its API is `package`: for this package only.
         .target(name: "MiaFFmpeg", dependencies: ["CFFmpeg"]),
         .target(
             name: "MiaPipeline",
             dependencies: [
-                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", "CESpeakNG", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
+                "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", "CESpeakNG", "CFontconfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 // Provider HTTP only (Providers/HTTP/): no NIO type leaves that folder.

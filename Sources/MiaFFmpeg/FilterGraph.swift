@@ -127,6 +127,16 @@ package final class FilterGraph {
 
     deinit { avfilter_graph_free(&graph) }
 
+    /// `value` as one option value inside a graph description, whatever it holds (a file name with
+    /// `:`, `'`, `,` or `[`): escaped for the option parser, then again for the graph parser, as
+    /// FFmpeg's "Notes on filtergraph escaping" describe.
+    package static func escapedOption(_ value: String) -> String {
+        func escape(_ text: String, _ specials: Set<Character>) -> String {
+            String(text.flatMap { specials.contains($0) ? ["\\", $0] : [$0] })
+        }
+        return escape(escape(value, ["\\", "'", ":"]), ["\\", "'", "[", "]", ",", ";"])
+    }
+
     /// Hands a frame to input `input` (the graph takes its own reference), or nil at its end.
     package func push(_ frame: Frame?, to input: Int = 0) throws {
         guard input < sources.count else { return }

@@ -33,9 +33,11 @@ struct NarrationArguments: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Loudness of the finished soundtrack, LUFS integrated (true peak at most -1 dBTP).", valueName: "LUFS"))
     var loudness: Double = -14
 
-    @Option(help: ArgumentHelp("Captions from the narration: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video) or none.",
+    @Option(help: ArgumentHelp("Captions from the narration: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video), burn (those, and drawn into the picture) or none.",
                                valueName: "mode"))
     var captions: CaptionsArgument = .sidecar
+
+    @OptionGroup var captionLook: CaptionLookArguments
 
     func validate() throws {
         _ = try choice()
@@ -60,14 +62,47 @@ struct NarrationArguments: ParsableArguments {
         plan.narration = NarrationOptions(voice: try choice(), speakers: try voices.map(SpeakerVoices.load) ?? SpeakerVoices(),
                                           language: language?.lowercased(), rate: plan.wordsPerMinute / 150, fallback: fallback,
                                           soundtrack: SoundtrackSettings(duck: duck, loudness: loudness, musicDuck: musicDuck),
-                                          captions: captions.mode)
+                                          captions: captions.mode, captionAppearance: captionLook.appearance)
         plan.music = music
         return plan
     }
 }
 
-/// `--captions`. Burning captions into the picture is not built yet, so `burn` is not offered.
+/// `--captions`.
 enum CaptionsArgument: String, ExpressibleByArgument, CaseIterable {
-    case none, sidecar, soft
+    case none, sidecar, soft, burn
     var mode: CaptionMode { CaptionMode(rawValue: rawValue)! }
+}
+
+extension CaptionStyle: ExpressibleByArgument {}
+
+/// How burned captions look (`plan`, `render`, `submit`, `stitch --plan`).
+struct CaptionLookArguments: ParsableArguments {
+    @Option(name: .customLong("caption-style"),
+            help: ArgumentHelp("Burned captions: subtitle (bottom, two lines, outlined) or karaoke (a few words at a time, the spoken word highlighted).",
+                               valueName: "style"))
+    var style: CaptionStyle?
+
+    @Option(name: .customLong("caption-font"),
+            help: ArgumentHelp("Burned captions' font: an installed family (fc-list : family) or a font file. Default: DejaVu Sans.",
+                               valueName: "font"))
+    var font: String?
+
+    func validate() throws {
+        do {
+            _ = try font.map(CaptionFont.resolve)
+        } catch let error as MiaError {
+            throw ValidationError("--caption-font: \(error.message)")
+        }
+    }
+
+    /// Nil when neither option was given (a plan keeps its own).
+    var given: CaptionAppearance? { style == nil && font == nil ? nil : appearance }
+
+    /// A font file is kept by its absolute path: the plan may be stitched from another folder.
+    var appearance: CaptionAppearance {
+        let file = font.map { $0.contains("/") || FileManager.default.fileExists(atPath: $0) } ?? false
+        return CaptionAppearance(style: style ?? .subtitle,
+                                 font: file ? font.map { URL(fileURLWithPath: $0).standardizedFileURL.path } : font)
+    }
 }

@@ -54,9 +54,11 @@ extension MiaStitch {
         @Option(help: "Between clips: none (a cut) or crossfade:SECONDS, e.g. crossfade:0.5 (re-encodes every clip; the total gets shorter by the overlaps).")
         var transition: Transition = .cut
 
-        @Option(help: ArgumentHelp("With --plan, a narrated plan's captions: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video) or none (default: the plan's).",
+        @Option(help: ArgumentHelp("With --plan, a narrated plan's captions: sidecar (NAME.srt and NAME.vtt beside the video), soft (those, and a subtitle track in the video), burn (those, and drawn into the picture) or none (default: the plan's).",
                                    valueName: "mode"))
         var captions: CaptionsArgument?
+
+        @OptionGroup var captionLook: CaptionLookArguments
 
         @OptionGroup var global: GlobalOptions
 
@@ -64,7 +66,12 @@ extension MiaStitch {
             if clips.isEmpty && plan == nil { throw ValidationError("give the clips to stitch, or --plan") }
             if !clips.isEmpty && plan != nil { throw ValidationError("give either CLIPs or --plan, not both") }
             if music != nil && plan == nil { throw ValidationError("--music goes with --plan: a plan's stitch has a soundtrack to put it in") }
-            if captions != nil && plan == nil { throw ValidationError("--captions comes from a plan's narration: give --plan") }
+            if (captions != nil || captionLook.given != nil) && plan == nil {
+                throw ValidationError("--captions, --caption-style and --caption-font come from a plan's narration: give --plan")
+            }
+            if normalize == .never && captions == .burn {
+                throw ValidationError("--captions burn re-encodes the picture; it cannot go with --normalize never")
+            }
             if normalize == .never && (size != nil || fps != nil || transition.crossfade != nil) {
                 throw ValidationError("--size, --fps and --transition re-encode the clips; they cannot go with --normalize never")
             }
@@ -84,6 +91,7 @@ extension MiaStitch {
                                             crossfade: transition.crossfade, verifyOutput: verify, captions: captions?.mode)
                 if let plan {
                     options.music = music
+                    options.captionAppearance = captionLook.given
                     try stitcher.stitch(plan: try PlanFiles.load(plan), to: output, options: options)
                 } else {
                     try stitcher.stitch(clips, to: output, options: options)

@@ -77,7 +77,8 @@ import Testing
     @Test func aOneWordSceneShowsItsWordUntilTheCut() {
         let scene = CaptionScene(scene: 4, start: 10, end: 11.05, leadIn: 0.25, words: [WordTiming(word: "Hello.", start: 0, end: 0.3)])
         let cues = CaptionBuilder(language: "en").cues([scene])
-        #expect(cues == [CaptionCue(start: 10.25, end: 11.05, lines: ["Hello."], scene: 4)])
+        #expect(cues.map { [$0.start, $0.end] } == [[10.25, 11.05]] && cues.map(\.lines) == [["Hello."]] && cues.map(\.scene) == [4])
+        #expect(cues.first?.words.map(\.text) == ["Hello."])
         // With room, a brief word stays a full second.
         let roomy = CaptionScene(scene: 4, start: 10, end: 13, leadIn: 0.25, words: [WordTiming(word: "Hello.", start: 0, end: 0.3)])
         #expect(CaptionBuilder(language: "en").cues([roomy]).map(\.end) == [11.25])
@@ -142,6 +143,7 @@ import Testing
         #expect(CaptionLanguage.iso639_2(nil) == "und")
         #expect(CaptionLanguage.iso639_2("e1") == "und")
         #expect(try CaptionMode(parsing: "Soft") == .soft)
-        #expect(throws: MiaError.self) { try CaptionMode(parsing: "burn") }
+        #expect(try CaptionMode(parsing: "BURN") == .burn)
+        #expect(throws: MiaError.self) { try CaptionMode(parsing: "hard") }
     }
 }

@@ -147,9 +147,6 @@ import Testing
         #expect(tag.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "eng")
         let back = try run("ffmpeg", ["-v", "error", "-i", scratch.path("soft.mkv"), "-map", "0:s", "-f", "srt", "-"])
         #expect(try Self.parseSRT(back.stdout).map(\.text).filter { !$0.isEmpty } == Self.parseSRT(String(contentsOfFile: scratch.path("soft.srt"), encoding: .utf8)).map(\.text))
-
-        let burn = try run(Repo.cli, ["render", script, "-o", scratch.path("burn.mp4"), "--captions", "burn"], environment: environment)
-        #expect(burn.status != 0 && burn.stderr.contains("--captions"))
     }
 
     @Test func aFailedStitchLeavesNoCaptions() async throws {

@@ -41,7 +41,7 @@ extension CommandLineTests {
         let conformer = VideoConformer(target: NormalizeTarget(width: 320, height: 180, fps: Rational(30, 1), audio: nil),
                                        settings: EncodingSettings(), threads: 1)
         do {
-            try conformer.conform(info, frames: 3, range: 0..<3, into: scratch.path("segment.mp4"))
+            try conformer.conform(info, frames: 3, range: 0..<3, into: scratch.path("segment.mp4"), outputFrame: 0)
             Issue.record("a clip without pictures was conformed")
         } catch {
             #expect("\(error)" == "\(empty): cannot re-encode its video: no video frame could be decoded")

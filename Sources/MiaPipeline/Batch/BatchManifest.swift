@@ -112,8 +112,10 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// `music:`, `music-duck:` — as `render`'s `--music` and `--music-duck`: the file resolved against the
     /// manifest, inside its root.
     public var music: String?
-    /// `captions:` — as `render --captions` (none, sidecar, soft).
+    /// `captions:`, `caption-style:`, `caption-font:` — as `render`'s `--captions` (none, sidecar, soft, burn),
+    /// `--caption-style` and `--caption-font` (a font file resolved against the manifest, inside its root).
     public var captions = CaptionMode.sidecar
+    public var captionAppearance = CaptionAppearance()
 
     public init() {}
 
@@ -122,7 +124,8 @@ public struct BatchJobSettings: Sendable, Equatable {
         var options = PlanOptions(provider: provider, width: width, height: height, fps: fps, budget: budget, targetDuration: duration,
                     aspect: aspect, wordsPerMinute: wordsPerMinute, environment: environment, scriptFormat: scriptFormat,
                     narration: NarrationOptions(voice: voice, speakers: speakers, language: language, rate: wordsPerMinute / 150,
-                                                fallback: fallback, soundtrack: soundtrack, captions: captions))
+                                                fallback: fallback, soundtrack: soundtrack, captions: captions,
+                                                captionAppearance: captionAppearance))
         options.music = music
         return options
     }
@@ -149,7 +152,8 @@ private struct ManifestReader {
     var outputs: [(job: Int, path: String, line: Int)] = []
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
-                             "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions"]
+                             "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions",
+                             "caption-style", "caption-font"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -348,6 +352,24 @@ private struct ManifestReader {
         case "captions":
             guard let mode = text(value, field: field) else { return }
             do { settings.captions = try CaptionMode(parsing: mode) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
+        case "caption-style":
+            guard let style = text(value, field: field) else { return }
+            do { settings.captionAppearance.style = try CaptionStyle(parsing: style) } catch {
+                problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")")
+            }
+        case "caption-font":
+            guard let name = text(value, field: field) else { return }
+            // A family name as it is; a font file inside the manifest's root like a script.
+            let isFile = name.contains("/") || FileManager.default.fileExists(atPath: resolve(name))
+            let font = isFile ? resolve(name) : name
+            if isFile, let outside = outsideRoot(font) {
+                problem(line, "\(field): \(font) \(outside)")
+            } else {
+                do {
+                    _ = try CaptionFont.resolve(font)
+                    settings.captionAppearance.font = font
+                } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
+            }
         default:
             break
         }

@@ -162,6 +162,8 @@ public struct RenderPlan: Sendable, Codable, Equatable {
     public var language: String?
     /// Narrated plans: what captions the stitch writes (`--captions`); nil: `sidecar`.
     public var captions: CaptionMode?
+    /// Plans whose captions are burned: their style and font; nil: a subtitle in the default font.
+    public var captionAppearance: CaptionAppearance?
 }
 
 extension RenderPlan {

@@ -141,6 +141,7 @@ public struct RenderPlanner: Sendable {
             plan.soundtrack = options.soundtrack
             plan.language = narration.language
             plan.captions = options.captions
+            if options.captions == .burn { plan.captionAppearance = options.captionAppearance }
         }
         log.emit(MiaEvent("MIA:ORCHESTRATE", [
             ("plan", .string(plan.renderPlanId)), ("scenes", .int(Int64(jobs.count))),

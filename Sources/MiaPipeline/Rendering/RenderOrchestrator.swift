@@ -85,6 +85,8 @@ public struct RenderOrchestrator: Sendable {
         try AtomicOutput.checkDestination(output, overwrite: options.overwrite)
         if let narration = options.plan.narration, narration.voice != .none, narration.captions.writesSidecars {
             try CaptionFiles.checkDestinations(beside: output, overwrite: options.overwrite)
+            // A font that is not there is found before any speech is bought, not at the stitch.
+            if narration.captions == .burn { _ = try CaptionFont.resolve(narration.captionAppearance.font) }
         }
         let lock = try OutputLock(for: output)
         let folder = outputURL.deletingLastPathComponent().path

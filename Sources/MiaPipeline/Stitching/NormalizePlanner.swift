@@ -57,6 +57,7 @@ enum NormalizePlanner {
     static func reasonToNormalize(mode: NormalizeMode, mismatches: [StitchMismatch], containerRefusal: String? = nil,
                                   unfitted: [LengthMismatch] = [], clips: [ClipInfo], options: StitchOptions) -> String? {
         if mode == .always { return "--normalize always" }
+        if options.burnedCaptions != nil { return "captions are burned into the picture" }
         if let seconds = options.crossfade { return "a \(seconds) s crossfade re-encodes every clip" }
         if let first = mismatches.first { return first.description }
         if let containerRefusal, let first = clips.first { return "clip 1 (\(first.path)): \(containerRefusal)" }

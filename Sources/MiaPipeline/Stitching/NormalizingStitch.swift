@@ -51,8 +51,10 @@ struct NormalizingStitch {
         var pieces = Self.pieces(frames: frames, overlap: overlap, copyable: copyable)
         let segments = SegmentFiles(beside: destination, count: pieces.count)
         defer { segments.removeAll() }
+        let captions = try options.burnedCaptions.map { try writeCaptionScript($0, pieces: pieces, segments: segments) }
+        let conformer = VideoConformer(target: target, settings: settings, threads: 1, captions: captions)
 
-        try reencode(pieces.indices.filter { !pieces[$0].copied }, of: pieces, frames: frames, segments: segments)
+        try reencode(pieces.indices.filter { !pieces[$0].copied }, of: pieces, frames: frames, segments: segments, conformer: conformer)
         // Measured, not assumed: copying the matching clips is only right if the re-encoded ones
         // came out with the very same SPS/PPS. If not, they are re-encoded too.
         if let made = pieces.firstIndex(where: { !$0.copied }), let kept = pieces.first(where: \.copied),
@@ -63,7 +65,7 @@ struct NormalizingStitch {
                 ]))
                 let rest = pieces.indices.filter { pieces[$0].copied }
                 for index in rest { pieces[index].copied = false }
-                try reencode(rest, of: pieces, frames: frames, segments: segments)
+                try reencode(rest, of: pieces, frames: frames, segments: segments, conformer: conformer)
             }
         }
         try checkSameParameters(pieces, segments: segments)
@@ -115,13 +117,16 @@ struct NormalizingStitch {
 
     // MARK: - Re-encoding
 
-    private func reencode(_ indices: [Int], of pieces: [Piece], frames: [Int], segments: SegmentFiles) throws {
+    private func reencode(_ indices: [Int], of pieces: [Piece], frames: [Int], segments: SegmentFiles,
+                          conformer: VideoConformer) throws {
         guard !indices.isEmpty else { return }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         // x264 threads well on its own; with several pieces at once, one lane per core avoids
         // oversubscribing the machine.
-        let threads = max(1, cores / min(indices.count, cores))
-        let conformer = VideoConformer(target: target, settings: settings, threads: threads)
+        var lanes = conformer
+        lanes.threads = max(1, cores / min(indices.count, cores))
+        let conformer = lanes
+        let starts = Self.outputFrames(pieces)
         let clips = clips
         let results = indices.parallelMap { index -> Result<Double, MiaError> in
             let started = Date()
@@ -130,10 +135,11 @@ struct NormalizingStitch {
             do {
                 switch pieces[index].kind {
                 case let .body(clip, range):
-                    try conformer.conform(clips[clip], frames: frames[clip], range: range, into: segments[index])
+                    try conformer.conform(clips[clip], frames: frames[clip], range: range, into: segments[index],
+                                          outputFrame: starts[index])
                 case let .crossfade(after, count):
                     try conformer.crossfade(from: (clips[after], frames[after]), to: (clips[after + 1], frames[after + 1]),
-                                            count: count, into: segments[index])
+                                            count: count, into: segments[index], outputFrame: starts[index])
                 }
                 return .success(Date().timeIntervalSince(started))
             } catch let error as FFmpegError {
@@ -163,6 +169,37 @@ struct NormalizingStitch {
                 ]))
             }
         }
+    }
+
+    /// Where each piece starts on the output timeline, in frames (every piece is whole frames long).
+    static func outputFrames(_ pieces: [Piece]) -> [Int] {
+        var starts: [Int] = [], next = 0
+        for piece in pieces {
+            starts.append(next)
+            next += piece.kind.frames
+        }
+        return starts
+    }
+
+    /// Burned captions: the ASS script for the clips where the pieces put them, written beside the
+    /// output with the segments (and removed with them).
+    private func writeCaptionScript(_ burned: BurnedCaptions, pieces: [Piece], segments: SegmentFiles) throws -> CaptionOverlay.Source {
+        let starts = Self.outputFrames(pieces)
+        let spans = clips.indices.map { clip -> (start: Double, end: Double) in
+            let owned = pieces.indices.filter { pieces[$0].kind.touches(clip) }
+            let end = starts[owned.last!] + pieces[owned.last!].kind.frames
+            return (Double(starts[owned.first!]) / target.fps.value, Double(end) / target.fps.value)
+        }
+        let script = burned.script(spans: spans, width: target.width, height: target.height)
+        do {
+            try Data(script.text.utf8).write(to: URL(fileURLWithPath: segments.captionScript))
+        } catch {
+            throw MiaError(.output(destination), "cannot write its caption script \(segments.captionScript): \(error.localizedDescription)")
+        }
+        log.emit(MiaEvent("MIA:CAPTIONS:BURN", [
+            ("style", .string(burned.style.rawValue)), ("font", .string(burned.font.family)), ("cues", .int(Int64(script.cues))),
+        ]))
+        return CaptionOverlay.Source(script: segments.captionScript, fontsDirectory: burned.font.directory)
     }
 
     /// Runs a step of the audio track: a failure reading a clip's audio names that clip, any other
@@ -338,15 +375,19 @@ struct NormalizingStitch {
 final class SegmentFiles: Sendable {
     private let paths: [String]
 
+    /// Burned captions' ASS script (written only when captions are burned).
+    let captionScript: String
+
     init(beside output: String, count: Int) {
         paths = (0..<count).map { index in LeftoverFiles.name(beside: output, suffix: "clip\(index + 1).segment.mp4") }
-        for path in paths { TemporaryFiles.shared.register(path) }
+        captionScript = LeftoverFiles.name(beside: output, suffix: "captions.ass")
+        for path in paths + [captionScript] { TemporaryFiles.shared.register(path) }
     }
 
     subscript(index: Int) -> String { paths[index] }
 
     func removeAll() {
-        for path in paths {
+        for path in paths + [captionScript] {
             unlink(path)
             TemporaryFiles.shared.unregister(path)
         }
@@ -354,6 +395,14 @@ final class SegmentFiles: Sendable {
 }
 
 extension NormalizingStitch.Piece.Kind {
+    /// Pictures the piece lasts.
+    var frames: Int {
+        switch self {
+        case let .body(_, range): return range.count
+        case let .crossfade(_, count): return count
+        }
+    }
+
     /// The clip whose file the piece reads first (for messages).
     var clip: Int {
         switch self {

@@ -31,6 +31,10 @@ public struct StitchOptions: Sendable {
     public var music: String?
     /// A narrated plan's captions, in place of the plan's own (`stitch --plan … --captions`); nil: the plan's.
     public var captions: CaptionMode?
+    /// How burned captions look, in place of the plan's (`--caption-style`, `--caption-font`); nil: the plan's.
+    public var captionAppearance: CaptionAppearance?
+    /// Captions drawn into the picture: every clip is re-encoded once, with them (`stitchNarrated` sets it).
+    public var burnedCaptions: BurnedCaptions?
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,

@@ -15,6 +15,8 @@ extension Stitcher {
         let captionMode = options.captions ?? files.plan.captions ?? .sidecar
         // Refused before any work, not after the video is made.
         if captionMode.writesSidecars { try CaptionFiles.checkDestinations(beside: output, overwrite: options.overwrite) }
+        let appearance = options.captionAppearance ?? files.plan.captionAppearance ?? CaptionAppearance()
+        let font = captionMode == .burn ? try CaptionFont.resolve(appearance.font) : nil
         let target = try AtomicOutput(destination: output, overwrite: options.overwrite)
         // Every narration is looked for before any work is done.
         var narrated: [(index: Int, job: SceneJob, speech: SceneSpeech, path: String)] = []
@@ -25,6 +27,10 @@ extension Stitcher {
             }
             narrated.append((index, job, speech, path))
         }
+
+        let source = CaptionSource(language: files.plan.language, clips: files.plan.scenes.indices.map { index in
+            narrated.first { $0.index == index }.map { CaptionSource.Clip(scene: $0.job.sceneNumber, leadIn: $0.speech.leadIn, words: $0.speech.words) }
+        })
 
         let plainPath = LeftoverFiles.name(beside: output, suffix: "stitched.\(container.fileExtension)")
         TemporaryFiles.shared.register(plainPath)
@@ -37,6 +43,9 @@ extension Stitcher {
         plainOptions.faststart = false
         plainOptions.overwrite = false
         plainOptions.verifyOutput = false
+        if let font {
+            plainOptions.burnedCaptions = BurnedCaptions(source: source, style: appearance.style, font: font)
+        }
         let plain = try Stitcher(log: OutputNaming(log: log, hidden: plainPath, shown: output), progress: progress)
             .stitch(files.clipPaths, to: plainPath, options: plainOptions)
 
@@ -46,11 +55,7 @@ extension Stitcher {
             return NarrationCue(scene: item.job.sceneNumber, file: item.path, start: span.startSeconds + item.speech.leadIn,
                                 sceneEnd: Double(span.end) * span.timeBase.value)
         }
-        let captions = captionMode == .none ? [] : CaptionBuilder(language: files.plan.language).cues(narrated.map { item in
-            let span = plain.clips[item.index]
-            return CaptionScene(scene: item.job.sceneNumber, start: span.startSeconds, end: Double(span.end) * span.timeBase.value,
-                                leadIn: item.speech.leadIn, words: item.speech.words)
-        })
+        let captions = captionMode == .none ? [] : source.cues(spans: plain.clips.map { ($0.startSeconds, Double($0.end) * $0.timeBase.value) })
         do {
             guard let last = plain.clips.last else { throw MiaError("no clips to stitch") }
             let outcome = try target.write { temporary in
@@ -101,11 +106,13 @@ extension Stitcher {
                 let written = try CaptionFiles.write(captions, beside: output, overwrite: options.overwrite)
                 result.captionFiles = [written.srt, written.vtt]
             }
-            log.emit(MiaEvent("MIA:CAPTIONS", [
+            var captionFields: [(String, MiaEvent.Value)] = [
                 ("output", .string(output)), ("mode", .string(captionMode.rawValue)), ("cues", .int(Int64(captions.count))),
                 ("track_packets", .int(Int64(outcome.subtitlePackets))),
                 ("files", .string(result.captionFiles.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ","))),
-            ]))
+            ]
+            if let font { captionFields += [("style", .string(appearance.style.rawValue)), ("font", .string(font.family))] }
+            log.emit(MiaEvent("MIA:CAPTIONS", captionFields))
             return result
         } catch let error as MiaError {
             log.emit(MiaEvent("MIA:STITCH:ERROR", [("reason", .string(error.message))]))

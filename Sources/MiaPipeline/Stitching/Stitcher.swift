@@ -39,6 +39,9 @@ public struct Stitcher: Sendable {
         let refusal = container.refusal(of: [infos[0].video?.codec, infos[0].audio?.codec].compactMap { $0 })
         if options.normalize == .never {
             if options.crossfade != nil { throw MiaError("a crossfade re-encodes the clips; it cannot go with --normalize never") }
+            if options.burnedCaptions != nil {
+                throw MiaError("burned captions re-encode the picture; they cannot go with --normalize never (use --captions soft or sidecar)")
+            }
             try refuseCopy(mismatches)
             if let refusal {
                 throw MiaError(.clip(number: 1, path: infos[0].path), "\(refusal), or use --normalize auto to re-encode to H.264 and AAC")
@@ -86,6 +89,8 @@ public struct Stitcher: Sendable {
             throw MiaError("cannot open the H.264 encoder (libx264) for \(format): \(error.summary)", cause: error)
         }
         for clip in unfitted { copyable[clip.clipNumber - 1] = false }
+        // Drawn on every picture: nothing is copied.
+        if options.burnedCaptions != nil { copyable = copyable.map { _ in false } }
         log.emit(MiaEvent("MIA:STITCH:START", [
             ("clips", .int(Int64(infos.count))),
             ("output", .string(output.destination)),

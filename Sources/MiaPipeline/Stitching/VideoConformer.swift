@@ -7,17 +7,21 @@ struct VideoConformer {
     let target: NormalizeTarget
     let settings: EncodingSettings
     /// Threads for one clip's decoder, filters and encoder (clips run side by side).
-    let threads: Int
+    var threads: Int
+    /// Captions to draw on every picture (`--captions burn`), or nil.
+    var captions: CaptionOverlay.Source? = nil
 
     /// Writes pictures `range` of the clip's `frames` conformed pictures into `segment`.
+    /// - Parameter outputFrame: where the segment's first picture sits on the output timeline (for captions).
     /// - Throws: `FFmpegError` from decoding, filtering or encoding.
-    func conform(_ clip: ClipInfo, frames: Int, range: Range<Int>, into segment: String) throws {
+    func conform(_ clip: ClipInfo, frames: Int, range: Range<Int>, into segment: String, outputFrame: Int) throws {
         let pictures = try ConformedPictures(clip, target: target, frames: frames, threads: threads)
         let writer = try SegmentWriter(path: segment, target: target, settings: settings, threads: threads)
+        let overlay = try captions.map { try CaptionOverlay($0, target: target, threads: threads) }
         try pictures.skip(range.lowerBound)
-        for _ in range {
+        for offset in 0..<range.count {
             guard let picture = try pictures.next() else { break }
-            try writer.encode(picture)
+            try writer.encode(overlay?.draw(picture, frame: outputFrame + offset) ?? picture)
         }
         try writer.finish()
     }
@@ -25,11 +29,12 @@ struct VideoConformer {
     /// Writes a crossfade of `count` pictures: the last `count` of `outgoing` dissolving into the
     /// first `count` of `incoming` (libavfilter's `xfade`).
     func crossfade(from outgoing: (clip: ClipInfo, frames: Int), to incoming: (clip: ClipInfo, frames: Int),
-                   count: Int, into segment: String) throws {
+                   count: Int, into segment: String, outputFrame: Int) throws {
         let first = try ConformedPictures(outgoing.clip, target: target, frames: outgoing.frames, threads: threads)
         let second = try ConformedPictures(incoming.clip, target: target, frames: incoming.frames, threads: threads)
         try first.skip(outgoing.frames - count)
         let writer = try SegmentWriter(path: segment, target: target, settings: settings, threads: threads)
+        let overlay = try captions.map { try CaptionOverlay($0, target: target, threads: threads) }
         let frameTime = Rational(target.fps.den, target.fps.num)
         let picture = FilterGraph.Input.video(width: target.width, height: target.height, pixelFormat: .yuv420p,
                                               timeBase: frameTime, sampleAspectRatio: Rational(1, 1), frameRate: target.fps)
@@ -41,7 +46,7 @@ struct VideoConformer {
         var written = 0
         func drain() throws {
             while written < count, case .value = try graph.pull(into: blended) {
-                try writer.encode(blended)
+                try writer.encode(overlay?.draw(blended, frame: outputFrame + written) ?? blended)
                 written += 1
             }
         }

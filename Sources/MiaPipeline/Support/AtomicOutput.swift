@@ -108,8 +108,8 @@ public struct AtomicOutput: Sendable {
 /// whose writer is no longer running on this host is removed by the next run into its folder.
 enum LeftoverFiles {
     /// Suffixes of the files mia-stitch writes and renames: outputs, downloads, normalize segments,
-    /// the plain stitch a soundtrack is laid under (in the output's own container).
-    static let suffixes = ["partial", "download", "segment.mp4"]
+    /// the plain stitch a soundtrack is laid under (in the output's own container), burned captions' script.
+    static let suffixes = ["partial", "download", "segment.mp4", "captions.ass"]
         + OutputContainerFormat.byExtension.keys.sorted().map { "stitched.\($0)" }
 
     static func name(beside destination: String, suffix: String) -> String {

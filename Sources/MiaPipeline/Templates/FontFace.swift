@@ -67,6 +67,9 @@ final class FontFace {
     var ascender: Int { Int(face.pointee.size.pointee.metrics.ascender >> 6) }
     var lineHeight: Int { Int(face.pointee.size.pointee.metrics.height >> 6) }
 
+    /// The family the font file names ("DejaVu Sans"), as font lookups (fontconfig, libass) know it.
+    var familyName: String? { face.pointee.family_name.map { String(cString: $0) } }
+
     func hasGlyph(_ scalar: Unicode.Scalar) -> Bool { FT_Get_Char_Index(face, FT_ULong(scalar.value)) != 0 }
 
     /// Shapes part of a line (see `HarfBuzzFont.shape`).

@@ -15,10 +15,14 @@ public struct NarrationOptions: Sendable, Equatable {
     /// `--captions`: stored in the plan, so whoever stitches it (a worker too) writes the same. Not part of
     /// `identity`: captions change no scene, and a rerun with other captions finds its earlier work.
     public var captions: CaptionMode
+    /// `--caption-style`, `--caption-font`: how burned captions look (stored in the plan with `captions`).
+    public var captionAppearance: CaptionAppearance
 
     public init(voice: VoiceChoice = .auto, speakers: SpeakerVoices = SpeakerVoices(), language: String? = nil, rate: Double = 1,
-                fallback: Bool = true, soundtrack: SoundtrackSettings = SoundtrackSettings(), captions: CaptionMode = .sidecar) {
+                fallback: Bool = true, soundtrack: SoundtrackSettings = SoundtrackSettings(), captions: CaptionMode = .sidecar,
+                captionAppearance: CaptionAppearance = CaptionAppearance()) {
         self.captions = captions
+        self.captionAppearance = captionAppearance
         self.voice = voice
         self.speakers = speakers
         self.language = language

@@ -176,16 +176,22 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// Pixels of the last frame that differ clearly from their row's background (the row's left edge).
-func inkPixels(_ file: String, width: Int, height: Int) throws -> Int {
+/// One decoded frame as raw pixels, ffmpeg's decoder the oracle: `seek` picks it (`-ss 1.5`, `-sseof -0.1`).
+func rawFrame(_ file: String, seek: [String], pixelFormat: String = "gray") throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-v", "error", "-sseof", "-0.1", "-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"]
+    process.arguments = ["ffmpeg", "-v", "error"] + seek + ["-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    return data
+}
+
+/// Pixels of the last frame that differ clearly from their row's background (the row's left edge).
+func inkPixels(_ file: String, width: Int, height: Int) throws -> Int {
+    let data = try rawFrame(file, seek: ["-sseof", "-0.1"])
     try #require(data.count == width * height)
     var ink = 0
     for y in 0..<height {

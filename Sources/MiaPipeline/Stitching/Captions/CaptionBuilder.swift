@@ -16,10 +16,17 @@ public struct CaptionBuilder: Sendable {
     public var shortest = 1.0
     public var longest = 7.0
 
-    /// - Parameter language: the script's ISO 639-1 code (nil: not known).
-    public init(language: String?) {
-        lineLength = Self.wideLanguages.contains(language ?? "") ? 16 : 42
+    /// - Parameters:
+    ///   - language: the script's ISO 639-1 code (nil: not known).
+    ///   - lineLength: at most this many grapheme clusters a line, where the picture holds fewer than the norm
+    ///     (burned into a narrow frame).
+    public init(language: String?, lineLength: Int? = nil) {
+        let norm = Self.isWide(language) ? 16 : 42
+        self.lineLength = max(1, min(norm, lineLength ?? norm))
     }
+
+    /// Chinese, Japanese and Korean: a character is a square, twice a Latin letter's width.
+    static func isWide(_ language: String?) -> Bool { wideLanguages.contains(language ?? "") }
 
     static let wideLanguages: Set<String> = ["zh", "ja", "ko", "yue", "cmn"]
 
@@ -71,7 +78,8 @@ public struct CaptionBuilder: Sendable {
             // At least `shortest` on screen where the next cue and the scene's cut leave room, at most `longest`; never overlapping.
             let next = index + 1 < ranges.count ? units[ranges[index + 1].lowerBound].start : scene.end
             let end = min(max(piece.last!.end, start + shortest), start + longest, next, scene.end)
-            return CaptionCue(start: start, end: end, lines: lines(piece), scene: scene.scene)
+            return CaptionCue(start: start, end: end, lines: lines(piece), scene: scene.scene,
+                              words: piece.map { CaptionCue.Word(text: $0.text, start: $0.start, end: $0.end, spaced: $0.spaced) })
         }
     }
 
@@ -120,7 +128,11 @@ public struct CaptionBuilder: Sendable {
 
     /// What cutting after `unit` costs: nothing at a sentence end, a little at a pause, most inside a phrase.
     static func cutCost(after unit: Unit) -> Double {
-        guard let mark = unit.text.last else { return 3 }
+        unit.text.last.map(cutCost(afterMark:)) ?? 3
+    }
+
+    /// The same for a word's last character: 0 a sentence end, 1 a phrase mark, 3 anything else.
+    static func cutCost(afterMark mark: Character) -> Double {
         if ".!?…。！？".contains(mark) { return 0 }
         if ",;:、，；：—–)\"»”」』".contains(mark) { return 1 }
         return 3

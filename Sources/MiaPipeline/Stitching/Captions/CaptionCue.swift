@@ -7,12 +7,24 @@ public struct CaptionCue: Sendable, Equatable {
     public var lines: [String]
     /// The scene it belongs to (1-based): a cue never outlasts its scene.
     public var scene: Int
+    /// What the lines say, word by word, each when it is spoken: what a karaoke caption highlights.
+    public var words: [Word]
 
-    public init(start: Double, end: Double, lines: [String], scene: Int) {
+    /// A word of a cue on the video's timeline (in Chinese and Japanese, a character).
+    public struct Word: Sendable, Equatable {
+        public var text: String
+        public var start: Double
+        public var end: Double
+        /// Written with a space before it, unless it starts a line.
+        public var spaced: Bool
+    }
+
+    public init(start: Double, end: Double, lines: [String], scene: Int, words: [Word] = []) {
         self.start = start
         self.end = end
         self.lines = lines
         self.scene = scene
+        self.words = words
     }
 }
 

@@ -8,6 +8,8 @@ public enum CaptionMode: String, Sendable, Codable, CaseIterable {
     case sidecar
     /// The sidecar files, and a subtitle track in the video (mov_text in MP4/MOV, SubRip in MKV).
     case soft
+    /// The sidecar files, and the captions drawn into the picture (libass; `CaptionAppearance`).
+    case burn
 
     /// The accepted values, for help and messages.
     public static let names = allCases.map(\.rawValue).joined(separator: ", ")
