@@ -5,7 +5,8 @@
 // Only Stitching/Captions/CaptionFont.swift imports it.
 #include <fontconfig/fontconfig.h>
 
-// FC_FAMILY is a #define of a string literal; one typed constant for Swift.
+// FC_FAMILY and FC_CHARSET are #defines of string literals; one typed constant each for Swift.
 static const char *const mia_fc_family = FC_FAMILY;
+static const char *const mia_fc_charset = FC_CHARSET;
 
 #endif

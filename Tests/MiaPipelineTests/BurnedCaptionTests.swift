@@ -149,6 +149,16 @@ import Testing
         try "not a font".write(toFile: scratch.path("fake.ttf"), atomically: true, encoding: .utf8)
         #expect(throws: MiaError.self) { try CaptionFont.resolve(scratch.path("fake.ttf")) }
         #expect(throws: MiaError.self) { try CaptionFont.resolve(scratch.path("missing.ttf")) }
+        #expect(throws: MiaError.self) { try CaptionFont.resolve(scratch.path("")) }
+
+        // Characters no installed font has are named before they are drawn as boxes (a private-use
+        // character: no font anywhere has it); Latin, Greek, Cyrillic, Arabic and Hebrew are covered by DejaVu.
+        #expect(CaptionFont.uncovered("Hello, Καλημέρα, Привет, مرحبا, שלום").isEmpty)
+        #expect(CaptionFont.uncovered("ok \u{10FFFD}\u{10FFFD} ok") == ["\u{10FFFD}"])
+        let words = [WordTiming(word: "Hello", start: 0, end: 0.5), WordTiming(word: "\u{10FFFD}", start: 0.5, end: 1)]
+        let burned = BurnedCaptions(source: CaptionSource(language: "en", clips: [CaptionSource.Clip(scene: 1, leadIn: 0.25, words: words)]),
+                                    style: .subtitle, font: try CaptionFont.resolve(nil))
+        #expect(burned.missingGlyphs?.contains("empty boxes") == true)
     }
 
     @Test func theCommandLineBurnsAPlanAndRefusesWhatCannotBe() async throws {

@@ -44,7 +44,11 @@ extension Stitcher {
         plainOptions.overwrite = false
         plainOptions.verifyOutput = false
         if let font {
-            plainOptions.burnedCaptions = BurnedCaptions(source: source, style: appearance.style, font: font)
+            let burned = BurnedCaptions(source: source, style: appearance.style, font: font)
+            if let missing = burned.missingGlyphs {
+                log.emit(MiaEvent("MIA:WARN", [("kind", "caption-glyphs"), ("output", .string(output)), ("message", .string(missing))]))
+            }
+            plainOptions.burnedCaptions = burned
         }
         let plain = try Stitcher(log: OutputNaming(log: log, hidden: plainPath, shown: output), progress: progress)
             .stitch(files.clipPaths, to: plainPath, options: plainOptions)

@@ -43,6 +43,31 @@ public struct CaptionFont: Sendable, Equatable {
         return CaptionFont(family: family, directory: URL(fileURLWithPath: absolute).deletingLastPathComponent().path)
     }
 
+    /// The characters of `text` that no installed font has, in order, each once: libass would draw them as
+    /// empty boxes (it falls back through every font fontconfig knows, so one font having them is enough).
+    public static func uncovered(_ text: String) -> [Unicode.Scalar] {
+        let needed = text.unicodeScalars.filter { !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint
+            && $0.properties.generalCategory != .control }
+        guard !needed.isEmpty, let pattern = FcPatternCreate() else { return [] }
+        defer { FcPatternDestroy(pattern) }
+        guard let properties = FcObjectSetCreate() else { return [] }
+        defer { FcObjectSetDestroy(properties) }
+        FcObjectSetAdd(properties, mia_fc_charset)
+        guard let list = FcFontList(nil, pattern, properties), let covered = FcCharSetCreate() else { return [] }
+        defer {
+            FcFontSetDestroy(list)
+            FcCharSetDestroy(covered)
+        }
+        for index in 0..<Int(list.pointee.nfont) {
+            var charset: OpaquePointer?
+            if let font = list.pointee.fonts[index], FcPatternGetCharSet(font, mia_fc_charset, 0, &charset) == FcResultMatch, let charset {
+                FcCharSetMerge(covered, charset, nil)
+            }
+        }
+        var seen = Set<Unicode.Scalar>()
+        return needed.filter { FcCharSetHasChar(covered, $0.value) == 0 && seen.insert($0).inserted }
+    }
+
     /// Every family fontconfig knows, sorted, each once.
     public static func installedFamilies() -> [String] {
         guard let pattern = FcPatternCreate() else { return [] }

@@ -45,6 +45,23 @@ public struct BurnedCaptions: Sendable {
         self.font = font
     }
 
+    /// Said when some spoken characters have no glyph in any installed font (libass draws boxes there):
+    /// their scripts, and the Debian packages with fonts for them. Nil when every character can be drawn.
+    var missingGlyphs: String? {
+        let text = source.clips.compactMap { $0 }.flatMap(\.words).map(\.word).joined(separator: " ")
+        let missing = CaptionFont.uncovered(text)
+        guard !missing.isEmpty else { return nil }
+        var scripts: [WritingScript] = []
+        for scalar in missing {
+            let script = WritingScript(of: scalar)
+            if !scripts.contains(script) { scripts.append(script) }
+        }
+        let packages = Array(Set(scripts.map(\.fontPackage))).sorted().joined(separator: " or ")
+        return "no installed font has glyphs for \(scripts.map(\.name).joined(separator: ", ")) "
+            + "(\(String(String.UnicodeScalarView(missing.prefix(8))))): the burned captions show empty boxes there; "
+            + "install \(packages) or pass --caption-font with a font that has them"
+    }
+
     /// The ASS script for clips at `spans` in a `width`×`height` picture: lines as long as the frame holds
     /// at the style's size, inside its safe area.
     func script(spans: [(start: Double, end: Double)], width: Int, height: Int) -> (text: String, cues: Int) {
