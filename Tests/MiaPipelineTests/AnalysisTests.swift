@@ -124,7 +124,7 @@ import Testing
         #expect(log.events.first?.tag == "MIA:ANALYZE")
         #expect(log.events.first?["scenes"] == .int(3))
         #expect(log.events.dropFirst().allSatisfy { $0.tag == "MIA:WARN" })
-        #expect(log.events.count == 3)  // analyze, not connected, duration
+        #expect(log.events.count == 4)  // analyze, Veo and Runway not connected, duration
         #expect(throws: MiaError(file: "launch.txt", "the script is empty; there is nothing to analyze")) {
             _ = try analyze(" \n\n ", AnalysisOptions())
         }
