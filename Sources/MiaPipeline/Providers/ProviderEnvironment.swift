@@ -9,6 +9,7 @@ public struct ProviderEnvironment: Sendable, Equatable {
     public var runwayBaseURL: String?
     /// `GEMINI_API_KEY`: Veo through the Gemini API.
     public var geminiKeySet: Bool
+    /// `LUMAAI_API_KEY`: Luma Dream Machine.
     public var lumaKeySet: Bool
 
     public init(openAIKeySet: Bool = false, openAIBaseURL: String? = nil, runwayKeySet: Bool = false, runwayBaseURL: String? = nil,

@@ -34,7 +34,7 @@ public struct ProviderRegistry: Sendable {
                                            ("message", .string(message))]))
         }
         var providers: [any VideoProvider] = []
-        /// Adds `provider`'s adapter when its key is set; `make` builds it and names the endpoint it talks to.
+        // Adds `provider`'s adapter when its key is set; `make` builds it and names the endpoint it talks to.
         func connect(_ provider: ProviderID, _ make: (APIKey, URL?) -> (adapter: any VideoProvider, endpoint: URL)) {
             guard let key = variables.key(provider), let variable = ProviderVariables.baseURLVariable(provider) else { return }
             do {

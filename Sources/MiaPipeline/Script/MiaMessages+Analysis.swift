@@ -149,8 +149,6 @@ extension MiaMessages {
         "\(reason); \(best.displayName) would suit it best, but \(why), so \(pick.displayName)"
     }
 
-    public static let soraShutDown = "OpenAI shut its public Videos API on 2026-09-24"
-
     public static func doesNotRender(_ aspect: Aspect) -> String { "it does not render \(aspect.rawValue)" }
 
     public static func isNotConnected(_ provider: ProviderID) -> String {

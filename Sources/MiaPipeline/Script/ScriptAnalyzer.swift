@@ -169,8 +169,8 @@ public struct ScriptAnalyzer: Sendable {
         let pick = alive.first(where: environment.isConnected) ?? first
         let model = ProviderCatalog.defaultModel(for: pick).name
         guard pick != best else { return ProviderChoice(provider: pick, model: model, reason: reason) }
-        let why = gone(best) ? MiaMessages.soraShutDown
-            : !renders(best) ? MiaMessages.doesNotRender(options.aspect) : MiaMessages.isNotConnected(best)
+        // No style puts Sora first, so the best one was passed over for its frame or its key.
+        let why = renders(best) ? MiaMessages.isNotConnected(best) : MiaMessages.doesNotRender(options.aspect)
         return ProviderChoice(provider: pick, model: model,
                               reason: MiaMessages.suitsBestInstead(reason, best: best, because: why, pick: pick))
     }
