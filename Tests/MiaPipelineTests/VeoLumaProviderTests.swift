@@ -154,13 +154,18 @@ import Testing
         #expect(!strange!.retryable)
     }
 
-    @Test func aVeoOperationNameThatClimbsOutOfTheAPIIsRefused() async throws {
+    @Test func veoPathsStayUnderTheAPIAndFilesComeFromItsOwnBaseURL() async throws {
         let fake = try FakeVeoServer(key: Kind.veo.key)
         fake.idSuffix = "/../../../files/x"
         let error = await helpers.providerError { _ = try await Kind.veo.adapter(fake, log: log).create(Kind.veo.request()) }
         #expect(error?.message.contains("not a path under v1beta") == true, "\(String(describing: error))")
         #expect(VeoProvider.operationPath("models/veo-3.1/operations/abc") == ["models", "veo-3.1", "operations", "abc"])
         #expect(VeoProvider.operationPath("models//x") == nil && VeoProvider.operationPath("") == nil)
+        // As python-genai does: the file id from the URI, fetched on the configured base URL (a gateway's too).
+        let veo = try VeoProvider(apiKey: Kind.veo.key, baseURL: "http://127.0.0.1:9", log: log)
+        #expect(veo.fileURL("https://generativelanguage.googleapis.com/v1beta/files/abc123:download?alt=media")?.absoluteString
+                == "http://127.0.0.1:9/v1beta/files/abc123:download?alt=media")
+        #expect(veo.fileURL("https://storage.example/clip.mp4")?.absoluteString == "https://storage.example/clip.mp4")
     }
 
     // MARK: - Refusals
