@@ -7,10 +7,10 @@ extension MiaStitch {
         static let configuration = CommandConfiguration(
             abstract: "Script in, finished video out: analyze, plan, render every scene, stitch, review.",
             discussion: """
-            Scenes render with their recommended provider when it is connected (OPENAI_API_KEY, RUNWAYML_API_SECRET), \
-            else with the built-in Template generator. On a terminal Mia shows the plan and asks before spending \
-            (guided mode); --autopilot goes straight through (any run without a terminal does too). Add \
-            --remember to make the mode you chose the default for later runs. \
+            Scenes render with their recommended provider when it is connected (RUNWAYML_API_SECRET, GEMINI_API_KEY, \
+            LUMAAI_API_KEY, OPENAI_API_KEY), else with the built-in Template generator. On a terminal Mia shows the \
+            plan and asks before spending (guided mode); --autopilot goes straight through (any run without a \
+            terminal does too). Add --remember to make the mode you chose the default for later runs. \
             A rerun with the same script and options resumes: finished scenes are reused, provider jobs are polled \
             again, never paid twice. On a terminal a live block of scene lines redraws in place; -v (or --log-format) \
             prints the [MIA:*] events above it. Off a terminal, only the events are printed.

@@ -39,7 +39,7 @@ struct ScriptOptions: ParsableArguments {
     @Option(help: "Frame shape: 16:9, 9:16 or 1:1.")
     var aspect: Aspect?
 
-    @Option(help: "auto picks per scene; template, sora or runway renders every scene with that provider.")
+    @Option(help: "auto picks per scene among connected providers; template, runway, veo, luma or sora renders every scene with that one.")
     var provider: ProviderChoiceArgument = .auto
 
     @Option(name: .customLong("wpm"), help: "Narration speaking rate, words per minute.")
@@ -79,7 +79,7 @@ struct FormatOptions: ParsableArguments {
 }
 
 enum ProviderChoiceArgument: String, ExpressibleByArgument, CaseIterable {
-    case auto, template, sora, runway
+    case auto, template, sora, runway, veo, luma
     var provider: ProviderID? { ProviderID(rawValue: rawValue) }
 }
 

@@ -29,14 +29,15 @@ import Testing
     @Test func recommendsByStyleAndFallsBackToTemplateWhenNotConnected() throws {
         let analysis = try analyze(launch, AnalysisOptions(environment: none))
         #expect(analysis.scenes.map(\.style) == [.cinematic, .stylized, .textLed])
-        // Sora's public API is gone, so photoreal scenes go to Runway unless a gateway is set.
-        #expect(analysis.scenes.map(\.recommended.provider) == [.runway, .runway, .template])
-        #expect(analysis.scenes[0].recommended.reason.contains("Sora would suit it, but OpenAI shut its public Videos API"))
+        // Photoreal motion suits Veo, stylized Runway; with nothing connected, both fall back and say which key to set.
+        #expect(analysis.scenes.map(\.recommended.provider) == [.veo, .runway, .template])
         #expect(analysis.scenes.map(\.chosen.provider) == [.template, .template, .template])
-        #expect(analysis.scenes[0].chosen.reason == "Runway isn't connected (RUNWAYML_API_SECRET is not set), so Template renders it")
+        #expect(analysis.scenes[0].chosen.reason == "Veo isn't connected (GEMINI_API_KEY is not set), so Template renders it")
+        #expect(analysis.scenes[1].chosen.reason == "Runway isn't connected (RUNWAYML_API_SECRET is not set), so Template renders it")
         #expect(analysis.totalCost == 0)
-        #expect(analysis.warnings.map(\.kind) == [.providerNotConnected])
-        #expect(analysis.warnings[0].message.hasPrefix("Runway isn't connected (set RUNWAYML_API_SECRET), so 2 scenes"))
+        #expect(analysis.warnings.map(\.kind) == [.providerNotConnected, .providerNotConnected])
+        #expect(analysis.warnings.map(\.message).contains { $0.hasPrefix("Runway isn't connected (set RUNWAYML_API_SECRET), so 1 scene") })
+        #expect(analysis.warnings.map(\.message).contains { $0.hasPrefix("Veo isn't connected (set GEMINI_API_KEY), so 1 scene") })
     }
 
     @Test func connectedProvidersAreUsedAndPricedFromTheTable() throws {
@@ -54,10 +55,10 @@ import Testing
         let withGateway = try analyze(launch, AnalysisOptions(environment: gateway))
         #expect(withGateway.scenes[0].chosen.provider == .sora)
         #expect([4.0, 8, 12].contains(withGateway.scenes[0].seconds))
-        // Neither Sora nor Runway's text-to-video renders square video.
+        // Neither Sora, Runway nor Veo renders square video from text; Luma does, but is not connected here.
         let square = try analyze(launch, AnalysisOptions(aspect: .square, environment: gateway))
-        #expect(square.scenes[0].chosen.provider == .template)
-        #expect(square.scenes[0].chosen.reason.hasSuffix("neither Sora nor Runway renders 1:1 from text, so Template"))
+        #expect(square.scenes[0].recommended.provider == .luma && square.scenes[0].chosen.provider == .template)
+        #expect(square.scenes[0].recommended.reason.hasSuffix("Veo would suit it best, but it does not render 1:1, so Luma"))
         let portrait = try analyze(launch, AnalysisOptions(aspect: .portrait, environment: gateway))
         #expect(portrait.scenes[0].chosen.provider == .sora)
     }
@@ -123,7 +124,7 @@ import Testing
         #expect(log.events.first?.tag == "MIA:ANALYZE")
         #expect(log.events.first?["scenes"] == .int(3))
         #expect(log.events.dropFirst().allSatisfy { $0.tag == "MIA:WARN" })
-        #expect(log.events.count == 3)  // analyze, not connected, duration
+        #expect(log.events.count == 4)  // analyze, Veo and Runway not connected, duration
         #expect(throws: MiaError(file: "launch.txt", "the script is empty; there is nothing to analyze")) {
             _ = try analyze(" \n\n ", AnalysisOptions())
         }

@@ -5,7 +5,8 @@ import Testing
 /// `mia-stitch batch`: manifests checked before anything runs, failures isolated, reruns that redo nothing.
 @Suite struct BatchTests {
     /// No provider keys and no scheduler index from the machine running the tests.
-    static let cleanEnvironment = ["RUNWAYML_API_SECRET": "", "OPENAI_API_KEY": "", "ELEVENLABS_API_KEY": "", "SLURM_ARRAY_TASK_ID": "",
+    static let cleanEnvironment = ["RUNWAYML_API_SECRET": "", "OPENAI_API_KEY": "", "ELEVENLABS_API_KEY": "", "GEMINI_API_KEY": "",
+                                   "LUMAAI_API_KEY": "", "SLURM_ARRAY_TASK_ID": "",
                                    "JOB_COMPLETION_INDEX": "", "AWS_BATCH_JOB_ARRAY_INDEX": ""]
 
     static func script(_ name: String) -> String {
@@ -227,7 +228,7 @@ import Testing
                 theme: neon
             """, expected: [":3: job 1, output: a.avi must end in .mp4, .m4v, .mov or .mkv",
                             ":4: job 1, size: must be WIDTHxHEIGHT, even numbers from 16 to 8192 (e.g. 1920x1080) (got \"1920x1081\")",
-                            ":5: job 1, provider: must be auto, template, sora or runway (got \"pika\")",
+                            ":5: job 1, provider: must be auto, template, runway, veo, luma or sora (got \"pika\")",
                             ":6: job 1, theme: unknown theme \"neon\" (themes: midnight, daylight, sunset, mono)"]),
         BadManifest(name: "JSON with a wrong type", file: "m.json", text: """
             {

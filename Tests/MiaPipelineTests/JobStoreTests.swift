@@ -196,9 +196,9 @@ import GRDB
         #expect(throws: unknown("scene_jobs.status", "paused")) { try store.plans() }
         #expect(throws: unknown("scene_jobs.status", "paused")) { try store.plan(id: "plan-0123456789abcdef") }
         try store.backend.transaction {
-            try $0.execute("UPDATE scene_jobs SET status = 'pending', provider = 'veo' WHERE scene_number = 2", [])
+            try $0.execute("UPDATE scene_jobs SET status = 'pending', provider = 'pika' WHERE scene_number = 2", [])
         }
-        #expect(throws: unknown("scene_jobs.provider", "veo")) { try store.plans() }
+        #expect(throws: unknown("scene_jobs.provider", "pika")) { try store.plans() }
         try store.backend.transaction { try $0.execute("UPDATE batch_jobs SET status = 'paused'", []) }
         #expect(throws: unknown("batch_jobs.status", "paused")) { try store.batchJobs(manifest: "/m/batch.yaml") }
     }

@@ -269,7 +269,7 @@ private struct ManifestReader {
             } else if let provider = ProviderID(rawValue: choice) {
                 settings.provider = provider
             } else {
-                problem(line, "\(field): must be auto, template, sora or runway (got \"\(choice)\")")
+                problem(line, "\(field): must be auto, template, runway, veo, luma or sora (got \"\(choice)\")")
             }
         case "size":
             guard let size = text(value, field: field) else { return }

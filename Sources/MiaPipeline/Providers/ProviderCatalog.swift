@@ -2,13 +2,15 @@ import Foundation
 
 /// The video sources a scene can be rendered with.
 public enum ProviderID: String, Sendable, Codable, CaseIterable {
-    case template, sora, runway
+    case template, sora, runway, veo, luma
 
     public var displayName: String {
         switch self {
         case .template: "Template"
         case .sora: "Sora"
         case .runway: "Runway"
+        case .veo: "Veo"
+        case .luma: "Luma"
         }
     }
 }
@@ -70,6 +72,15 @@ public struct ProviderModel: Sendable, Equatable {
 ///   (960:960 is image to video; runwayml sdk-node `text-to-video.ts`, sdk-python `text_to_video.py`);
 ///   `gen4_turbo` 5 credits/s, image to video only; `veo3.1_fast` 10–15 credits/s (15 with audio
 ///   is used here, the safe side), 4, 6 or 8 s, 16:9 and 9:16.
+/// - Veo — Gemini API (googleapis/python-genai `models.py`: `durationSeconds`, `aspectRatio` "16:9" |
+///   "9:16", `resolution` "720p" | "1080p"; README: `veo-3.1-generate-preview`) and ai.google.dev's
+///   Gemini API pricing page: `veo-3.1-generate-preview` $0.40/s, `veo-3.1-fast-generate-preview`
+///   $0.15/s (later pages list $0.12/s; the higher is used, the safe side), 720p or 1080p, sound included;
+///   Veo 3.x renders 4, 6 or 8 s. No square output.
+/// - Luma — lumalabs/lumaai-python `types/generation_create_params.py`: `ray-2`, `duration` "5s" | "9s",
+///   `resolution` 540p–4k, `aspect_ratio` 1:1, 16:9, 9:16, 4:3, 3:4, 21:9, 9:21. Price: Luma's API list
+///   price for ray-2 at 720p, $0.71 for 5 s and $1.27 for 9 s (as Comfy's API-node pricing table passes it
+///   on, Comfy-Org/docs `tutorials/api-nodes/pricing.mdx`): $0.142/s. No sound.
 /// - Template — rendered locally by mia-stitch: free, any length.
 public enum ProviderCatalog {
     public static let models: [ProviderModel] = [
@@ -85,6 +96,12 @@ public enum ProviderCatalog {
                       durations: .wholeSeconds(min: 2, max: 10), aspects: ["16:9", "9:16", "1:1"], textToVideo: false),
         ProviderModel(provider: .runway, name: "veo3.1_fast", pricePerSecond: 0.15,
                       durations: .choices([4, 6, 8]), aspects: ["16:9", "9:16"], textToVideo: true),
+        ProviderModel(provider: .veo, name: "veo-3.1-fast-generate-preview", pricePerSecond: 0.15,
+                      durations: .choices([4, 6, 8]), aspects: ["16:9", "9:16"], textToVideo: true),
+        ProviderModel(provider: .veo, name: "veo-3.1-generate-preview", pricePerSecond: 0.40,
+                      durations: .choices([4, 6, 8]), aspects: ["16:9", "9:16"], textToVideo: true),
+        ProviderModel(provider: .luma, name: "ray-2", pricePerSecond: 0.142,
+                      durations: .choices([5, 9]), aspects: ["16:9", "9:16", "1:1"], textToVideo: true),
     ]
 
     /// The model a provider's scenes use by default: its text-to-video workhorse.
@@ -93,6 +110,8 @@ public enum ProviderCatalog {
         case .template: model(.template, "template")!
         case .sora: model(.sora, "sora-2")!
         case .runway: model(.runway, "gen4.5")!
+        case .veo: model(.veo, "veo-3.1-fast-generate-preview")!
+        case .luma: model(.luma, "ray-2")!
         }
     }
 

@@ -7,22 +7,30 @@ public struct ProviderEnvironment: Sendable, Equatable {
     public var openAIBaseURL: String?
     public var runwayKeySet: Bool
     public var runwayBaseURL: String?
+    /// `GEMINI_API_KEY`: Veo through the Gemini API.
+    public var geminiKeySet: Bool
+    /// `LUMAAI_API_KEY`: Luma Dream Machine.
+    public var lumaKeySet: Bool
 
-    public init(openAIKeySet: Bool = false, openAIBaseURL: String? = nil, runwayKeySet: Bool = false, runwayBaseURL: String? = nil) {
+    public init(openAIKeySet: Bool = false, openAIBaseURL: String? = nil, runwayKeySet: Bool = false, runwayBaseURL: String? = nil,
+                geminiKeySet: Bool = false, lumaKeySet: Bool = false) {
         self.openAIKeySet = openAIKeySet
         self.openAIBaseURL = openAIBaseURL
         self.runwayKeySet = runwayKeySet
         self.runwayBaseURL = runwayBaseURL
+        self.geminiKeySet = geminiKeySet
+        self.lumaKeySet = lumaKeySet
     }
 
-    /// Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `RUNWAYML_API_SECRET`, `RUNWAYML_BASE_URL` through
-    /// `ProviderVariables`, as the registry does: a blank key is not set, and a base URL the registry would
-    /// refuse is left out here too (the registry's warning says why).
+    /// Reads the provider variables (`ProviderVariables` lists them) as the registry does: a blank key is
+    /// not set, and a base URL the registry would refuse is left out here too (the registry's warning says
+    /// why).
     public static func current(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ProviderEnvironment {
         let variables = ProviderVariables(environment)
         func base(_ provider: ProviderID) -> String? { (try? variables.baseURL(provider))?.absoluteString }
         return ProviderEnvironment(openAIKeySet: variables.key(.sora) != nil, openAIBaseURL: base(.sora),
-                                   runwayKeySet: variables.key(.runway) != nil, runwayBaseURL: base(.runway))
+                                   runwayKeySet: variables.key(.runway) != nil, runwayBaseURL: base(.runway),
+                                   geminiKeySet: variables.key(.veo) != nil, lumaKeySet: variables.key(.luma) != nil)
     }
 
     /// A provider is connected when its key is set.
@@ -31,6 +39,8 @@ public struct ProviderEnvironment: Sendable, Equatable {
         case .template: true
         case .sora: openAIKeySet
         case .runway: runwayKeySet
+        case .veo: geminiKeySet
+        case .luma: lumaKeySet
         }
     }
 

@@ -14,42 +14,41 @@ public struct ProviderRegistry: Sendable {
     }
 
     /// Adapters for the connected providers, from the environment: `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`)
-    /// for Sora, `RUNWAYML_API_SECRET` (+ `RUNWAYML_BASE_URL`) for Runway. Each key is handed to its
-    /// adapter and kept nowhere else. The variables are read by `ProviderVariables`, as the analysis reads
-    /// them: trimmed, a blank one not set. A base URL that is not an http(s) URL leaves that provider out,
-    /// with a `[MIA:WARN]` event saying why.
+    /// for Sora, `RUNWAYML_API_SECRET` (+ `RUNWAYML_BASE_URL`) for Runway, `GEMINI_API_KEY` (+
+    /// `GEMINI_BASE_URL`) for Veo, `LUMAAI_API_KEY` (+ `LUMAAI_BASE_URL`) for Luma. Each key is handed to
+    /// its adapter and kept nowhere else. The variables are read by `ProviderVariables`, as the analysis
+    /// reads them: trimmed, a blank one not set. A base URL that is not an http(s) URL leaves that provider
+    /// out, with a `[MIA:WARN]` event saying why.
     /// - Parameters:
     ///   - environment: the variables to read (the process's by default).
     ///   - log: where the adapters report retries and warnings.
-    ///   - sora: Sora's timeouts, retries and polling.
-    ///   - runway: Runway's timeouts, retries and polling.
+    ///   - sora, runway, veo, luma: each provider's timeouts, retries and polling.
     public static func live(environment: [String: String] = ProcessInfo.processInfo.environment, log: any EventSink,
                             sora: SoraProvider.Options = SoraProvider.Options(),
-                            runway: RunwayProvider.Options = RunwayProvider.Options()) -> ProviderRegistry {
+                            runway: RunwayProvider.Options = RunwayProvider.Options(),
+                            veo: VeoProvider.Options = VeoProvider.defaultOptions,
+                            luma: LumaProvider.Options = LumaProvider.defaultOptions) -> ProviderRegistry {
         let variables = ProviderVariables(environment)
         func warn(_ provider: ProviderID, _ message: String) {
             log.emit(MiaEvent("MIA:WARN", [("kind", "provider-config"), ("provider", .string(provider.rawValue)),
                                            ("message", .string(message))]))
         }
         var providers: [any VideoProvider] = []
-        if let key = variables.key(.sora) {
+        // Adds `provider`'s adapter when its key is set; `make` builds it and names the endpoint it talks to.
+        func connect(_ provider: ProviderID, _ make: (APIKey, URL?) -> (adapter: any VideoProvider, endpoint: URL)) {
+            guard let key = variables.key(provider), let variable = ProviderVariables.baseURLVariable(provider) else { return }
             do {
-                let adapter = SoraProvider(key: key, baseURL: try variables.baseURL(.sora), options: sora, log: log)
-                if let note = plainHTTPNote(adapter.http.baseURL, variable: "OPENAI_BASE_URL") { warn(.sora, note) }
+                let (adapter, endpoint) = make(key, try variables.baseURL(provider))
+                if let note = plainHTTPNote(endpoint, variable: variable) { warn(provider, note) }
                 providers.append(adapter)
             } catch {
-                warn(.sora, "Sora is not available: \((error as? MiaError)?.message ?? "invalid OPENAI_BASE_URL")")
+                warn(provider, "\(provider.displayName) is not available: \((error as? MiaError)?.message ?? "invalid \(variable)")")
             }
         }
-        if let key = variables.key(.runway) {
-            do {
-                let adapter = RunwayProvider(key: key, baseURL: try variables.baseURL(.runway), options: runway, log: log)
-                if let note = plainHTTPNote(adapter.http.baseURL, variable: "RUNWAYML_BASE_URL") { warn(.runway, note) }
-                providers.append(adapter)
-            } catch {
-                warn(.runway, "Runway is not available: \((error as? MiaError)?.message ?? "invalid RUNWAYML_BASE_URL")")
-            }
-        }
+        connect(.sora) { let adapter = SoraProvider(key: $0, baseURL: $1, options: sora, log: log); return (adapter, adapter.http.baseURL) }
+        connect(.runway) { let adapter = RunwayProvider(key: $0, baseURL: $1, options: runway, log: log); return (adapter, adapter.http.baseURL) }
+        connect(.veo) { let adapter = VeoProvider(key: $0, baseURL: $1, options: veo, log: log); return (adapter, adapter.http.baseURL) }
+        connect(.luma) { let adapter = LumaProvider(key: $0, baseURL: $1, options: luma, log: log); return (adapter, adapter.http.baseURL) }
         return ProviderRegistry(providers)
     }
 

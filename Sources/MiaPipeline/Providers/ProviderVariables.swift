@@ -1,8 +1,8 @@
 import Foundation
 
 /// The one reader of the provider variables: `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `RUNWAYML_API_SECRET`,
-/// `RUNWAYML_BASE_URL`. The analysis (`ProviderEnvironment.current`: which providers are connected) and
-/// the adapters (`ProviderRegistry.live`: their keys and endpoints) both read through it, so they never
+/// `RUNWAYML_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, `LUMAAI_API_KEY`, `LUMAAI_BASE_URL`. The
+/// analysis (`ProviderEnvironment.current`: which providers are connected) and the adapters (`ProviderRegistry.live`: their keys and endpoints) both read through it, so they never
 /// disagree about whether a key is set.
 ///
 /// Every value is trimmed (a key read with `$(cat file)` often ends in a newline) and an empty one counts
@@ -21,6 +21,8 @@ struct ProviderVariables: Sendable {
         case .template: nil
         case .sora: "OPENAI_API_KEY"
         case .runway: "RUNWAYML_API_SECRET"
+        case .veo: "GEMINI_API_KEY"
+        case .luma: "LUMAAI_API_KEY"
         }
     }
 
@@ -30,6 +32,8 @@ struct ProviderVariables: Sendable {
         case .template: nil
         case .sora: "OPENAI_BASE_URL"
         case .runway: "RUNWAYML_BASE_URL"
+        case .veo: "GEMINI_BASE_URL"
+        case .luma: "LUMAAI_BASE_URL"
         }
     }
 

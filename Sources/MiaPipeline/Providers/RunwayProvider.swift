@@ -72,10 +72,7 @@ public struct RunwayProvider: VideoProvider {
                               ratio: Self.ratio(model: request.model, width: request.width, height: request.height),
                               duration: request.seconds)
         let url = http.url("v1", "text_to_video")
-        let label = "POST \(url.path)"
-        let response = try await http.send("POST", url, body: body, mode: .create)
-        guard response.isSuccess else { throw failure(response) }
-        return try http.checkedJobID(try response.decode(Created.self, label: label).id, label: label)
+        return try http.checkedJobID(try await http.create(Created.self, at: url, body: body).id, label: http.label("POST", url))
     }
 
     public func status(of jobID: String) async throws -> ProviderJobState {
@@ -123,10 +120,7 @@ public struct RunwayProvider: VideoProvider {
 
     private func fetch(_ jobID: String) async throws -> (TaskBody, String) {
         let url = http.url("v1", "tasks", jobID)
-        let label = "GET \(url.path)"
-        let response = try await http.send("GET", url, mode: .idempotent)
-        guard response.isSuccess else { throw failure(response) }
-        return (try response.decode(TaskBody.self, label: label), label)
+        return (try await http.fetch(TaskBody.self, from: url), http.label("GET", url))
     }
 
     private func failure(of task: TaskBody) -> ProviderFailure {
@@ -136,10 +130,6 @@ public struct RunwayProvider: VideoProvider {
         let code = task.failureCode
         return ProviderFailure(code: code, message: task.failure.map(http.redact) ?? "the task failed without a reason",
                                retryable: Self.isRetryable(code))
-    }
-
-    private func failure(_ response: HTTPResponse) -> ProviderError {
-        .rejected(status: response.status, message: APIErrorBody.summary(response.body).map(http.redact) ?? "no details")
     }
 
     /// INTERNAL.* (INTERNAL.BAD_OUTPUT.* above all) may succeed as a new task; SAFETY.* and the rest never.

@@ -44,7 +44,7 @@ public struct CostFeedback: Sendable, Codable, Equatable {
     public let estimated: Double
     public let spent: Double
     public let templateOnly: Double
-    /// Every scene rendered with one provider's default model instead (Runway gen4.5, Sora sora-2).
+    /// Every scene rendered with one provider's default model instead (Runway gen4.5, Veo 3.1 Fast, …).
     public let alternatives: [String: Double]
 }
 
@@ -101,7 +101,7 @@ public struct Reviewer: Sendable {
             rhythm = MiaMessages.rhythm(average: lengths.reduce(0, +) / Double(max(1, lengths.count)),
                                         longest: lengths.max() ?? 0, sceneCount: lengths.count)
             var alternatives: [String: Double] = [:]
-            for provider in [ProviderID.runway, .sora] {
+            for provider in ProviderID.allCases where provider != .template {
                 let model = ProviderCatalog.defaultModel(for: provider)
                 let total = plan.scenes.reduce(0) { $0 + model.durations.snap($1.seconds) * model.pricePerSecond }
                 alternatives[provider.rawValue] = (total * 100).rounded() / 100

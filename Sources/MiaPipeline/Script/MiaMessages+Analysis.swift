@@ -144,16 +144,19 @@ extension MiaMessages {
         }
     }
 
-    public static func soraRetiredInstead(_ reason: String) -> String {
-        "\(reason); Sora would suit it, but OpenAI shut its public Videos API on 2026-09-24, so Runway"
+    /// The style's first choice could not take the scene (`why`), so `pick` does.
+    public static func suitsBestInstead(_ reason: String, best: ProviderID, because why: String, pick: ProviderID) -> String {
+        "\(reason); \(best.displayName) would suit it best, but \(why), so \(pick.displayName)"
     }
 
-    public static func aspectUnsupported(_ provider: ProviderID, aspect: Aspect, reason: String) -> String {
-        "\(reason); \(provider.displayName) does not render \(aspect.rawValue), so Runway"
+    public static func doesNotRender(_ aspect: Aspect) -> String { "it does not render \(aspect.rawValue)" }
+
+    public static func isNotConnected(_ provider: ProviderID) -> String {
+        "it isn't connected (\(ProviderEnvironment.keyVariable(provider) ?? "its key") is not set)"
     }
 
     public static func noProviderForAspect(_ aspect: Aspect, reason: String) -> String {
-        "\(reason); neither Sora nor Runway renders \(aspect.rawValue) from text, so Template"
+        "\(reason); no provider renders \(aspect.rawValue) from text, so Template"
     }
 
     public static func chosenByUser(_ provider: ProviderID) -> String {

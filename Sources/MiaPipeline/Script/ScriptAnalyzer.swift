@@ -28,7 +28,7 @@ public struct ScriptAnalyzer: Sendable {
         warnings += parsed.timingWarnings.map { AnalysisWarning(kind: .timing, message: $0) }
         var scenes = parsed.scenes.map { analyzeScene($0, options: options, warnings: &warnings) }
 
-        for provider in [ProviderID.sora, .runway] {
+        for provider in ProviderID.allCases where provider != .template {
             let fellBack = scenes.filter { $0.chosen.reason == MiaMessages.notConnectedFallback(provider) }.count
             if fellBack > 0 {
                 warnings.append(AnalysisWarning(kind: .providerNotConnected,
@@ -140,32 +140,39 @@ public struct ScriptAnalyzer: Sendable {
                              sceneSeconds: trimmed ? estimate.seconds : nil, fit: trimmed ? .trim : nil)
     }
 
-    /// The provider that suits a style best, among those alive for this aspect.
+    /// The providers that suit a style, best first: photoreal motion to Veo, stylized to Runway or Luma.
+    /// `recommend` takes the first of these that can render the scene; this is the one place `auto` is decided.
+    static func preference(_ style: SceneStyle) -> [ProviderID] {
+        switch style {
+        case .textLed, .narrationOnly: []
+        case .cinematic: [.veo, .sora, .runway, .luma]
+        case .stylized: [.runway, .luma, .veo, .sora]
+        case .general: [.runway, .veo, .luma, .sora]
+        }
+    }
+
+    /// The provider that suits a style best among those alive for this aspect (Sora only behind a gateway),
+    /// preferring a connected one; with none connected, the best of them (the scene then falls back to
+    /// Template, and a warning names the key to set). The reason says why a better suited one was passed over.
     static func recommend(style: SceneStyle, cue: String?, options: AnalysisOptions) -> ProviderChoice {
         let reason = MiaMessages.reason(style: style, cue: cue)
-        let runway = ProviderChoice(provider: .runway, model: "gen4.5", reason: reason)
-        let anyTextToVideo = ProviderCatalog.models.contains { $0.provider != .template && $0.textToVideo
-            && $0.aspects.contains(options.aspect.rawValue) }
-        if !anyTextToVideo && style != .textLed && style != .narrationOnly {
-            return ProviderChoice(provider: .template, model: "template",
-                                  reason: MiaMessages.noProviderForAspect(options.aspect, reason: reason))
+        let environment = options.environment
+        let aspect = options.aspect.rawValue
+        func gone(_ provider: ProviderID) -> Bool { provider == .sora && !environment.soraGatewayConfigured }
+        func renders(_ provider: ProviderID) -> Bool { ProviderCatalog.defaultModel(for: provider).aspects.contains(aspect) }
+        let preferred = preference(style)
+        guard let best = preferred.first else { return ProviderChoice(provider: .template, model: "template", reason: reason) }
+        let alive = preferred.filter { !gone($0) && renders($0) }
+        guard let first = alive.first else {
+            return ProviderChoice(provider: .template, model: "template", reason: MiaMessages.noProviderForAspect(options.aspect, reason: reason))
         }
-        switch style {
-        case .textLed, .narrationOnly:
-            return ProviderChoice(provider: .template, model: "template", reason: reason)
-        case .stylized, .general:
-            return runway
-        case .cinematic:
-            let sora = ProviderCatalog.defaultModel(for: .sora)
-            if !sora.aspects.contains(options.aspect.rawValue) {
-                return ProviderChoice(provider: .runway, model: "gen4.5",
-                                      reason: MiaMessages.aspectUnsupported(.sora, aspect: options.aspect, reason: reason))
-            }
-            guard options.environment.soraGatewayConfigured else {
-                return ProviderChoice(provider: .runway, model: "gen4.5", reason: MiaMessages.soraRetiredInstead(reason))
-            }
-            return ProviderChoice(provider: .sora, model: sora.name, reason: reason)
-        }
+        let pick = alive.first(where: environment.isConnected) ?? first
+        let model = ProviderCatalog.defaultModel(for: pick).name
+        guard pick != best else { return ProviderChoice(provider: pick, model: model, reason: reason) }
+        // No style puts Sora first, so the best one was passed over for its frame or its key.
+        let why = renders(best) ? MiaMessages.isNotConnected(best) : MiaMessages.doesNotRender(options.aspect)
+        return ProviderChoice(provider: pick, model: model,
+                              reason: MiaMessages.suitsBestInstead(reason, best: best, because: why, pick: pick))
     }
 
     /// The fewest downgrades to Template that bring the cost within budget: costliest scenes first

@@ -66,7 +66,10 @@ final class HTTPClient: Sendable {
     }
 
     /// `path` under the base URL, each segment given percent-encoded (job ids come from the server).
-    func url(_ segments: String...) -> URL {
+    func url(_ segments: String...) -> URL { url(segments) }
+
+    /// `path` under the base URL, each segment given percent-encoded (job ids come from the server).
+    func url(_ segments: [String]) -> URL {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "/?#")
         let tail = segments.map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0 }.joined(separator: "/")
@@ -132,6 +135,27 @@ final class HTTPClient: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try await send(method, url, json: try encoder.encode(body), mode: mode, accept: accept, limit: limit, dataBody: dataBody)
+    }
+
+    /// Creates a job: POSTs `body` (a create: `RetryMode.create`) and decodes a 2xx answer as `T`.
+    /// - Throws: `ProviderError.rejected` for a final 3xx/4xx, `.malformedResponse`, and as `send`.
+    func create<T: Decodable>(_ type: T.Type, at url: URL, body: some Encodable) async throws -> T {
+        let response = try await send("POST", url, body: body, mode: .create)
+        guard response.isSuccess else { throw rejection(response) }
+        return try response.decode(T.self, label: label("POST", url))
+    }
+
+    /// Reads a job (a GET, retried freely) and decodes a 2xx answer as `T`.
+    /// - Throws: `ProviderError.rejected` for a final 3xx/4xx, `.malformedResponse`, and as `send`.
+    func fetch<T: Decodable>(_ type: T.Type, from url: URL) async throws -> T {
+        let response = try await send("GET", url, mode: .idempotent)
+        guard response.isSuccess else { throw rejection(response) }
+        return try response.decode(T.self, label: label("GET", url))
+    }
+
+    /// A final answer that is not a 2xx, as a refusal with the API's own words (redacted).
+    func rejection(_ response: HTTPResponse) -> ProviderError {
+        .rejected(status: response.status, message: APIErrorBody.summary(response.body).map(redact) ?? "no details")
     }
 
     // MARK: - Downloads
@@ -273,7 +297,7 @@ final class HTTPClient: Sendable {
     // MARK: - Helpers
 
     /// "POST /v1/videos" for the API; "GET host" elsewhere (a CDN URL's path and query may hold tokens).
-    private func label(_ method: String, _ url: URL) -> String {
+    func label(_ method: String, _ url: URL) -> String {
         Self.sameOrigin(url, baseURL) ? "\(method) \(url.path)" : "\(method) \(url.host ?? "?")"
     }
 
