@@ -40,7 +40,9 @@ struct NarrationArguments: ParsableArguments {
     @OptionGroup var captionLook: CaptionLookArguments
 
     func validate() throws {
-        _ = try choice()
+        if try choice() == .none, captions == .soft || captions == .burn {
+            throw ValidationError("--captions \(captions.rawValue) comes from the narration, and --voice none has none")
+        }
         if let problem = language.flatMap(RenderLimits.language) { throw ValidationError("--language \(problem)") }
         if let problem = RenderLimits.duck(duck) { throw ValidationError("--duck \(problem)") }
         if let problem = RenderLimits.duck(musicDuck) { throw ValidationError("--music-duck \(problem)") }

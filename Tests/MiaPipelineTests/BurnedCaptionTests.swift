@@ -181,7 +181,11 @@ import Testing
         let style = try run(Repo.cli, ["stitch", "--plan", planPath, "-o", scratch.path("style.mp4"), "--captions", "burn", "--caption-style", "neon"],
                             environment: environment)
         #expect(style.status != 0 && style.stderr.contains("subtitle") && style.stderr.contains("karaoke"), "\(style.stderr)")
-        for name in ["never.mp4", "font.mp4", "style.mp4"] { #expect(!FileManager.default.fileExists(atPath: scratch.path(name))) }
+        try "Scene 1: A\nVO: Hello there.\n".write(toFile: scratch.path("s.txt"), atomically: true, encoding: .utf8)
+        let silent = try run(Repo.cli, ["render", scratch.path("s.txt"), "-o", scratch.path("silent.mp4"), "--voice", "none", "--captions", "burn"],
+                             environment: environment)
+        #expect(silent.status != 0 && silent.stderr.contains("--voice none has none"), "\(silent.stderr)")
+        for name in ["never.mp4", "font.mp4", "style.mp4", "silent.mp4"] { #expect(!FileManager.default.fileExists(atPath: scratch.path(name))) }
 
         // A manifest says the same, and a style that does not exist is named with its line.
         try "jobs:\n  - script: a.txt\n    output: a.mp4\n    captions: burn\n    caption-style: karaoke\n    caption-font: Nope Sans\n"

@@ -56,6 +56,8 @@ public struct BurnedCaptions: Sendable {
             let script = WritingScript(of: scalar)
             if !scripts.contains(script) { scripts.append(script) }
         }
+        // Punctuation such as 。 belongs to no script of its own: it comes with the script's fonts.
+        if scripts.contains(where: { !$0.isShared }) { scripts.removeAll(where: \.isShared) }
         let packages = Array(Set(scripts.map(\.fontPackage))).sorted().joined(separator: " or ")
         return "no installed font has glyphs for \(scripts.map(\.name).joined(separator: ", ")) "
             + "(\(String(String.UnicodeScalarView(missing.prefix(8))))): the burned captions show empty boxes there; "
