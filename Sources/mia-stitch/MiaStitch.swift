@@ -68,20 +68,30 @@ func failTask(_ error: any Error) -> ExitCode {
 }
 
 /// Removes half-written outputs when the user interrupts (Ctrl-C) or a scheduler stops us.
-/// The work runs on a Dispatch queue, not in a signal handler, where taking a lock is unsafe.
 func installInterruptCleanup() {
-    for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+    handleSignals([SIGINT, SIGTERM, SIGHUP]) { signalNumber in
+        TemporaryFiles.shared.removeAll()
+        // The shell convention for "killed by signal N" (130 for Ctrl-C).
+        _exit(128 + signalNumber)
+    }
+}
+
+/// Runs `handler` for each of `signals` on a Dispatch queue instead of their default action (not in a
+/// signal handler, where taking a lock is unsafe). Returns once every source is registered: the signal is
+/// ignored from the first line, and one sent before its source is watching would be lost (a worker told to
+/// stop while starting up kept working).
+func handleSignals(_ signals: [Int32], _ handler: @escaping @Sendable (Int32) -> Void) {
+    for signalNumber in signals {
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler {
-            TemporaryFiles.shared.removeAll()
-            // The shell convention for "killed by signal N" (130 for Ctrl-C).
-            _exit(128 + signalNumber)
-        }
+        let registered = DispatchSemaphore(value: 0)
+        source.setRegistrationHandler { registered.signal() }
+        source.setEventHandler { handler(signalNumber) }
         source.resume()
-        interruptSources.append(source)
+        _ = registered.wait(timeout: .now() + 5)
+        signalSources.append(source)
     }
 }
 
 /// Kept alive for the life of the process.
-nonisolated(unsafe) private var interruptSources: [any DispatchSourceSignal] = []
+nonisolated(unsafe) private var signalSources: [any DispatchSourceSignal] = []

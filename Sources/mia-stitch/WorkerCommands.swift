@@ -189,16 +189,7 @@ extension MiaStitch {
 }
 
 /// Calls `stop` on SIGTERM (schedulers, `kill`) and SIGINT (Ctrl-C) instead of dying, so a worker can
-/// finish or hand back what it holds. The work runs on a Dispatch queue, not in a signal handler.
+/// finish or hand back what it holds.
 func stopOnSignals(_ stop: @escaping @Sendable () -> Void) {
-    for signalNumber in [SIGINT, SIGTERM] {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler(handler: stop)
-        source.resume()
-        stopSources.append(source)
-    }
+    handleSignals([SIGINT, SIGTERM]) { _ in stop() }
 }
-
-/// Kept alive for the life of the process.
-nonisolated(unsafe) private var stopSources: [any DispatchSourceSignal] = []

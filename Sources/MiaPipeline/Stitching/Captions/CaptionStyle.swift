@@ -1,21 +1,13 @@
 import Foundation
 
 /// How burned captions look (`--caption-style`).
-public enum CaptionStyle: String, Sendable, Codable, CaseIterable {
+public enum CaptionStyle: String, Sendable, Codable, CaseIterable, NamedValue {
     /// At the bottom, up to two lines, white with a dark outline: broadcast subtitles.
     case subtitle
     /// A few words at a time, larger and bold, the word being spoken highlighted: the short-form look.
     case karaoke
 
-    public static let names = allCases.map(\.rawValue).joined(separator: ", ")
-
-    /// - Throws: `MiaError` naming the styles that exist.
-    public init(parsing text: String) throws {
-        guard let style = CaptionStyle(rawValue: text.lowercased()) else {
-            throw MiaError("unknown caption style \"\(text)\" (styles: \(Self.names))")
-        }
-        self = style
-    }
+    public static let optionName = "caption style"
 }
 
 /// What burned captions are drawn with: a style and a font. Stored in the plan, so whoever stitches it
