@@ -193,5 +193,10 @@ import Testing
         try "Scene 1: A\nVO: Hello.\n".write(toFile: scratch.path("a.txt"), atomically: true, encoding: .utf8)
         let manifest = try run(Repo.cli, ["batch", scratch.path("m.yaml")], environment: environment)
         #expect(manifest.status == 65 && manifest.stderr.contains("m.yaml:6") && manifest.stderr.contains("Nope Sans"), "\(manifest.stderr)")
+        try "jobs:\n  - script: a.txt\n    output: a.mp4\n    voice: none\n    captions: burn\n"
+            .write(toFile: scratch.path("silent.yaml"), atomically: true, encoding: .utf8)
+        let silentJob = try run(Repo.cli, ["batch", scratch.path("silent.yaml")], environment: environment)
+        #expect(silentJob.status == 65 && silentJob.stderr.contains("silent.yaml:2") && silentJob.stderr.contains("voice: none has none"),
+                "\(silentJob.stderr)")
     }
 }

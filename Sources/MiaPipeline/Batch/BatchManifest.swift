@@ -238,6 +238,9 @@ private struct ManifestReader {
             default: problem(key.mark?.line, "job \(number): unknown key \"\(name)\"\(Self.suggestion(name, in: Self.jobKeys))")
             }
         }
+        if settings.voice == .none, settings.captions == .soft || settings.captions == .burn {
+            problem(line, "job \(number): captions: \(settings.captions.rawValue) comes from the narration, and voice: none has none")
+        }
         if mapping["script"] == nil { problem(line, "job \(number): \"script\" is missing") }
         if mapping["output"] == nil { problem(line, "job \(number): \"output\" is missing") }
         if let value = script, let valueLine = mapping["script"]?.mark?.line {
