@@ -217,4 +217,9 @@ extension MiaMessages {
         return "To stay within your \(dollars(budget)) budget (the plan would cost \(dollars(cost))), "
             + "scene\(fit.downgradedScenes.count == 1 ? "" : "s") \(scenes) will render with Template; the plan now costs \(dollars(fit.cost))."
     }
+
+    /// Why a scene with `![](path)` is not generated.
+    static func ownMedia(_ media: SceneMedia) -> String {
+        "shows your own \(media.kind.rawValue) \(media.path) (line \(media.line)); nothing to pay"
+    }
 }
