@@ -169,6 +169,14 @@ import Testing
         let verified = Verifier(log: SilentLog()).verify(outcome.scenes.map(\.clip), plan: prepared.plan)
         #expect(verified.filter { !$0.passed }.isEmpty, "\(verified.flatMap(\.problems))")
 
+        // A rerun reuses the clips; footage replaced under the same name is made again.
+        let again = try await render.execute(prepared, output: scratch.path("again.mp4"), options: try options(scratch))
+        #expect(again.scenes.map(\.reused) == [true, true])
+        try await Task.sleep(for: .milliseconds(20))
+        try Self.video(scratch.path("media/beach.mp4"), size: "240x180", seconds: 1)
+        let replaced = try await render.execute(prepared, output: scratch.path("replaced.mp4"), options: try options(scratch))
+        #expect(replaced.scenes.map(\.reused) == [false, true])
+
         let made = try Self.frames(output, width: 320, height: 180, scratch: scratch)
         #expect(made.count == 50)
         let reference = try Self.frames(scratch.path("media/beach.mp4"), width: 320, height: 180,

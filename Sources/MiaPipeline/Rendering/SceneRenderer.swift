@@ -60,6 +60,10 @@ public struct SceneRenderer: Sendable {
             stored.cost = receipt.cost
             stored.error = receipt.fallbackReason
         }
+        // A scene's own file may have been replaced since its clip was made (same name, so same plan).
+        if let source = try? context.files.mediaPath(job), Self.modified(source) ?? .distantFuture > Self.modified(path) ?? .distantPast {
+            return nil
+        }
         // Template clips are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
         if stored.provider == .template,
@@ -72,6 +76,10 @@ public struct SceneRenderer: Sendable {
         }
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: stored.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
+    }
+
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
     /// Renders the scene with its provider, falling back to Template when allowed — unless an earlier
