@@ -78,7 +78,8 @@ extension MiaStitch.Plan {
                 let (text, name) = try readScript(script, log: log)
                 let target = try AtomicOutput(destination: output, overwrite: overwrite)
                 let jobStore = try store.open()
-                let planOptions = try narration.applied(to: options.planOptions(format), fallback: !noFallback)
+                var planOptions = try narration.applied(to: options.planOptions(format), fallback: !noFallback)
+                planOptions.scriptFolder = scriptFolder(script)
                 let (plan, analysis, _) = try await RenderPlanner(log: log).plan(
                     text, scriptName: name, planFileName: output,
                     planFolder: URL(fileURLWithPath: output).standardizedFileURL.deletingLastPathComponent().path,

@@ -69,7 +69,8 @@ extension MiaStitch {
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1
                 var orchestrator = RenderOrchestrator(store: try store.open(), registry: .live(log: log), voices: .live(log: log), log: log,
                                                       progress: board.map { b in { @Sendable in b.update(scene: $0, state: $1, progress: $2) } })
-                let planOptions = try narration.applied(to: options.planOptions(format), fallback: rendering.fallback)
+                var planOptions = try narration.applied(to: options.planOptions(format), fallback: rendering.fallback)
+                planOptions.scriptFolder = scriptFolder(script)
                 let renderOptions = RenderOptions(
                     plan: planOptions,
                     concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)

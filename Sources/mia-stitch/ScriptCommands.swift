@@ -4,6 +4,12 @@ import MiaPipeline
 
 /// Reads a script from a path, or from standard input for "-". A script that cannot be read is logged as
 /// `[MIA:ANALYZE:ERROR]` to `log` (when given) before the error is thrown.
+/// The folder a script's `![](path)` files are relative to: its own, or the current one for standard input.
+func scriptFolder(_ path: String) -> String {
+    path == "-" ? FileManager.default.currentDirectoryPath
+        : URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+}
+
 func readScript(_ path: String, log: (any EventSink)? = nil) throws -> (text: String, name: String) {
     do {
         return try readScriptFile(path)
@@ -144,10 +150,12 @@ extension MiaStitch {
             do {
                 let log = global.makeLog()
                 let (text, name) = try readScript(script, log: log)
-                let analysis = try ScriptAnalyzer(log: log).analyze(text, name: name, options: AnalysisOptions(
+                var analysisOptions = AnalysisOptions(
                     targetDuration: options.duration, budget: options.budget, aspect: options.aspect ?? .landscape,
                     estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute),
-                    providerOverride: options.provider.provider, environment: .current(), format: options.scriptFormat))
+                    providerOverride: options.provider.provider, environment: .current(), format: options.scriptFormat)
+                analysisOptions.mediaFolder = scriptFolder(script)
+                let analysis = try ScriptAnalyzer(log: log).analyze(text, name: name, options: analysisOptions)
                 if json {
                     try printJSON(analysis)
                 } else {

@@ -75,6 +75,8 @@ extension MiaStitch {
         private func queue(_ scriptPath: String, output: String, options renderOptions: RenderOptions, theme: String, fallback: Bool,
                            overwrite: Bool, store jobStore: JobStore, log: any EventSink) async throws {
             let (text, name) = try readScript(scriptPath)
+            var renderOptions = renderOptions
+            renderOptions.plan.scriptFolder = scriptFolder(scriptPath)
             // Absolute, so a worker on any machine (or in any folder) finds the same files.
             let absoluteOutput = URL(fileURLWithPath: output).standardizedFileURL.path
             // The narration is spoken here, once: workers find it in the plan's folder.

@@ -133,6 +133,7 @@ public struct BatchRunner: Sendable {
             }
             let text = try ScriptText.decode(data, name: job.script)
             var options = try job.settings.renderOptions(environment: environment)
+            options.plan.scriptFolder = URL(fileURLWithPath: job.script).standardizedFileURL.deletingLastPathComponent().path
             options.concurrency = slots.perProvider
             let outputURL = URL(fileURLWithPath: job.output)
             try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -56,6 +56,7 @@ public struct PlanFiles: Sendable {
                 }
             }
         }
+        for job in plan.scenes { _ = try mediaPath(job) }
         let sceneFolder = try Self.inside(folder, plan.outputDirectory, field: "outputDirectory", planPath: path)
         // Symlinks too: a scene folder (or a clip) that is a link out of the plan's folder is refused.
         let realFolder = PathContainment.resolved(folder)
@@ -116,6 +117,22 @@ public struct PlanFiles: Sendable {
         }
         guard !music.isEmpty, !music.contains("\0") else { throw MiaError(file: path, "music: the path is empty") }
         return URL(fileURLWithPath: music, relativeTo: URL(fileURLWithPath: folder, isDirectory: true)).standardizedFileURL.path
+    }
+
+    /// Where scene `job`'s own file lies (`media`); nil for a scene without one. The rule, since a plan is not
+    /// trusted: a relative path must stay inside the plan's folder (no `..`), as the planner writes it for a
+    /// file beside the plan; an absolute path is taken as it is, as the planner writes it for a file the script
+    /// named elsewhere. Either is only ever read, and verified as media before it is shown.
+    /// - Throws: `MiaError` naming the plan file when a relative path leads out of the plan's folder or the
+    ///   path holds a control character.
+    public func mediaPath(_ job: SceneJob) throws -> String? {
+        guard let media = job.media else { return nil }
+        let field = "scenes[\(plan.scenes.firstIndex(of: job) ?? 0)].media.path"
+        guard media.path.hasPrefix("/") else { return try Self.inside(folder, media.path, field: field, planPath: path) }
+        if let control = PathContainment.controlCharacter(in: media.path) {
+            throw MiaError(file: path, "\(field): the path contains \(control)")
+        }
+        return URL(fileURLWithPath: media.path).standardizedFileURL.path
     }
 
     /// How a plan records a music file: relative to the plan's folder when it lies inside it, else absolute.

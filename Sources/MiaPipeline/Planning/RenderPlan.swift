@@ -56,6 +56,9 @@ public struct SceneJob: Sendable, Codable, Equatable {
     public var sceneSeconds: Double?
     /// How the rendered clip is brought to `sceneSeconds`.
     public var fit: ClipFit?
+    /// The user's own file the scene shows instead of a generated picture; its path relative to the plan's
+    /// folder, or absolute (see `PlanFiles.mediaPath`). nil: none (and in plans written before it existed).
+    public var media: SceneMedia?
 
     /// The scene's length in the video.
     public var length: Double { sceneSeconds ?? seconds }

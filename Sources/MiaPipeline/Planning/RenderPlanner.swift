@@ -20,6 +20,9 @@ public struct PlanOptions: Sendable {
     /// Music under the whole video (`--music`): a path from the current folder, or absolute. Checked
     /// before any speech is bought; recorded in the plan.
     public var music: String?
+    /// The script's folder: `![](path)` files are resolved against it and checked before anything is spent.
+    /// nil: the current folder.
+    public var scriptFolder: String?
 
     public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
                 targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
@@ -52,7 +55,7 @@ public struct RenderPlanner: Sendable {
     public func plan(_ text: String, scriptName: String, planFileName: String, options: PlanOptions) throws -> (RenderPlan, ScriptAnalysis) {
         var silent = options
         silent.narration = nil
-        return try make(text, scriptName: scriptName, planFileName: planFileName, options: silent, narration: nil)
+        return try make(text, scriptName: scriptName, planFileName: planFileName, options: silent, narration: nil, planFolder: nil)
     }
 
     /// A plan whose narration is spoken first (`options.narration`), each scene timed by its speech; without
@@ -63,17 +66,24 @@ public struct RenderPlanner: Sendable {
     /// - Returns: the plan, the analysis it came from, and the speech (nil when silent).
     public func plan(_ text: String, scriptName: String, planFileName: String, planFolder: String, options: PlanOptions,
                      speaker: SpeechSynthesizer) async throws -> (RenderPlan, ScriptAnalysis, NarrationResult?) {
-        // Music that cannot be played is found before any speech is bought.
+        // Music that cannot be played, or a scene's own file that cannot be shown, is found before any speech is bought.
         if let music = options.music { try MusicBed.check(music) }
+        if let parsed = try? ScriptReader.read(text, name: scriptName, as: options.scriptFormat) {
+            try OwnMediaCheck.check(parsed.scenes, folder: Self.scriptFolder(options), script: scriptName)
+        }
         guard let narration = options.narration, narration.voice != .none,
               let parsed = try? ScriptReader.read(text, name: scriptName, as: options.scriptFormat), !parsed.scenes.isEmpty else {
             // Silent, or a script the analysis refuses (it says why).
-            let (plan, analysis) = try plan(text, scriptName: scriptName, planFileName: planFileName, options: options)
+            var silent = options
+            silent.narration = nil
+            let (plan, analysis) = try make(text, scriptName: scriptName, planFileName: planFileName, options: silent, narration: nil,
+                                            planFolder: planFolder)
             return (scored(plan, options: options, planFolder: planFolder), analysis, nil)
         }
         let spoken = try await speaker.speak(parsed.scenes, options: narration, folder: planFolder,
                                              speechFolder: Self.clipFolder(planFileName) + "/speech", budget: options.budget)
-        let (plan, analysis) = try make(text, scriptName: scriptName, planFileName: planFileName, options: options, narration: spoken)
+        let (plan, analysis) = try make(text, scriptName: scriptName, planFileName: planFileName, options: options, narration: spoken,
+                                        planFolder: planFolder)
         return (scored(plan, options: options, planFolder: planFolder), analysis, spoken)
     }
 
@@ -92,8 +102,14 @@ public struct RenderPlanner: Sendable {
         URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
     }
 
+    static func scriptFolder(_ options: PlanOptions) -> String {
+        options.scriptFolder ?? FileManager.default.currentDirectoryPath
+    }
+
+    /// - Parameter planFolder: where the plan file goes: a scene's own file inside it is recorded relative to it
+    ///   (the folder moves with its files), any other as an absolute path. nil: absolute.
     private func make(_ text: String, scriptName: String, planFileName: String, options: PlanOptions,
-                      narration: NarrationResult?) throws -> (RenderPlan, ScriptAnalysis) {
+                      narration: NarrationResult?, planFolder: String?) throws -> (RenderPlan, ScriptAnalysis) {
         let aspect = options.aspect ?? options.width.flatMap { w in options.height.map { Aspect(width: w, height: $0) } } ?? .landscape
         let size = (options.width != nil && options.height != nil) ? (options.width!, options.height!) : aspect.defaultSize
         // Speech is bought before the pictures: what it cost comes off the budget the scenes are fitted to.
@@ -102,6 +118,7 @@ public struct RenderPlanner: Sendable {
             estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
             enforceBudget: true, environment: options.environment, format: options.scriptFormat)
         analysisOptions.speechSeconds = narration?.speech.mapValues(\.seconds) ?? [:]
+        analysisOptions.mediaFolder = Self.scriptFolder(options)
         var analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: analysisOptions)
         analysis.warnings += narration?.warnings ?? []
 
@@ -128,7 +145,13 @@ public struct RenderPlanner: Sendable {
                      narration: item.scene.narration, onScreenText: item.scene.onScreenText,
                      output: "\(folder)/scene-\(String(format: "%02d", item.scene.number)).mp4",
                      status: .pending, estimatedCost: item.cost, reason: item.chosen.reason,
-                     speech: narration?.speech[item.scene.number], sceneSeconds: item.sceneSeconds, fit: item.fit)
+                     speech: narration?.speech[item.scene.number], sceneSeconds: item.sceneSeconds, fit: item.fit,
+                     media: item.scene.media.map { media in
+                         var entry = media
+                         let file = OwnMediaCheck.resolve(media.path, against: Self.scriptFolder(options))
+                         entry.path = planFolder.map { PlanFiles.musicEntry(file, planFolder: $0) } ?? file
+                         return entry
+                     })
         }
         let voiceCost = narration?.cost ?? 0
         var plan = RenderPlan(renderPlanId: String(planId), scriptHash: scriptHash, script: scriptName, format: analysis.format,

@@ -117,6 +117,14 @@ public struct RenderOrchestrator: Sendable {
         // The narration was bought while planning: it counts against the budget like any scene.
         let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan) + plan.speechCost)
         let slots = slots ?? RenderSlots(perProvider: options.concurrency)
+        // The user's own files are checked before any scene starts, so a damaged one stops the run before a
+        // provider is paid (they may have changed since the plan was made).
+        for job in plan.scenes where job.media != nil {
+            guard let source = try prepared.files.mediaPath(job) else { continue }
+            do { try await offloaded { try OwnMediaCheck.check(source) } } catch let error as MiaError {
+                throw MiaError(.scene(job.sceneNumber), error.message, cause: error)
+            }
+        }
 
         var outcomes: [SceneOutcome] = []
         var failures: [(scene: Int, error: MiaError)] = []

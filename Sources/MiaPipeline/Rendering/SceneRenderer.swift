@@ -60,6 +60,10 @@ public struct SceneRenderer: Sendable {
             stored.cost = receipt.cost
             stored.error = receipt.fallbackReason
         }
+        // A scene's own file may have been replaced since its clip was made (same name, so same plan).
+        if let source = try? context.files.mediaPath(job), Self.modified(source) ?? .distantFuture > Self.modified(path) ?? .distantPast {
+            return nil
+        }
         // Template clips are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
         if stored.provider == .template,
@@ -72,6 +76,10 @@ public struct SceneRenderer: Sendable {
         }
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: stored.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
+    }
+
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
     /// Renders the scene with its provider, falling back to Template when allowed — unless an earlier
@@ -94,6 +102,7 @@ public struct SceneRenderer: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         LeftoverFiles.removeStale(in: folder)
+        if job.media != nil { return try await renderOwnMedia(job, context: context) }
         guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
             let cost: Double
@@ -333,6 +342,40 @@ public struct SceneRenderer: Sendable {
         try complete(job, context: context, provider: .template, cost: spent, fallbackReason: fallbackReason)
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: context.clipPath(job), seconds: job.seconds,
                             cost: spent, fallbackReason: fallbackReason, reused: false)
+    }
+
+    /// The scene's own file, made into its clip: checked again (it may have changed since the plan), then
+    /// re-encoded to the plan's format and the scene's length. Never paid, never falls back: a file that
+    /// cannot be shown is the user's to fix.
+    private func renderOwnMedia(_ job: SceneJob, context: SceneContext) async throws -> SceneOutcome {
+        let planID = context.plan.renderPlanId
+        let path = context.clipPath(job)
+        log.emit(MiaEvent("MIA:SCENE:CREATE", [("scene", .int(Int64(job.sceneNumber))), ("provider", "media"),
+                                               ("seconds", .seconds(job.length))]))
+        progress?(job.sceneNumber, "rendering", nil)
+        let partial = LeftoverFiles.name(beside: path, suffix: "media")
+        defer { unlink(partial) }
+        do {
+            guard let kind = job.media?.kind, let source = try context.files.mediaPath(job) else { throw MiaError("the scene has no file of its own") }
+            let target = context.plan.target
+            try await offloaded {
+                try OwnMediaCheck.check(source)
+                try OwnMediaClip.write(source, kind: kind, seconds: job.length, target: target, to: partial)
+            }
+            guard rename(partial, path) == 0 else {
+                throw MiaError(.scene(job.sceneNumber), "cannot move the clip into place: \(String(cString: strerror(errno)))")
+            }
+        } catch let error as MiaError {
+            let failure = MiaError(.scene(job.sceneNumber), error.message, cause: error)
+            try? store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .failed, error: failure.message)
+            log.emit(MiaEvent("MIA:RENDER_SCENE:ERROR", [("scene", .int(Int64(job.sceneNumber))), ("provider", "media"),
+                                                        ("reason", .string(error.message))]))
+            throw failure
+        }
+        try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: 0)
+        try complete(job, context: context, provider: .template, cost: 0, fallbackReason: nil)
+        return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: path, seconds: job.length,
+                            cost: 0, fallbackReason: nil, reused: false)
     }
 
     private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?) throws {

@@ -111,6 +111,9 @@ public struct AnalysisOptions: Sendable {
     /// Seconds of synthesized speech per scene number (`plan` and `render` speak first): a scene lasts its
     /// speech with a lead-in and a tail, and at least what its picture needs. Empty: estimated from words.
     public var speechSeconds: [Int: Double] = [:]
+    /// The script's folder: the files its `![](path)` lines name are resolved against it and checked (see
+    /// `OwnMediaCheck`). nil: not checked (a script with no folder, read from text alone).
+    public var mediaFolder: String?
 
     public init(targetDuration: Double? = nil, budget: Double? = nil, aspect: Aspect = .landscape,
                 estimator: DurationEstimator = DurationEstimator(), providerOverride: ProviderID? = nil,

@@ -114,7 +114,8 @@ extension MiaMessages {
         let titleWidth = min(28, max(5, analysis.scenes.map { $0.scene.title.count }.max() ?? 5))
         lines.append("  #  " + pad("Scene", titleWidth) + "     Time  " + pad("Provider", 16) + "     Cost  Why")
         for item in analysis.scenes {
-            let provider = item.chosen.provider == .template ? "Template" : "\(item.chosen.provider.displayName) \(item.chosen.model)"
+            let provider = item.scene.media.map { "Your \($0.kind.rawValue)" }
+                ?? (item.chosen.provider == .template ? "Template" : "\(item.chosen.provider.displayName) \(item.chosen.model)")
             let cost = dollars(item.cost)
             lines.append(String(format: "%3d  ", item.scene.number) + pad(clip(item.scene.title, titleWidth), titleWidth)
                          + String(format: "  %5.1f s  ", item.length) + pad(provider, 16) + "  "
@@ -216,5 +217,10 @@ extension MiaMessages {
         let scenes = fit.downgradedScenes.map(String.init).joined(separator: ", ")
         return "To stay within your \(dollars(budget)) budget (the plan would cost \(dollars(cost))), "
             + "scene\(fit.downgradedScenes.count == 1 ? "" : "s") \(scenes) will render with Template; the plan now costs \(dollars(fit.cost))."
+    }
+
+    /// Why a scene with `![](path)` is not generated.
+    static func ownMedia(_ media: SceneMedia) -> String {
+        "shows your own \(media.kind.rawValue) \(media.path) (line \(media.line)); nothing to pay"
     }
 }

@@ -21,6 +21,8 @@ public struct Scene: Sendable, Codable, Equatable {
     public var dialogue: [SpokenLine]
     /// Where in the script the scene came from and the rule that made it a scene.
     public var source: SceneSource?
+    /// A file of the user's own the scene shows (`![description](path)`), instead of a generated picture.
+    public var media: SceneMedia?
 
     public init(number: Int, title: String, visual: String = "", narration: String = "", onScreenText: String = "",
                 soundEffects: String = "", annotatedSeconds: Double? = nil, annotatedStart: Double? = nil,
@@ -35,13 +37,14 @@ public struct Scene: Sendable, Codable, Equatable {
         self.annotatedStart = annotatedStart
         self.dialogue = dialogue
         self.source = source
+        media = nil
     }
 
     /// Words spoken in the scene.
     public var narrationWords: Int { narration.split { $0.isWhitespace }.count }
 
     private enum CodingKeys: String, CodingKey {
-        case number, title, visual, narration, onScreenText, soundEffects, annotatedSeconds, annotatedStart, dialogue, source
+        case number, title, visual, narration, onScreenText, soundEffects, annotatedSeconds, annotatedStart, dialogue, source, media
     }
 
     // Plans written before `dialogue` and `source` existed still load.
@@ -57,6 +60,7 @@ public struct Scene: Sendable, Codable, Equatable {
         annotatedStart = try container.decodeIfPresent(Double.self, forKey: .annotatedStart)
         dialogue = try container.decodeIfPresent([SpokenLine].self, forKey: .dialogue) ?? []
         source = try container.decodeIfPresent(SceneSource.self, forKey: .source)
+        media = try container.decodeIfPresent(SceneMedia.self, forKey: .media)
     }
 }
 

@@ -17,6 +17,7 @@ public struct ScriptAnalyzer: Sendable {
         do {
             parsed = try ScriptReader.read(text, name: name, as: options.format)
             guard !parsed.scenes.isEmpty else { throw MiaError(file: name, "the script is empty; there is nothing to analyze") }
+            if let folder = options.mediaFolder { try OwnMediaCheck.check(parsed.scenes, folder: folder, script: name) }
         } catch {
             log.emit(Self.errorEvent(error, script: name))
             throw error
@@ -102,6 +103,13 @@ public struct ScriptAnalyzer: Sendable {
                 }
                 estimate = DurationEstimate(seconds: (needed * 100).rounded(.up) / 100, source: .speech)
             }
+        }
+        if let media = scene.media {
+            // The user's own file is the picture, whatever provider was asked for: local work, free.
+            let own = ProviderChoice(provider: .template, model: "template", reason: MiaMessages.ownMedia(media))
+            return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: own, chosen: own,
+                                 seconds: ProviderCatalog.defaultModel(for: .template).durations.snap(estimate.seconds), cost: 0,
+                                 sceneSeconds: nil, fit: nil)
         }
         let recommended = Self.recommend(style: style, cue: cue, options: options)
         var chosen = recommended

@@ -26,7 +26,9 @@ public enum ScriptReader {
     /// The readers of formats with a grammar of their own (a computed list: metatypes are not `Sendable`).
     static var readers: [any FormatReader.Type] { [FDXReader.self, SubtitleScript.self, TableScript.self, FountainReader.self] }
 
-    private static func read(_ text: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
+    private static func read(_ written: String, name: String?, forced: ScriptFormat?) throws -> ParsedScript {
+        // `![description](path)` lines are taken out here, once, for every format (see `SceneMedia`).
+        let (text, media) = SceneMedia.extract(written)
         let script = ScriptSource(text: text, name: name)
         guard script.lines.contains(where: { !$0.isEmpty }) else { return ParsedScript(format: .empty, scenes: []) }
         var result: ReaderResult
@@ -70,7 +72,8 @@ public enum ScriptReader {
             }
         }
         var leftOut = result.leftOut
-        let scenes = ScriptParser.scenes(from: result.drafts, leftOut: &leftOut)
+        var scenes = ScriptParser.scenes(from: result.drafts, leftOut: &leftOut)
+        try SceneMedia.attach(media, to: &scenes, script: name ?? "script")
         leftOut.sort { $0.line < $1.line }
         if scenes.isEmpty { detection = FormatDetection(format: .empty, confidence: 0) }
         let format = detection.format
