@@ -12,7 +12,7 @@ public struct CompareCell: Sendable, Codable, Equatable {
     /// The clip's length; the sheet shows its middle frame.
     public let seconds: Double
     public let cost: Double
-    /// Seconds from the scene's job being recorded to its clip being done (on the run that made it).
+    /// Seconds this run spent rendering the scene (a reused clip: the check that it is still valid).
     public let renderSeconds: Double
     public let reused: Bool
     public let fallbackReason: String?
@@ -95,13 +95,10 @@ extension RenderOrchestrator {
         var costs: [String: Double] = [:]
         for (provider, variant, variantOptions) in prepared {
             let outcome = try await execute(variant, output: outputs.video(provider), options: variantOptions)
-            let records = try store.plan(id: variant.plan.renderPlanId)?.scenes ?? []
             columns.append(zip(variant.plan.scenes, outcome.scenes).map { job, scene in
-                let record = records.first { $0.sceneNumber == scene.sceneNumber }
-                return CompareCell(scene: scene.sceneNumber, title: job.title, provider: provider, renderedBy: scene.provider,
-                                   clip: scene.clip, seconds: scene.seconds, cost: scene.cost,
-                                   renderSeconds: record.map { max(0, $0.updatedAt.timeIntervalSince($0.createdAt)) } ?? 0,
-                                   reused: scene.reused, fallbackReason: scene.fallbackReason)
+                CompareCell(scene: scene.sceneNumber, title: job.title, provider: provider, renderedBy: scene.provider,
+                            clip: scene.clip, seconds: scene.seconds, cost: scene.cost, renderSeconds: scene.elapsed,
+                            reused: scene.reused, fallbackReason: scene.fallbackReason)
             })
             costs[provider.rawValue] = outcome.scenes.reduce(0) { $0 + $1.cost }
         }
@@ -110,7 +107,7 @@ extension RenderOrchestrator {
         let sheet = ContactSheet(cells: cells.map { cell in
             ContactSheet.Cell(video: cell.clip, seconds: cell.seconds / 2, label: [
                 "\(cell.scene). \(cell.title) — \(cell.renderedBy.displayName)",
-                "\(MiaMessages.dollars(cell.cost)) · \(String(format: "%.1f s", cell.renderSeconds))",
+                "\(MiaMessages.dollars(cell.cost)) · " + (cell.reused ? "reused" : String(format: "%.1f s", cell.renderSeconds)),
             ])
         }, columns: providers.count)
         try sheet.write(to: outputs.sheet, overwrite: options.overwrite)
