@@ -5,14 +5,16 @@ package final class Encoder {
     let context: UnsafeMutablePointer<AVCodecContext>
     package let name: String
 
-    /// What to encode: the codec's input and the stream it makes. Video is always yuv420p and
-    /// audio planar float, the formats `Frame.video` and `Frame.audio` allocate.
+    /// What to encode: the codec's input and the stream it makes. Video is always yuv420p, audio
+    /// planar float and pictures RGBA, the formats `Frame.video`, `Frame.audio` and `Frame.picture` allocate.
     package struct Configuration: Sendable {
         package enum Media: Sendable {
             /// BT.709, limited range, constant frame rate; time base one tick per frame.
             case video(width: Int, height: Int, frameRate: Rational, keyframeInterval: Int, bFrames: Int)
             /// Time base one tick per sample.
             case audio(sampleRate: Int, channels: Int, bitRate: Int)
+            /// One RGBA picture (a PNG), from `Frame.picture`.
+            case picture(width: Int, height: Int)
         }
 
         /// The encoder ("libx264", "aac").
@@ -62,6 +64,11 @@ package final class Encoder {
             context.pointee.sample_fmt = AV_SAMPLE_FMT_FLTP
             context.pointee.bit_rate = Int64(bitRate)
             context.pointee.time_base = Rational(1, sampleRate).av
+        case let .picture(width, height):
+            context.pointee.width = Int32(width)
+            context.pointee.height = Int32(height)
+            context.pointee.pix_fmt = AV_PIX_FMT_RGBA
+            context.pointee.time_base = Rational(1, 1).av
         }
         if configuration.globalHeader { context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
         var dictionary: OpaquePointer?

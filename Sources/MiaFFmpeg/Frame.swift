@@ -69,6 +69,42 @@ extension Frame {
         return frame
     }
 
+    /// A `width`x`height` RGBA frame holding `rgba` (rows packed, 4 bytes a pixel).
+    package static func picture(rgba: [UInt8], width: Int, height: Int) throws -> Frame {
+        guard rgba.count == width * height * 4 else {
+            throw FFmpegError.invalidData("\(rgba.count) bytes of RGBA for \(width)x\(height)", path: nil)
+        }
+        let frame = Frame()
+        frame.pointer.pointee.width = Int32(width)
+        frame.pointer.pointee.height = Int32(height)
+        frame.pointer.pointee.format = AV_PIX_FMT_RGBA.rawValue
+        try ffCheck(av_frame_get_buffer(frame.pointer, 0), "av_frame_get_buffer")
+        let stride = Int(frame.pointer.pointee.linesize.0)
+        guard let plane = frame.pointer.pointee.data.0 else { throw FFmpegError.invalidData("RGBA frame buffer", path: nil) }
+        rgba.withUnsafeBufferPointer { source in
+            for row in 0..<height {
+                (plane + row * stride).update(from: source.baseAddress! + row * width * 4, count: width * 4)
+            }
+        }
+        return frame
+    }
+
+    /// The pixels of an RGBA frame, rows packed (4 bytes a pixel, no line padding).
+    /// - Throws: `FFmpegError` when the frame is not RGBA.
+    package func rgbaPixels() throws -> [UInt8] {
+        guard pointer.pointee.format == AV_PIX_FMT_RGBA.rawValue, let plane = pointer.pointee.data.0 else {
+            throw FFmpegError.invalidData("an RGBA picture", path: nil)
+        }
+        let stride = Int(pointer.pointee.linesize.0), rowBytes = width * 4
+        var pixels = [UInt8](repeating: 0, count: rowBytes * height)
+        pixels.withUnsafeMutableBufferPointer { out in
+            for row in 0..<height {
+                (out.baseAddress! + row * rowBytes).update(from: plane + row * stride, count: rowBytes)
+            }
+        }
+        return pixels
+    }
+
     /// Asks the encoder to start a new IDR picture here.
     package func forceKeyframe(_ force: Bool) {
         pointer.pointee.pict_type = force ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE

@@ -179,6 +179,15 @@ extension InputContainer {
         }
     }
 
+    /// Moves to the last keyframe of `stream` at or before `seconds`, so decoding from there reaches
+    /// that time with every frame it depends on.
+    /// - Throws: `FFmpegError` when the file cannot seek.
+    package func seek(stream index: Int, toSeconds seconds: Double) throws {
+        let timeBase = self.stream(index).pointee.time_base
+        let target = av_rescale_q(Int64((seconds * 1_000_000).rounded()), Rational(1, 1_000_000).av, timeBase)
+        try ffCheck(av_seek_frame(context, Int32(index), target, AVSEEK_FLAG_BACKWARD), "av_seek_frame", path: path)
+    }
+
     /// Makes the demuxer skip every stream but `streams` (their packets are never handed out).
     package func readOnly(_ streams: Set<Int>) {
         for index in 0..<streamCount {

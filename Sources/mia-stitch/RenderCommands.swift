@@ -46,6 +46,17 @@ extension MiaStitch {
         @Flag(help: "Replace OUTPUT if it exists.")
         var overwrite = false
 
+        @Option(help: ArgumentHelp(
+            "Render every scene with each of these providers (e.g. runway,veo,template): OUTPUT-runway.mp4, …, and "
+                + "OUTPUT.compare.png / .compare.json, a scene-by-provider contact sheet with cost and render time.",
+            valueName: "providers"))
+        var compare: String?
+
+        /// `--compare`'s providers, in the order given.
+        var compareProviders: [ProviderID]? {
+            compare.map { $0.split(separator: ",").compactMap { ProviderID(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) } }
+        }
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -53,6 +64,14 @@ extension MiaStitch {
             if let problem = RenderLimits.concurrency(concurrency) { throw ValidationError("--concurrency \(problem)") }
             if autopilot && guided { throw ValidationError("choose --autopilot or --guided, not both") }
             if remember && !autopilot && !guided { throw ValidationError("--remember saves --autopilot or --guided; give one of them") }
+            if let compare {
+                if options.provider != .auto { throw ValidationError("--compare names the providers: leave out --provider") }
+                let known = ProviderID.allCases.map(\.rawValue)
+                for name in compare.split(separator: ",", omittingEmptySubsequences: false)
+                where !known.contains(name.trimmingCharacters(in: .whitespaces).lowercased()) {
+                    throw ValidationError("--compare: unknown provider '\(name)' (known: \(known.joined(separator: ", ")))")
+                }
+            }
         }
 
         func run() async throws {
@@ -80,6 +99,21 @@ extension MiaStitch {
                         say(MiaMessages.speechApprovalPrompt(cost: cost), terminator: "")
                         return ["y", "yes"].contains((readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased())
                     }
+                }
+                if let providers = compareProviders {
+                    let guidedRun = interactive && config.mode == .guided
+                    let report = try await orchestrator.compare(script: text, name: name, output: output, providers: providers,
+                                                                options: renderOptions, approve: guidedRun ? { plans in
+                        let cost = plans.reduce(0) { $0 + $1.scenes.reduce(0) { $0 + $1.estimatedCost } }
+                        say(MiaMessages.approvalPrompt(sceneCount: plans.reduce(0) { $0 + $1.scenes.count }, cost: cost), terminator: "")
+                        let answer = (readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                        return cost > 0 ? ["y", "yes"].contains(answer) : !["n", "no"].contains(answer)
+                    } : nil)
+                    for provider in report.providers {
+                        say("\(provider.displayName): \(report.videos[provider.rawValue] ?? "") (\(MiaMessages.dollars(report.costs[provider.rawValue] ?? 0)))")
+                    }
+                    say("Contact sheet: \(report.sheet)")
+                    return
                 }
                 let prepared = try await orchestrator.prepare(script: text, name: name, output: output, options: renderOptions)
 

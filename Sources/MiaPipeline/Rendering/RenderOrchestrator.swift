@@ -133,7 +133,10 @@ public struct RenderOrchestrator: Sendable {
                 group.addTask {
                     do {
                         return (job.sceneNumber, .success(try await slots.slots(for: job.provider).withPermit {
-                            try await renderer.render(job, context: context, mayCreatePaidJob: { await budget.commit($0) })
+                            let started = Date()
+                            var outcome = try await renderer.render(job, context: context, mayCreatePaidJob: { await budget.commit($0) })
+                            outcome.elapsed = Date().timeIntervalSince(started)
+                            return outcome
                         }))
                     } catch let error as MiaError {
                         return (job.sceneNumber, .failure(error))

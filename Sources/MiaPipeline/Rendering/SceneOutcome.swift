@@ -11,4 +11,6 @@ public struct SceneOutcome: Sendable, Equatable {
     public var fallbackReason: String?
     /// The clip was already there from an earlier run, verified and reused.
     public var reused: Bool
+    /// Seconds this run spent on the scene once it had a slot (not the wait for one).
+    public var elapsed: Double = 0
 }

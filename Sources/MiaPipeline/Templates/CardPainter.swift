@@ -133,28 +133,10 @@ final class CardPainter {
     /// One frame: the background with the title and body blended in at the given opacities (0…1).
     func frame(titleOpacity: Double, bodyOpacity: Double) -> [UInt8] {
         var pixels = background
-        blend(title, color: theme.titleColor, opacity: titleOpacity, into: &pixels)
-        blend(accent, color: theme.accent, opacity: titleOpacity, into: &pixels)
-        blend(body, color: theme.bodyColor, opacity: bodyOpacity, into: &pixels)
+        title.blend(color: theme.titleColor, opacity: titleOpacity, into: &pixels)
+        accent.blend(color: theme.accent, opacity: titleOpacity, into: &pixels)
+        body.blend(color: theme.bodyColor, opacity: bodyOpacity, into: &pixels)
         return pixels
-    }
-
-    private func blend(_ layer: CoverageLayer, color: RGB, opacity: Double, into pixels: inout [UInt8]) {
-        guard !layer.isEmpty, opacity > 0 else { return }
-        let strength = Int((min(1, opacity) * 256).rounded())
-        let ink = [Int(color.r), Int(color.g), Int(color.b)]
-        pixels.withUnsafeMutableBufferPointer { out in
-            layer.alpha.withUnsafeBufferPointer { alpha in
-                for y in layer.minY...layer.maxY {
-                    for x in layer.minX...layer.maxX {
-                        let a = Int(alpha[y * width + x]) * strength >> 8
-                        guard a > 0 else { continue }
-                        let p = (y * width + x) * 4
-                        for c in 0..<3 { out[p + c] = UInt8((Int(out[p + c]) * (255 - a) + ink[c] * a + 127) / 255) }
-                    }
-                }
-            }
-        }
     }
 
     private static func gradient(width: Int, height: Int, top: RGB, bottom: RGB) -> [UInt8] {

@@ -41,4 +41,23 @@ struct CoverageLayer {
             minY = min(minY, max(0, y)); maxY = max(maxY, min(height - 1, y + h - 1))
         }
     }
+
+    /// Inks `pixels` (RGBA, this layer's size) with `color` where the layer has coverage, at `opacity` (0…1).
+    func blend(color: RGB, opacity: Double, into pixels: inout [UInt8]) {
+        guard !isEmpty, opacity > 0 else { return }
+        let strength = Int((min(1, opacity) * 256).rounded())
+        let ink = [Int(color.r), Int(color.g), Int(color.b)]
+        pixels.withUnsafeMutableBufferPointer { out in
+            alpha.withUnsafeBufferPointer { alpha in
+                for y in minY...maxY {
+                    for x in minX...maxX {
+                        let a = Int(alpha[y * width + x]) * strength >> 8
+                        guard a > 0 else { continue }
+                        let p = (y * width + x) * 4
+                        for c in 0..<3 { out[p + c] = UInt8((Int(out[p + c]) * (255 - a) + ink[c] * a + 127) / 255) }
+                    }
+                }
+            }
+        }
+    }
 }

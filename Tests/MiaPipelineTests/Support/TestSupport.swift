@@ -176,11 +176,13 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// One decoded frame as raw pixels, ffmpeg's decoder the oracle: `seek` picks it (`-ss 1.5`, `-sseof -0.1`).
-func rawFrame(_ file: String, seek: [String], pixelFormat: String = "gray") throws -> Data {
+/// One decoded frame as raw pixels, ffmpeg's decoder the oracle: `seek` picks it (`-ss 1.5`, `-sseof -0.1`),
+/// `filter` (`scale=320:180`) shapes it.
+func rawFrame(_ file: String, seek: [String], pixelFormat: String = "gray", filter: String? = nil) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-v", "error"] + seek + ["-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pixelFormat, "-"]
+    process.arguments = ["ffmpeg", "-v", "error"] + seek + ["-i", file, "-frames:v", "1"] + (filter.map { ["-vf", $0] } ?? [])
+        + ["-f", "rawvideo", "-pix_fmt", pixelFormat, "-"]
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
