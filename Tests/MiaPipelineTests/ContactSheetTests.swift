@@ -4,27 +4,8 @@ import Testing
 
 /// `review VIDEO --contact-sheet SHEET.png`, driven as a user runs it, with ffmpeg and ffprobe as oracles.
 @Suite struct ContactSheetTests {
-    let script = """
-    Scene 1: Welcome
-    ON SCREEN: Welcome to the spring update
-    VO: Here is everything new this spring.
-
-    Scene 2: Faster search
-    ON SCREEN: Search is twice as fast
-    VO: Search now answers in half the time.
-
-    Scene 3: Offline mode
-    ON SCREEN: Works offline
-    VO: Keep working on the train, on a plane, anywhere.
-
-    Scene 4: Shared spaces
-    ON SCREEN: Shared spaces for teams
-    VO: Invite your team into shared spaces.
-
-    Scene 5: Get it now
-    ON SCREEN: Update today at example.com
-    VO: Update today.
-    """
+    /// The five-scene spring-update script the render tests use.
+    let script = RenderTests().script
 
     /// The sheet's geometry, from the rule it follows: 320-pixel frames, a 14-pixel gap, two label lines
     /// of 21 pixels plus 7.
