@@ -67,7 +67,8 @@ enum OwnMediaClip {
         } else {
             let clip = try ClipLength.measured(MediaProbe.inspect(source), subject: .file(source))
             let length = clip.video.map { Double($0.durationTimestamp ?? 0) * $0.timeBase.value } ?? 0
-            let perPass = conformed.frames(forSeconds: length)
+            // At least one picture a pass: a clip shorter than half a frame would never fill the scene.
+            let perPass = max(1, conformed.frames(forSeconds: length))
             while written < frames {
                 let pass = min(perPass, frames - written)
                 let pictures = try ConformedPictures(clip, target: conformed, frames: pass, threads: 0)
