@@ -27,30 +27,10 @@ enum OwnMediaClip {
                                         audio: .init(sampleRate: settings.audioSampleRate, channels: settings.audioChannels))
         let frames = conformed.frames(forSeconds: seconds)
         let samplesPerFrame = Double(settings.audioSampleRate) / fps.value
-        let video = try settings.videoEncoder(width: target.width, height: target.height, fps: fps)
-        let audio = try settings.audioEncoder(sampleRate: settings.audioSampleRate, channels: settings.audioChannels)
-        let output = try OutputContainer(path: path, formatName: "mp4")
-        let videoStream = try output.addEncodedStream(from: video)
-        let audioStream = try output.addEncodedStream(from: audio)
-        try output.writeHeader(options: ["movflags": "+faststart"])
-        let packet = Packet()
-        func drain(_ encoder: Encoder, _ stream: Int) throws {
-            while case .value = try encoder.receive(into: packet) {
-                // libx264 leaves durations unset; without one the muxer shortens the last frame.
-                if packet.duration <= 0 { packet.setDuration(1) }
-                packet.setStreamIndex(stream)
-                packet.rescaleTimestamps(from: encoder.timeBase, to: output.timeBase(ofStream: stream))
-                try output.write(packet)
-            }
-        }
-        var written = 0
-        func encode(_ picture: Frame) throws {
-            picture.pts = Int64(written)
-            picture.forceKeyframe(false)
-            try video.send(picture)
-            written += 1
-            try drain(video, videoStream)
-        }
+        let writer = try SegmentWriter(path: path, target: conformed, settings: settings, threads: 0, withAudio: true)
+        guard let audio = writer.audio else { throw MiaError("internal: a clip writer without sound") }
+        var written: Int { writer.picturesWritten }
+        func encode(_ picture: Frame) throws { try writer.encode(picture) }
 
         /// Frames in each pass through the source (one pass for an image).
         var passes: [Int] = []
@@ -76,18 +56,11 @@ enum OwnMediaClip {
                 passes.append(pass)
             }
         }
-        try video.send(nil)
-        try drain(video, videoStream)
+        try writer.finishPictures()
 
         // The sound, pass by pass: each pass as many samples as its pictures last.
         let fifo = try AudioFifo(sampleRate: settings.audioSampleRate, channels: settings.audioChannels)
-        var sent = 0
-        func send(_ frame: Frame) throws {
-            frame.pts = Int64(sent)
-            sent += frame.sampleCount
-            try audio.send(frame)
-            try drain(audio, audioStream)
-        }
+        func send(_ frame: Frame) throws { try writer.encodeSound(frame) }
         let hasSound = kind == .video && (try? MediaProbe.inspectHeader(source))?.audio != nil
         let sound = "amovie=\(file),aresample=\(settings.audioSampleRate),"
             + "aformat=sample_fmts=fltp:channel_layouts=\(ClipSource.layoutName(channels: settings.audioChannels))"
@@ -109,9 +82,7 @@ enum OwnMediaClip {
             while fifo.count >= audio.frameSize { try send(fifo.take(audio.frameSize)) }
         }
         if fifo.count > 0 { try send(fifo.take(fifo.count)) }
-        try audio.send(nil)
-        try drain(audio, audioStream)
-        try output.finish()
+        try writer.finish()
     }
 
     /// Pulls the frames `description` makes (a graph that starts with a source filter) until it ends or `done`.

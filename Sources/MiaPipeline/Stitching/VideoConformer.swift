@@ -197,36 +197,66 @@ extension ConformedPictures {
     }
 }
 
-/// Encodes pictures with the shared settings into a video-only mp4 segment.
+/// Encodes pictures with the shared settings into an mp4: a video-only segment for the normalizing
+/// stitch, or (with `audio`) a whole clip of its own, its sound encoded beside it (own-media scenes).
 final class SegmentWriter {
     private let encoder: Encoder
+    /// The AAC encoder of a clip with sound; its sample rate, channels and frame size are the caller's to follow.
+    let audio: Encoder?
     private let output: OutputContainer
     private let stream: Int
+    private let audioStream: Int?
     private let packet = Packet()
-    private var written = 0
+    private(set) var picturesWritten = 0
+    private var samplesWritten = 0
+    private var picturesFinished = false
 
-    init(path: String, target: NormalizeTarget, settings: EncodingSettings, threads: Int) throws {
+    init(path: String, target: NormalizeTarget, settings: EncodingSettings, threads: Int, withAudio: Bool = false) throws {
         encoder = try settings.videoEncoder(width: target.width, height: target.height, fps: target.fps, threads: threads)
-        output = try OutputContainer(path: path, formatName: "mp4")
+        audio = withAudio ? try settings.audioEncoder(sampleRate: settings.audioSampleRate, channels: settings.audioChannels) : nil
+        let output = try OutputContainer(path: path, formatName: "mp4")
         stream = try output.addEncodedStream(from: encoder)
-        try output.writeHeader(options: [:])
+        audioStream = try audio.map { try output.addEncodedStream(from: $0) }
+        self.output = output
+        // A clip of its own is played and copied as it is: index first. A segment is only read back once.
+        try output.writeHeader(options: withAudio ? ["movflags": "+faststart"] : [:])
     }
 
     func encode(_ picture: Frame) throws {
-        picture.pts = Int64(written)
+        picture.pts = Int64(picturesWritten)
         picture.forceKeyframe(false)
         try encoder.send(picture)
-        written += 1
-        try drain()
+        picturesWritten += 1
+        try drain(encoder, stream)
+    }
+
+    /// Encodes the next stretch of sound (as many samples as the encoder's frame size, except the last).
+    func encodeSound(_ frame: Frame) throws {
+        guard let audio, let audioStream else { return }
+        frame.pts = Int64(samplesWritten)
+        samplesWritten += frame.sampleCount
+        try audio.send(frame)
+        try drain(audio, audioStream)
+    }
+
+    /// Flushes the video encoder: no more pictures.
+    func finishPictures() throws {
+        guard !picturesFinished else { return }
+        picturesFinished = true
+        try encoder.send(nil)
+        try drain(encoder, stream)
     }
 
     func finish() throws {
-        try encoder.send(nil)
-        try drain()
+        try finishPictures()
+        if let audio, let audioStream {
+            try audio.send(nil)
+            try drain(audio, audioStream)
+        }
         try output.finish()
     }
 
-    private func drain() throws {
+    private func drain(_ encoder: Encoder, _ stream: Int) throws {
         while case .value = try encoder.receive(into: packet) {
             // libx264 leaves durations unset; without one the muxer shortens the last frame.
             if packet.duration <= 0 { packet.setDuration(1) }
