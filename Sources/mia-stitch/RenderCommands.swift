@@ -54,7 +54,7 @@ extension MiaStitch {
 
         /// `--compare`'s providers, in the order given.
         var compareProviders: [ProviderID]? {
-            compare.map { $0.split(separator: ",").compactMap { ProviderID(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) } }
+            compare.map { $0.split(separator: ",").compactMap { name in ProviderID.selectable.first { $0.rawValue == name.trimmingCharacters(in: .whitespaces).lowercased() } } }
         }
 
         @OptionGroup var store: StoreOptions
@@ -66,7 +66,7 @@ extension MiaStitch {
             if remember && !autopilot && !guided { throw ValidationError("--remember saves --autopilot or --guided; give one of them") }
             if let compare {
                 if options.provider != .auto { throw ValidationError("--compare names the providers: leave out --provider") }
-                let known = ProviderID.allCases.map(\.rawValue)
+                let known = ProviderID.selectable.map(\.rawValue)
                 for name in compare.split(separator: ",", omittingEmptySubsequences: false)
                 where !known.contains(name.trimmingCharacters(in: .whitespaces).lowercased()) {
                     throw ValidationError("--compare: unknown provider '\(name)' (known: \(known.joined(separator: ", ")))")

@@ -55,6 +55,10 @@ struct ScriptOptions: ParsableArguments {
             valueName: ScriptFormat.allCases.filter { $0 != .empty }.map(\.rawValue).joined(separator: "|")))
     var scriptFormat: ScriptFormat?
 
+    @Flag(name: .customLong("animate-images"),
+          help: "Start a clip from each scene's own image (![](photo.jpg)) with Runway or Veo, paid as a generated scene, instead of a slow zoom made here.")
+    var animateImages = false
+
     func validate() throws {
         if let problem = duration.flatMap(RenderLimits.duration) { throw ValidationError("--duration \(problem)") }
         if let problem = budget.flatMap(RenderLimits.budget) { throw ValidationError("--budget \(problem)") }
@@ -65,9 +69,11 @@ struct ScriptOptions: ParsableArguments {
 extension ScriptOptions {
     /// The plan settings these options and a frame format describe, with providers from the environment.
     func planOptions(_ format: FormatOptions) -> PlanOptions {
-        PlanOptions(provider: provider.provider, width: format.size?.width, height: format.size?.height, fps: format.fps,
-                    budget: budget, targetDuration: duration, aspect: aspect, wordsPerMinute: wordsPerMinute,
-                    environment: .current(), scriptFormat: scriptFormat)
+        var options = PlanOptions(provider: provider.provider, width: format.size?.width, height: format.size?.height, fps: format.fps,
+                                  budget: budget, targetDuration: duration, aspect: aspect, wordsPerMinute: wordsPerMinute,
+                                  environment: .current(), scriptFormat: scriptFormat)
+        options.animateImages = animateImages
+        return options
     }
 }
 
@@ -155,6 +161,7 @@ extension MiaStitch {
                     estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute),
                     providerOverride: options.provider.provider, environment: .current(), format: options.scriptFormat)
                 analysisOptions.mediaFolder = scriptFolder(script)
+                analysisOptions.animateImages = options.animateImages
                 let analysis = try ScriptAnalyzer(log: log).analyze(text, name: name, options: analysisOptions)
                 if json {
                     try printJSON(analysis)

@@ -73,11 +73,48 @@ import Testing
         let fake = try FakeRunwayServer(key: Self.key)
         let render = try orchestrator(scratch, fake: fake)
         // The Runway variant alone is 2 × 2 s × $0.12: it is not moved to Template to fit $0.30, it is refused.
-        await #expect(throws: MiaError("the variants together are estimated at $0.48, over the budget of $0.30; nothing was rendered")) {
+        await #expect(throws: MiaError("the variants' pictures alone are estimated at $0.48, over the budget of $0.30; "
+                                       + "nothing was bought or rendered")) {
             try await render.compare(script: script, name: "boats.txt", output: scratch.path("boats.mp4"),
                                      providers: [.runway, .template], options: try options(budget: 0.3))
         }
         #expect(fake.jobsCreated == 0)
+    }
+
+    @Test func aPaidNarrationIsNotBoughtWhenThePicturesAloneBreakTheBudget() async throws {
+        let scratch = Scratch()
+        let fake = try FakeRunwayServer(key: Self.key)
+        let voice = try FakeOpenAISpeechServer(key: "sk-voice-" + "test0123456789")
+        let openAI = try OpenAIVoice(apiKey: "sk-voice-" + "test0123456789", baseURL: voice.baseURL, log: SilentLog())
+        let runway = try RenderProviderTests().setup(scratch, fake: fake, log: SilentLog())
+        let render = RenderOrchestrator(store: runway.store, registry: runway.registry, voices: VoiceRegistry([openAI]), log: SilentLog())
+        var options = try options(budget: 0.3)
+        options.plan.narration = NarrationOptions(voice: try VoiceChoice(parsing: "openai:alloy"))
+        await #expect(throws: MiaError.self) {
+            try await render.compare(script: script, name: "boats.txt", output: scratch.path("boats.mp4"),
+                                     providers: [.runway, .template], options: options)
+        }
+        #expect(voice.requests.isEmpty && fake.jobsCreated == 0)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("boats-runway.plan.json")))
+    }
+
+    @Test func scenesMadeHereAreMadeOnceAndLinkedIntoTheOtherVariants() async throws {
+        let scratch = Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path("media"), withIntermediateDirectories: true)
+        try OwnMediaTests.image(scratch.path("media/pond.png"))
+        let fake = try FakeRunwayServer(key: Self.key)
+        let render = try orchestrator(scratch, fake: fake)
+        let script = "Scene 1: Pond (2s)\n![the pond](media/pond.png)\nVO: A still pond.\n\n" + self.script
+        var options = try options()
+        options.plan.scriptFolder = scratch.url.path
+        let report = try await render.compare(script: script, name: "boats.txt", output: scratch.path("boats.mp4"),
+                                              providers: [.template, .runway], options: options)
+        #expect(fake.jobsCreated == 2)
+        let pond = report.cells.filter { $0.scene == 1 }
+        #expect(pond.map(\.renderedBy) == [.media, .media] && pond.map(\.reused) == [false, true])
+        let inodes = try pond.map { try FileManager.default.attributesOfItem(atPath: $0.clip)[.systemFileNumber] as? Int }
+        #expect(inodes[0] != nil && inodes[0] == inodes[1], "the pond's clips are not one file: \(inodes)")
+        for video in report.videos.values { #expect(Verifier(log: SilentLog()).verify([video])[0].passed) }
     }
 
     @Test func aProviderThatIsNotConnectedIsRefusedInOneLineBeforeAnythingIsSpent() throws {

@@ -162,7 +162,7 @@ import Testing
         let render = try orchestrator(scratch)
         let prepared = try await render.prepare(script: script, name: "s.md", output: output, options: try options(scratch))
         #expect(prepared.plan.scenes.map { $0.media?.path } == ["media/beach.mp4", "media/city.jpg"])
-        #expect(prepared.plan.scenes.allSatisfy { $0.estimatedCost == 0 && $0.provider == .template })
+        #expect(prepared.plan.scenes.allSatisfy { $0.estimatedCost == 0 && $0.provider == .media })
         #expect(prepared.plan.estimatedCost == 0)
         let outcome = try await render.execute(prepared, output: output, options: try options(scratch))
         #expect(outcome.spent == 0)

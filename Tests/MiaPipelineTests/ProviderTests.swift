@@ -633,6 +633,7 @@ extension ProviderError {
         case .deadlineExceeded: "deadlineExceeded"
         case .download: "download"
         case .downloadRefused: "downloadRefused"
+        case .unsendableImage: "unsendableImage"
         }
     }
 }

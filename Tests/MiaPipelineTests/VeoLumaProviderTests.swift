@@ -100,6 +100,17 @@ import Testing
         }
     }
 
+    @Test func veoRendersFullHDWhereThePlanIsThatLargeAndTheClipIsEightSeconds() async throws {
+        let fake = try FakeVeoServer(key: Kind.veo.key)
+        let veo = try Kind.veo.adapter(fake, log: log)
+        for (width, height, seconds, expected) in [(1920, 1080, 8, "1080p"), (1080, 1920, 8, "1080p"), (1920, 1080, 4, "720p"),
+                                                   (1280, 720, 8, "720p")] {
+            _ = try await veo.create(ProviderTests.request(Kind.veo.model, seconds: seconds, width: width, height: height))
+            let parameters = fake.requests.last?.json?["parameters"] as? [String: Any]
+            #expect(parameters?["resolution"] as? String == expected, "\(width)x\(height), \(seconds) s")
+        }
+    }
+
     @Test func lumaTakesItsBaseURLAsTheHostOrAsTheSDKsRoot() async throws {
         let fake = try FakeLumaServer(key: Kind.luma.key)
         for base in [fake.baseURL, fake.baseURL + "/dream-machine/v1", fake.baseURL + "/dream-machine/v1/"] {

@@ -116,6 +116,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// `--caption-style` and `--caption-font` (a font file resolved against the manifest, inside its root).
     public var captions = CaptionMode.sidecar
     public var captionAppearance = CaptionAppearance()
+    /// `animate-images:` — as `render`'s `--animate-images`.
+    public var animateImages = false
 
     public init() {}
 
@@ -127,6 +129,7 @@ public struct BatchJobSettings: Sendable, Equatable {
                                                 fallback: fallback, soundtrack: soundtrack, captions: captions,
                                                 captionAppearance: captionAppearance))
         options.music = music
+        options.animateImages = animateImages
         return options
     }
 
@@ -153,7 +156,7 @@ private struct ManifestReader {
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
                              "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions",
-                             "caption-style", "caption-font"]
+                             "caption-style", "caption-font", "animate-images"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -269,7 +272,7 @@ private struct ManifestReader {
             guard let choice = text(value, field: field) else { return }
             if choice == "auto" {
                 settings.provider = nil
-            } else if let provider = ProviderID(rawValue: choice) {
+            } else if let provider = ProviderID(rawValue: choice), provider != .media {
                 settings.provider = provider
             } else {
                 problem(line, "\(field): must be auto, template, runway, veo, luma or sora (got \"\(choice)\")")
@@ -315,6 +318,8 @@ private struct ManifestReader {
             if let flag = flag(value, field: field) { settings.fallback = !flag }
         case "overwrite":
             if let flag = flag(value, field: field) { settings.overwrite = flag }
+        case "animate-images":
+            if let flag = flag(value, field: field) { settings.animateImages = flag }
         case "voice":
             guard let voice = text(value, field: field) else { return }
             do { settings.voice = try VoiceChoice(parsing: voice) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }

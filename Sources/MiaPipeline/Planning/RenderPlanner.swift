@@ -23,6 +23,8 @@ public struct PlanOptions: Sendable {
     /// The script's folder: `![](path)` files are resolved against it and checked before anything is spent.
     /// nil: the current folder.
     public var scriptFolder: String?
+    /// Animate the scenes' own images with a provider that can (`--animate-images`); off: they move slowly, here.
+    public var animateImages = false
 
     public init(provider: ProviderID? = nil, width: Int? = nil, height: Int? = nil, fps: Int = 30, budget: Double? = nil,
                 targetDuration: Double? = nil, aspect: Aspect? = nil, wordsPerMinute: Double = 150,
@@ -102,6 +104,21 @@ public struct RenderPlanner: Sendable {
         URL(fileURLWithPath: planFileName).deletingPathExtension().lastPathComponent + "-scenes"
     }
 
+    static func aspect(_ options: PlanOptions) -> Aspect {
+        options.aspect ?? options.width.flatMap { w in options.height.map { Aspect(width: w, height: $0) } } ?? .landscape
+    }
+
+    /// How a plan's script is analyzed, before speech sets the scenes' lengths (words set them until then).
+    static func analysisOptions(_ options: PlanOptions) -> AnalysisOptions {
+        var analysis = AnalysisOptions(
+            targetDuration: options.targetDuration, budget: options.budget, aspect: aspect(options),
+            estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
+            enforceBudget: true, environment: options.environment, format: options.scriptFormat)
+        analysis.mediaFolder = scriptFolder(options)
+        analysis.animateImages = options.animateImages
+        return analysis
+    }
+
     static func scriptFolder(_ options: PlanOptions) -> String {
         options.scriptFolder ?? FileManager.default.currentDirectoryPath
     }
@@ -110,15 +127,12 @@ public struct RenderPlanner: Sendable {
     ///   (the folder moves with its files), any other as an absolute path. nil: absolute.
     private func make(_ text: String, scriptName: String, planFileName: String, options: PlanOptions,
                       narration: NarrationResult?, planFolder: String?) throws -> (RenderPlan, ScriptAnalysis) {
-        let aspect = options.aspect ?? options.width.flatMap { w in options.height.map { Aspect(width: w, height: $0) } } ?? .landscape
+        let aspect = Self.aspect(options)
         let size = (options.width != nil && options.height != nil) ? (options.width!, options.height!) : aspect.defaultSize
         // Speech is bought before the pictures: what it cost comes off the budget the scenes are fitted to.
-        var analysisOptions = AnalysisOptions(
-            targetDuration: options.targetDuration, budget: options.budget.map { max(0, $0 - (narration?.cost ?? 0)) }, aspect: aspect,
-            estimator: DurationEstimator(wordsPerMinute: options.wordsPerMinute), providerOverride: options.provider,
-            enforceBudget: true, environment: options.environment, format: options.scriptFormat)
+        var analysisOptions = Self.analysisOptions(options)
+        analysisOptions.budget = options.budget.map { max(0, $0 - (narration?.cost ?? 0)) }
         analysisOptions.speechSeconds = narration?.speech.mapValues(\.seconds) ?? [:]
-        analysisOptions.mediaFolder = Self.scriptFolder(options)
         var analysis = try ScriptAnalyzer(log: log).analyze(text, name: scriptName, options: analysisOptions)
         analysis.warnings += narration?.warnings ?? []
 
@@ -135,6 +149,8 @@ public struct RenderPlanner: Sendable {
                ? ["format=\(analysis.format.rawValue)"] : [])
             // Silent plans keep the ids they had before narration existed.
             + (narration != nil ? [options.narration?.identity ?? "", "language=\(narration?.language ?? "")"] : [])
+            // Plans made before images could be animated keep their ids.
+            + (options.animateImages ? ["animate-images"] : [])
         let identity = identityParts.joined(separator: "|")
         let planId = "plan-" + SHA256.hex(identity).prefix(16)
         let folder = Self.clipFolder(planFileName)
@@ -178,9 +194,11 @@ public struct RenderPlanner: Sendable {
     /// (Runway takes at most 1,000 characters of promptText.)
     static func prompt(for item: SceneAnalysis, aspect: Aspect) -> String {
         let scene = item.scene
-        if item.chosen.provider == .template { return scene.title }
+        if item.chosen.provider.isLocal { return scene.title }
         var picture = scene.visual.isEmpty ? scene.narration : scene.visual
         if picture.isEmpty { picture = scene.title }
+        // An animated image: the picture is given; its description says what the motion is about.
+        if let media = scene.media, !media.description.isEmpty { picture = media.description + ". " + picture }
         let look: String
         switch item.style {
         case .cinematic: look = "Cinematic, photorealistic footage. "

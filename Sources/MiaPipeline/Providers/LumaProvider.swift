@@ -46,6 +46,9 @@ public struct LumaProvider: VideoProvider {
     // MARK: - VideoProvider
 
     public func create(_ request: RenderRequest) async throws -> String {
+        if request.startImage != nil {
+            throw ProviderError.unsendableImage(message: "Luma takes keyframes only as a URL its servers fetch, and has no upload")
+        }
         let frame = nearestFrame(width: request.width, height: request.height, among: Self.ratios)
         let body = CreateBody(model: request.model, prompt: request.prompt, aspect_ratio: "\(frame.width):\(frame.height)",
                               duration: "\(request.seconds)s", resolution: "720p")

@@ -3,16 +3,30 @@ import Foundation
 /// The video sources a scene can be rendered with.
 public enum ProviderID: String, Sendable, Codable, CaseIterable {
     case template, sora, runway, veo, luma
+    /// The user's own file (`![…](path)`), made into the scene's clip here: never asked for, never paid.
+    case media
 
     public var displayName: String {
         switch self {
         case .template: "Template"
+        case .media: "Your media"
         case .sora: "Sora"
         case .runway: "Runway"
         case .veo: "Veo"
         case .luma: "Luma"
         }
     }
+
+    /// Made here, from the script (Template) or the user's file (media): no key, no cost, no provider job.
+    public var isLocal: Bool { self == .template || self == .media }
+
+    /// The text-to-video services a user may ask for (`--provider`, `--compare`, a manifest's `provider:`).
+    public static var selectable: [ProviderID] { allCases.filter { $0 != .media } }
+
+    /// Can start a clip from a local image, sent inside the request (`--animate-images`): Runway takes a data
+    /// URI, Veo the image's bytes. Luma's keyframes take only a URL its servers can fetch, and its API has no
+    /// upload, so a file on this machine cannot reach it.
+    public var animatesLocalImages: Bool { self == .runway || self == .veo }
 }
 
 /// Which clip lengths a model renders.
@@ -81,11 +95,13 @@ public struct ProviderModel: Sendable, Equatable {
 ///   `resolution` 540p–4k, `aspect_ratio` 1:1, 16:9, 9:16, 4:3, 3:4, 21:9, 9:21. Price: Luma's API list
 ///   price for ray-2 at 720p, $0.71 for 5 s and $1.27 for 9 s (as Comfy's API-node pricing table passes it
 ///   on, Comfy-Org/docs `tutorials/api-nodes/pricing.mdx`): $0.142/s. No sound.
-/// - Template — rendered locally by mia-stitch: free, any length.
+/// - Template — rendered locally by mia-stitch: free, any length. Media (the user's own file) likewise.
 public enum ProviderCatalog {
     public static let models: [ProviderModel] = [
         ProviderModel(provider: .template, name: "template", pricePerSecond: 0,
                       durations: .any(minimum: 1), aspects: ["16:9", "9:16", "1:1"], textToVideo: true),
+        ProviderModel(provider: .media, name: "own-file", pricePerSecond: 0,
+                      durations: .any(minimum: 1), aspects: ["16:9", "9:16", "1:1"], textToVideo: false),
         ProviderModel(provider: .sora, name: "sora-2", pricePerSecond: 0.10,
                       durations: .choices([4, 8, 12]), aspects: ["16:9", "9:16"], textToVideo: true),
         ProviderModel(provider: .sora, name: "sora-2-pro", pricePerSecond: 0.30,
@@ -108,6 +124,7 @@ public enum ProviderCatalog {
     public static func defaultModel(for provider: ProviderID) -> ProviderModel {
         switch provider {
         case .template: model(.template, "template")!
+        case .media: model(.media, "own-file")!
         case .sora: model(.sora, "sora-2")!
         case .runway: model(.runway, "gen4.5")!
         case .veo: model(.veo, "veo-3.1-fast-generate-preview")!

@@ -36,7 +36,7 @@ public struct ProviderEnvironment: Sendable, Equatable {
     /// A provider is connected when its key is set.
     public func isConnected(_ provider: ProviderID) -> Bool {
         switch provider {
-        case .template: true
+        case .template, .media: true
         case .sora: openAIKeySet
         case .runway: runwayKeySet
         case .veo: geminiKeySet

@@ -15,10 +15,10 @@ struct ProviderVariables: Sendable {
         self.environment = environment
     }
 
-    /// The variable holding a provider's API key; nil for `.template`, which needs none.
+    /// The variable holding a provider's API key; nil for the local ones, which need none.
     static func keyVariable(_ provider: ProviderID) -> String? {
         switch provider {
-        case .template: nil
+        case .template, .media: nil
         case .sora: "OPENAI_API_KEY"
         case .runway: "RUNWAYML_API_SECRET"
         case .veo: "GEMINI_API_KEY"
@@ -29,7 +29,7 @@ struct ProviderVariables: Sendable {
     /// The variable that points a provider at another endpoint (a gateway, a test server).
     static func baseURLVariable(_ provider: ProviderID) -> String? {
         switch provider {
-        case .template: nil
+        case .template, .media: nil
         case .sora: "OPENAI_BASE_URL"
         case .runway: "RUNWAYML_BASE_URL"
         case .veo: "GEMINI_BASE_URL"

@@ -17,12 +17,19 @@ import Foundation
 ///   FAILED and CANCELLED are final.
 /// - docs.dev.runwayml.com "Task failures": SAFETY.* must not be retried; INTERNAL.BAD_OUTPUT.* may be.
 ///   "HTTP errors": 400/401/404/405 final; 429/502/503/504 may be retried with backoff and jitter.
+/// - sdk-python `types/image_to_video_create_params.py`: `POST /v1/image_to_video`, `gen4_turbo` and `gen4.5`
+///   take `promptImage` (an https URL, or a data URI as the API docs allow, up to 5 MB), `ratio` "1280:720" |
+///   "720:1280" | "1104:832" | "832:1104" | "960:960" | "1584:672", `duration`, optional `promptText`;
+///   `veo3.1` / `veo3.1_fast` the 16:9 and 9:16 ratios only. The image is sent as a data URI: a file here
+///   has no URL Runway could fetch.
 /// - Every call carries `X-Runway-Version: 2024-11-06` and `Authorization: Bearer <key>`.
 public struct RunwayProvider: VideoProvider {
     public static let defaultBaseURL = "https://api.dev.runwayml.com"
     public static let apiVersion = "2024-11-06"
     /// `promptText` limit, in UTF-16 code units.
     public static let maxPromptLength = 1000
+    /// The largest start image sent, as PNG bytes: its data URI (4/3 as long) stays under the API's 5 MB.
+    static let maxImageBytes = 3_700_000
 
     /// Timeouts, retries and polling; tests shorten them.
     public struct Options: Sendable, Equatable {
@@ -68,10 +75,13 @@ public struct RunwayProvider: VideoProvider {
                 ("from", .int(Int64(request.prompt.utf16.count))), ("to", .int(Int64(prompt.utf16.count))),
             ]))
         }
-        let body = CreateBody(model: request.model, promptText: prompt,
-                              ratio: Self.ratio(model: request.model, width: request.width, height: request.height),
-                              duration: request.seconds)
-        let url = http.url("v1", "text_to_video")
+        let animated = request.startImage != nil
+        let ratio = Self.ratio(model: request.model, width: request.width, height: request.height, fromImage: animated)
+        var body = CreateBody(model: request.model, promptText: prompt, ratio: "\(ratio.width):\(ratio.height)", duration: request.seconds)
+        if let png = try request.startImagePNG(width: ratio.width, height: ratio.height, limit: Self.maxImageBytes) {
+            body.promptImage = "data:image/png;base64," + Data(png).base64EncodedString()
+        }
+        let url = http.url("v1", animated ? "image_to_video" : "text_to_video")
         return try http.checkedJobID(try await http.create(Created.self, at: url, body: body).id, label: http.label("POST", url))
     }
 
@@ -135,10 +145,13 @@ public struct RunwayProvider: VideoProvider {
     /// INTERNAL.* (INTERNAL.BAD_OUTPUT.* above all) may succeed as a new task; SAFETY.* and the rest never.
     static func isRetryable(_ code: String?) -> Bool { code?.hasPrefix("INTERNAL") ?? false }
 
-    /// The 720p ratio closest to the plan's frame (see the type's notes).
-    static func ratio(model: String, width: Int, height: Int) -> String {
-        let best = nearestFrame(width: width, height: height, among: [(1280, 720), (720, 1280)])
-        return "\(best.width):\(best.height)"
+    /// The 720p ratio closest to the plan's frame (see the type's notes); image to video with a Gen-4 model
+    /// has more shapes, square among them.
+    static func ratio(model: String, width: Int, height: Int, fromImage: Bool = false) -> (width: Int, height: Int) {
+        let shapes = fromImage && model.hasPrefix("gen4")
+            ? [(1280, 720), (720, 1280), (1104, 832), (832, 1104), (960, 960), (1584, 672)]
+            : [(1280, 720), (720, 1280)]
+        return nearestFrame(width: width, height: height, among: shapes)
     }
 
     /// `prompt` within `limit` UTF-16 code units, cut between characters (at a word when one is near).
@@ -165,6 +178,8 @@ public struct RunwayProvider: VideoProvider {
         let promptText: String
         let ratio: String
         let duration: Int
+        /// Image to video only: the first frame, as a data URI.
+        var promptImage: String?
     }
 
     struct Created: Decodable {

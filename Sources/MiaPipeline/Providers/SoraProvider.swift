@@ -59,6 +59,8 @@ public struct SoraProvider: VideoProvider {
     // MARK: - VideoProvider
 
     public func create(_ request: RenderRequest) async throws -> String {
+        // Sora's `input_reference` is a multipart upload this adapter does not make: say so, never drop the image.
+        if request.startImage != nil { throw ProviderError.unsendableImage(message: "Sora is not sent images here (use Runway or Veo)") }
         let size = Self.size(model: request.model, width: request.width, height: request.height)
         let body = CreateBody(model: request.model, prompt: request.prompt, seconds: String(request.seconds), size: size)
         let url = http.url("videos")

@@ -15,6 +15,8 @@ import Foundation
 ///   (`…/files/{id}…`, lowercase letters and digits) and fetched as `GET v1beta/files/{id}:download?alt=media`
 ///   on the client's own base URL with `x-goog-api-key` (`_api_client.py`), redirects followed.
 /// - README: `veo-3.1-generate-preview`, polled every 20 s; durations and prices are in `ProviderCatalog`.
+/// - `models.py` `_Image_to_mldev`: an instance's `image` is `{"bytesBase64Encoded", "mimeType"}`, the first
+///   frame of an image-to-video generation (`--animate-images`), sent inline: the request carries it.
 /// - Errors: `{"error": {"code": 400, "message", "status": "INVALID_ARGUMENT"}}`; an operation's `error`
 ///   is a google.rpc.Status (`code` 13 INTERNAL, 14 UNAVAILABLE and 4 DEADLINE_EXCEEDED are passing faults).
 public struct VeoProvider: VideoProvider {
@@ -44,13 +46,25 @@ public struct VeoProvider: VideoProvider {
         self.options = options
     }
 
+    /// The largest start image sent, as PNG bytes (a 1280x720 PNG is at most about 3.7 MB; the Gemini API takes
+    /// requests up to 20 MB).
+    static let maxImageBytes = 8_000_000
+
     // MARK: - VideoProvider
 
     public func create(_ request: RenderRequest) async throws -> String {
         let frame = nearestFrame(width: request.width, height: request.height, among: [(16, 9), (9, 16)])
-        let body = CreateBody(instances: [.init(prompt: request.prompt)],
+        // 1080p where the plan's frame is that large and the API renders it: 8 s clips only (ai.google.dev,
+        // "Generate videos with Veo 3.1": 1080p and 4k are 8 s only). Same price a second.
+        let fullHD = min(request.width, request.height) >= 1080 && request.seconds == 8
+        let scale = fullHD ? 120 : 80
+        // The start image at the frame the clip is rendered at.
+        let image = try request.startImagePNG(width: frame.width * scale, height: frame.height * scale, limit: Self.maxImageBytes).map {
+            CreateBody.Image(bytesBase64Encoded: Data($0).base64EncodedString(), mimeType: "image/png")
+        }
+        let body = CreateBody(instances: [.init(prompt: request.prompt, image: image)],
                               parameters: .init(aspectRatio: "\(frame.width):\(frame.height)", durationSeconds: request.seconds,
-                                                resolution: "720p", sampleCount: 1))
+                                                resolution: fullHD ? "1080p" : "720p", sampleCount: 1))
         let url = http.url("v1beta", "models", "\(request.model):predictLongRunning")
         let label = http.label("POST", url)
         let name = try http.checkedJobID(try await http.create(OperationBody.self, at: url, body: body).name ?? "", label: label)
@@ -131,7 +145,14 @@ public struct VeoProvider: VideoProvider {
     // MARK: - Wire types
 
     struct CreateBody: Encodable {
-        struct Instance: Encodable { let prompt: String }
+        struct Instance: Encodable {
+            let prompt: String
+            var image: Image?
+        }
+        struct Image: Encodable {
+            let bytesBase64Encoded: String
+            let mimeType: String
+        }
         struct Parameters: Encodable {
             let aspectRatio: String
             let durationSeconds: Int

@@ -1,4 +1,5 @@
 import Foundation
+import MiaFFmpeg
 
 /// What a scene asks a provider to render.
 public struct RenderRequest: Sendable, Equatable {
@@ -11,14 +12,39 @@ public struct RenderRequest: Sendable, Equatable {
     /// The plan's frame size; adapters map it to the nearest size or ratio the API takes.
     public var width: Int
     public var height: Int
+    /// The user's image the clip starts from (`--animate-images`), an absolute path; nil: from text alone.
+    public var startImage: String?
 
-    public init(sceneNumber: Int, prompt: String, model: String, seconds: Int, width: Int, height: Int) {
+    public init(sceneNumber: Int, prompt: String, model: String, seconds: Int, width: Int, height: Int, startImage: String? = nil) {
         self.sceneNumber = sceneNumber
         self.prompt = prompt
         self.model = model
         self.seconds = seconds
         self.width = width
         self.height = height
+        self.startImage = startImage
+    }
+
+    /// The start image as PNG bytes, cut to the `width`x`height` frame the provider renders (centred, scaled
+    /// to cover it), so the model starts from exactly the picture the scene will show, whatever the file's
+    /// format or size. nil without a start image.
+    /// - Throws: `ProviderError.unsendableImage` when the file cannot be read as a picture any more, or is too
+    ///   large to send even so.
+    func startImagePNG(width: Int, height: Int, limit: Int) throws -> [UInt8]? {
+        guard let startImage else { return nil }
+        do {
+            let png = try StillFrame.png(try StillFrame.rgba(of: startImage, at: 0, width: width, height: height, fill: true),
+                                         width: width, height: height)
+            guard png.count <= limit else {
+                throw ProviderError.unsendableImage(message: "\(startImage) is \(png.count / 1_000_000) MB as a \(width)x\(height) PNG, "
+                                                    + "over the \(limit / 1_000_000) MB the API takes")
+            }
+            return png
+        } catch let error as MiaError {
+            throw ProviderError.unsendableImage(message: error.message)
+        } catch let error as FFmpegError {
+            throw ProviderError.unsendableImage(message: "\(startImage): \(error)")
+        }
     }
 }
 
@@ -66,6 +92,9 @@ public enum ProviderError: Error, Sendable, Equatable {
     case deadlineExceeded(seconds: Double)
     /// The clip could not be downloaded (too large, cut short, timed out, an error status).
     case download(message: String)
+    /// The scene's own image cannot be sent as a start frame (unreadable now, or too large): the same file
+    /// fails the same way again.
+    case unsendableImage(message: String)
     /// The download location breaks the host policy (not https and not the API's host, credentials in
     /// it): the same URL is refused on every retry, so this is final.
     case downloadRefused(message: String)
@@ -78,7 +107,7 @@ public enum ProviderError: Error, Sendable, Equatable {
         switch self {
         case .unavailable, .deadlineExceeded, .download: true
         case .jobFailed(let failure): failure.retryable
-        case .notConnected, .rejected, .discontinued, .malformedResponse, .downloadRefused: false
+        case .notConnected, .rejected, .discontinued, .malformedResponse, .downloadRefused, .unsendableImage: false
         }
     }
 
@@ -94,6 +123,7 @@ public enum ProviderError: Error, Sendable, Equatable {
         case .deadlineExceeded(let seconds): String(format: "no result within %.0f s", seconds)
         case .download(let message): "download failed: \(message)"
         case .downloadRefused(let message): "download refused: \(message)"
+        case .unsendableImage(let message): "the start image cannot be sent: \(message)"
         }
     }
 }

@@ -68,20 +68,49 @@ extension RenderOrchestrator {
         guard !providers.isEmpty, Set(providers).count == providers.count else {
             throw MiaError("--compare needs a list of different providers, e.g. runway,veo,template")
         }
-        for provider in providers where provider != .template && registry.provider(provider) == nil {
+        for provider in providers where !provider.isLocal && registry.provider(provider) == nil {
             throw MiaError(.provider(provider.displayName), "is not connected, so it cannot be compared (set \(ProviderVariables.keyVariable(provider) ?? "its key"))")
         }
         let outputs = CompareOutputs(output: output, providers: providers)
         for file in [outputs.sheet, outputs.json] { try AtomicOutput.checkDestination(file, overwrite: options.overwrite) }
 
-        var prepared: [(ProviderID, PreparedRender, RenderOptions)] = []
-        for provider in providers {
+        let variants = providers.map { provider in
             var variant = options
             variant.plan.provider = provider
             // Planned without the budget, so no variant is quietly moved to Template to fit it: the sum of
             // the variants is held to the budget below, before any scene is paid for.
             variant.plan.budget = nil
-            prepared.append((provider, try await prepare(script: text, name: name, output: outputs.video(provider), options: variant), variant))
+            return (provider, variant)
+        }
+        // Speech is bought while the first variant is planned, and sets the scenes' lengths. Before that, the
+        // pictures as the words time them must leave room for it in the budget, or nothing is bought at all.
+        var planner = self
+        let overBudget = StopFlag()
+        if let budget = options.plan.budget {
+            let pictures = try variants.reduce(0.0) { sum, variant in
+                sum + (try ScriptAnalyzer(log: SilentLog()).analyze(text, name: name, options: RenderPlanner.analysisOptions(variant.1.plan))).totalCost
+            }
+            if pictures > budget + 1e-9 {
+                throw MiaError("the variants' pictures alone are estimated at \(MiaMessages.dollars(pictures)), over the budget of "
+                               + "\(MiaMessages.dollars(budget)); nothing was bought or rendered")
+            }
+            let asked = approveSpeech
+            planner.approveSpeech = { due in
+                guard due + pictures <= budget + 1e-9 else {
+                    overBudget.set()
+                    return false
+                }
+                return asked?(due) ?? true
+            }
+        }
+        var prepared: [(ProviderID, PreparedRender, RenderOptions)] = []
+        for (provider, variant) in variants {
+            do {
+                prepared.append((provider, try await planner.prepare(script: text, name: name, output: outputs.video(provider), options: variant), variant))
+            } catch where overBudget.isSet {
+                throw MiaError("the narration and the variants' pictures together are estimated over the budget of "
+                               + "\(MiaMessages.dollars(options.plan.budget ?? 0)); nothing was bought or rendered")
+            }
         }
         let speechCost = prepared.first?.1.plan.speechCost ?? 0
         let pictures = prepared.map { $0.1.plan.scenes.reduce(0) { $0 + $1.estimatedCost } }
@@ -93,8 +122,20 @@ extension RenderOrchestrator {
 
         var columns: [[CompareCell]] = []
         var costs: [String: Double] = [:]
+        // Clips made here (template cards, the user's own files) are the same in every variant: made once.
+        var madeHere: [SharedScene: String] = [:]
+        let renderer = SceneRenderer(store: store, registry: registry, log: log)
         for (provider, variant, variantOptions) in prepared {
+            let context = SceneContext(files: variant.files, theme: variantOptions.theme)
+            for job in variant.plan.scenes {
+                if let key = SharedScene(job, files: variant.files, theme: variantOptions.theme.name), let donor = madeHere[key] {
+                    try renderer.adopt(donor, for: job, context: context)
+                }
+            }
             let outcome = try await execute(variant, output: outputs.video(provider), options: variantOptions)
+            for (job, scene) in zip(variant.plan.scenes, outcome.scenes) where scene.fallbackReason == nil {
+                if let key = SharedScene(job, files: variant.files, theme: variantOptions.theme.name) { madeHere[key] = scene.clip }
+            }
             columns.append(zip(variant.plan.scenes, outcome.scenes).map { job, scene in
                 CompareCell(scene: scene.sceneNumber, title: job.title, provider: provider, renderedBy: scene.provider,
                             clip: scene.clip, seconds: scene.seconds, cost: scene.cost, renderSeconds: scene.elapsed,
@@ -123,5 +164,29 @@ extension RenderOrchestrator {
             ("spent", .string(MiaMessages.dollars(costs.values.reduce(speechCost, +)))),
         ]))
         return report
+    }
+}
+
+/// What a clip made here depends on: two variants' scenes with the same key get the same clip.
+struct SharedScene: Hashable {
+    let provider: ProviderID
+    let title: String
+    let text: String
+    let media: String?
+    let seconds: Double
+    let frame: String
+    let theme: String
+
+    /// nil for a scene a provider renders (each variant pays for its own).
+    init?(_ job: SceneJob, files: PlanFiles, theme: String) {
+        guard job.provider.isLocal else { return nil }
+        let plan = files.plan
+        provider = job.provider
+        title = job.title
+        text = job.onScreenText.isEmpty ? job.narration : job.onScreenText
+        media = (try? files.mediaPath(job)).flatMap { $0 }
+        seconds = job.seconds
+        frame = "\(plan.target.size)@\(plan.target.fps)"
+        self.theme = theme
     }
 }

@@ -14,7 +14,7 @@ public final class RenderSlots: Sendable {
     public init(perProvider: Int, templateRenders: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.perProvider = perProvider
         var providers: [ProviderID: AsyncSemaphore] = [:]
-        for provider in ProviderID.allCases where provider != .template {
+        for provider in ProviderID.allCases where !provider.isLocal {
             providers[provider] = AsyncSemaphore(limit: perProvider)
         }
         self.providers = providers

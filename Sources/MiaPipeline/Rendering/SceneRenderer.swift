@@ -64,9 +64,9 @@ public struct SceneRenderer: Sendable {
         if let source = try? context.files.mediaPath(job), Self.modified(source) ?? .distantFuture > Self.modified(path) ?? .distantPast {
             return nil
         }
-        // Template clips are ours and must match the plan exactly; a provider clip is what was paid
+        // Clips made here are ours and must match the plan exactly; a provider clip is what was paid
         // for, so it is kept whatever its size (the stitch pre-flight judges whether it fits).
-        if stored.provider == .template,
+        if stored.provider.isLocal,
            !PlanConformance.problems(info, decodedDuration: nil, job: job, target: context.plan.target).isEmpty {
             return nil
         }
@@ -76,6 +76,21 @@ public struct SceneRenderer: Sendable {
         }
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: stored.provider,
                             clip: path, seconds: job.seconds, cost: stored.cost ?? 0, fallbackReason: stored.error, reused: true)
+    }
+
+    /// Takes `donor`, a clip made here for the same scene of another plan (the variants of an A/B render share
+    /// their template cards and the user's own files), as this plan's clip: hard-linked into place (copied
+    /// where a link cannot be made), with its receipt and the store's record, so the render reuses it.
+    /// Nothing happens when the clip is already there.
+    func adopt(_ donor: String, for job: SceneJob, context: SceneContext) throws {
+        let path = context.clipPath(job)
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+        if link(donor, path) != 0 { try FileManager.default.copyItem(atPath: donor, toPath: path) }
+        try store.updateScene(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, status: .complete, cost: 0)
+        try SceneReceipt(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, provider: job.provider, cost: 0,
+                         fallbackReason: nil).write(forClip: path)
     }
 
     static func modified(_ path: String) -> Date? {
@@ -102,8 +117,11 @@ public struct SceneRenderer: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         LeftoverFiles.removeStale(in: folder)
-        if job.media != nil { return try await renderOwnMedia(job, context: context) }
-        guard job.provider != .template else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
+        // The user's file is the picture, unless it is an image a provider animates (`--animate-images`).
+        if let media = job.media, job.provider.isLocal || media.kind != .image {
+            return try await renderOwnMedia(job, context: context)
+        }
+        guard !job.provider.isLocal else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
         do {
             let cost: Double
             do {
@@ -137,6 +155,8 @@ public struct SceneRenderer: Sendable {
             }
             let reason = MiaMessages.fallback(job.provider, because: failure.message)
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(job.sceneNumber))), ("message", .string(reason))]))
+            // An image that was to be animated is still the scene's picture: it moves slowly instead.
+            if job.media != nil { return try await renderOwnMedia(job, context: context, fallbackReason: reason, spent: failure.spent) }
             return try await renderTemplate(job, context: context, fallbackReason: reason, spent: failure.spent)
         }
     }
@@ -189,7 +209,8 @@ public struct SceneRenderer: Sendable {
             // A plan file comes from outside too: its seconds are converted without trapping.
             let request = RenderRequest(sceneNumber: job.sceneNumber, prompt: job.prompt, model: job.model,
                                         seconds: ExternalNumber.clamped(job.seconds, to: 1...3600) ?? 1, width: context.plan.target.width,
-                                        height: context.plan.target.height)
+                                        height: context.plan.target.height,
+                                        startImage: job.media?.kind == .image ? try context.files.mediaPath(job) : nil)
             do {
                 jobID = try await provider.create(request)
             } catch let error as ProviderError {
@@ -347,11 +368,17 @@ public struct SceneRenderer: Sendable {
     /// The scene's own file, made into its clip: checked again (it may have changed since the plan), then
     /// re-encoded to the plan's format and the scene's length. Never paid, never falls back: a file that
     /// cannot be shown is the user's to fix.
-    private func renderOwnMedia(_ job: SceneJob, context: SceneContext) async throws -> SceneOutcome {
+    /// - Parameters:
+    ///   - fallbackReason: why a provider did not animate the image instead (nil: it was not asked to).
+    ///   - spent: what that provider's failed job cost.
+    private func renderOwnMedia(_ job: SceneJob, context: SceneContext, fallbackReason: String? = nil,
+                                spent: Double = 0) async throws -> SceneOutcome {
         let planID = context.plan.renderPlanId
         let path = context.clipPath(job)
-        log.emit(MiaEvent("MIA:SCENE:CREATE", [("scene", .int(Int64(job.sceneNumber))), ("provider", "media"),
-                                               ("seconds", .seconds(job.length))]))
+        var created: [(String, MiaEvent.Value)] = [("scene", .int(Int64(job.sceneNumber))), ("provider", "media"),
+                                                   ("seconds", .seconds(job.seconds))]
+        if fallbackReason != nil { created.append(("fallback", .bool(true))) }
+        log.emit(MiaEvent("MIA:SCENE:CREATE", created))
         progress?(job.sceneNumber, "rendering", nil)
         let partial = LeftoverFiles.name(beside: path, suffix: "media")
         defer { unlink(partial) }
@@ -360,7 +387,8 @@ public struct SceneRenderer: Sendable {
             let target = context.plan.target
             try await offloaded {
                 try OwnMediaCheck.check(source)
-                try OwnMediaClip.write(source, kind: kind, seconds: job.length, target: target, to: partial)
+                // `seconds`, as a provider clip would be: the stitch cuts or holds it to the scene's length.
+                try OwnMediaClip.write(source, kind: kind, seconds: job.seconds, target: target, to: partial)
             }
             guard rename(partial, path) == 0 else {
                 throw MiaError(.scene(job.sceneNumber), "cannot move the clip into place: \(String(cString: strerror(errno)))")
@@ -372,10 +400,10 @@ public struct SceneRenderer: Sendable {
                                                         ("reason", .string(error.message))]))
             throw failure
         }
-        try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: 0)
-        try complete(job, context: context, provider: .template, cost: 0, fallbackReason: nil)
-        return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: path, seconds: job.length,
-                            cost: 0, fallbackReason: nil, reused: false)
+        try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
+        try complete(job, context: context, provider: .media, cost: spent, fallbackReason: fallbackReason)
+        return SceneOutcome(sceneNumber: job.sceneNumber, provider: .media, clip: path, seconds: job.seconds,
+                            cost: spent, fallbackReason: fallbackReason, reused: false)
     }
 
     private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?) throws {

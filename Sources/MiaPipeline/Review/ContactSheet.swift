@@ -102,7 +102,7 @@ public struct ContactSheet: Sendable {
         let pixels = try draw(layout)
         let png: [UInt8]
         do {
-            png = try Self.encodePNG(pixels, width: layout.width, height: layout.height)
+            png = try StillFrame.png(pixels, width: layout.width, height: layout.height)
         } catch let error as FFmpegError {
             throw MiaError(.output(output), "cannot encode the PNG", ffmpeg: error)
         }
@@ -147,7 +147,7 @@ public struct ContactSheet: Sendable {
 
         for (index, cell) in cells.enumerated() {
             let origin = layout.origin(of: index)
-            let frame = try Self.frame(of: cell.video, at: cell.seconds, width: layout.cellWidth, height: layout.cellHeight)
+            let frame = try StillFrame.rgba(of: cell.video, at: cell.seconds, width: layout.cellWidth, height: layout.cellHeight)
             for row in 0..<layout.cellHeight {
                 let from = row * layout.cellWidth * 4, to = ((origin.y + row) * layout.width + origin.x) * 4
                 pixels.replaceSubrange(to..<(to + layout.cellWidth * 4), with: frame[from..<(from + layout.cellWidth * 4)])
@@ -169,73 +169,5 @@ public struct ContactSheet: Sendable {
         titles.blend(color: theme.titleColor, opacity: 1, into: &pixels)
         details.blend(color: theme.bodyColor, opacity: 1, into: &pixels)
         return pixels
-    }
-
-    /// The frame shown at `seconds` (the first whose time is not before it, or the last one), fitted
-    /// into `width`x`height` (letterboxed when its shape differs) as RGBA.
-    /// - Throws: `MiaError` naming the video when it has no picture or cannot be decoded.
-    static func frame(of video: String, at seconds: Double, width: Int, height: Int) throws -> [UInt8] {
-        do {
-            let input = try InputContainer(path: video)
-            guard let stream = input.bestStream(.video) else { throw MiaError(file: video, "has no video stream") }
-            input.readOnly([stream])
-            let timeBase = input.timeBase(ofStream: stream)
-            let decoder = try Decoder(input: input, stream: stream)
-            try input.seek(stream: stream, toSeconds: seconds)
-            let packet = Packet(), decoded = Frame(), shown = Frame()
-            var found = false, reachedTarget = false, draining = false
-            decoding: while !reachedTarget {
-                if !draining {
-                    if try input.read(into: packet) {
-                        guard packet.streamIndex == stream else { continue }
-                        try decoder.send(packet)
-                    } else {
-                        try decoder.send(nil)
-                        draining = true
-                    }
-                }
-                while true {
-                    switch try decoder.receive(into: decoded) {
-                    case .value:
-                        try shown.reference(decoded)
-                        found = true
-                        if let time = decoded.bestEffortTimestamp, Double(time) * timeBase.value >= seconds - 0.0005 {
-                            reachedTarget = true
-                            continue decoding
-                        }
-                    case .needsInput:
-                        continue decoding
-                    case .endOfStream:
-                        break decoding
-                    }
-                }
-            }
-            guard found else { throw MiaError(file: video, "has no picture to show at \(clock(seconds))") }
-            let fit = "scale=\(width):\(height):force_original_aspect_ratio=decrease,"
-                + "pad=\(width):\(height):(ow-iw)/2:(oh-ih)/2,format=rgba"
-            let graph = try FilterGraph(input: .video(width: shown.width, height: shown.height, pixelFormat: shown.pixelFormat,
-                                                      timeBase: timeBase, sampleAspectRatio: shown.sampleAspectRatio),
-                                        description: fit, threads: 1)
-            try graph.push(shown)
-            try graph.push(nil)
-            let scaled = Frame()
-            guard case .value = try graph.pull(into: scaled) else {
-                throw MiaError(file: video, "gave no picture at \(clock(seconds))")
-            }
-            return try scaled.rgbaPixels()
-        } catch let error as FFmpegError {
-            throw MiaError(.file(video), "cannot take its frame at \(clock(seconds))", ffmpeg: error)
-        }
-    }
-
-    /// One PNG file's bytes, from FFmpeg's PNG encoder.
-    private static func encodePNG(_ rgba: [UInt8], width: Int, height: Int) throws -> [UInt8] {
-        let encoder = try Encoder(.init(name: "png", media: .picture(width: width, height: height), globalHeader: false))
-        try encoder.send(try Frame.picture(rgba: rgba, width: width, height: height))
-        try encoder.send(nil)
-        let packet = Packet()
-        var bytes: [UInt8] = []
-        while case .value = try encoder.receive(into: packet) { bytes += packet.data }
-        return bytes
     }
 }

@@ -101,7 +101,7 @@ public struct Reviewer: Sendable {
             rhythm = MiaMessages.rhythm(average: lengths.reduce(0, +) / Double(max(1, lengths.count)),
                                         longest: lengths.max() ?? 0, sceneCount: lengths.count)
             var alternatives: [String: Double] = [:]
-            for provider in ProviderID.allCases where provider != .template {
+            for provider in ProviderID.allCases where !provider.isLocal {
                 let model = ProviderCatalog.defaultModel(for: provider)
                 let total = plan.scenes.reduce(0) { $0 + model.durations.snap($1.seconds) * model.pricePerSecond }
                 alternatives[provider.rawValue] = (total * 100).rounded() / 100

@@ -114,6 +114,9 @@ public struct AnalysisOptions: Sendable {
     /// The script's folder: the files its `![](path)` lines name are resolved against it and checked (see
     /// `OwnMediaCheck`). nil: not checked (a script with no folder, read from text alone).
     public var mediaFolder: String?
+    /// Send a scene's own image to a provider as the first frame of a generated clip (`--animate-images`)
+    /// instead of moving over it locally; only where a connected provider can take a local image.
+    public var animateImages = false
 
     public init(targetDuration: Double? = nil, budget: Double? = nil, aspect: Aspect = .landscape,
                 estimator: DurationEstimator = DurationEstimator(), providerOverride: ProviderID? = nil,

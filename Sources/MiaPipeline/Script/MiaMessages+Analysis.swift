@@ -223,4 +223,28 @@ extension MiaMessages {
     static func ownMedia(_ media: SceneMedia) -> String {
         "shows your own \(media.kind.rawValue) \(media.path) (line \(media.line)); nothing to pay"
     }
+
+    static func animatesImage(_ media: SceneMedia, provider: ProviderID) -> String {
+        "\(provider.displayName) animates your image \(media.path) (line \(media.line)) from its first frame (--animate-images)"
+    }
+
+    /// Why `--animate-images` left an image still (it moves slowly over it instead).
+    static func noAnimator(_ media: SceneMedia, asked: ProviderID?) -> String {
+        let why: String
+        switch asked {
+        case .luma?:
+            why = "Luma takes keyframes only as a URL its servers fetch, and has no upload, so a file here cannot reach it"
+        case let provider? where !provider.animatesLocalImages:
+            why = "\(provider.displayName) cannot start a clip from an image"
+        case let provider?:
+            why = "\(provider.displayName) is not connected (set \(ProviderVariables.keyVariable(provider) ?? "its key"))"
+        case nil:
+            why = "no connected provider animates images (set RUNWAYML_API_SECRET or GEMINI_API_KEY)"
+        }
+        return ownMedia(media) + "; not animated: " + why
+    }
+
+    static func imageNotAnimated(scene: Int, _ reason: String) -> String {
+        "scene \(scene) \(reason)"
+    }
 }

@@ -29,7 +29,7 @@ public struct ScriptAnalyzer: Sendable {
         warnings += parsed.timingWarnings.map { AnalysisWarning(kind: .timing, message: $0) }
         var scenes = parsed.scenes.map { analyzeScene($0, options: options, warnings: &warnings) }
 
-        for provider in ProviderID.allCases where provider != .template {
+        for provider in ProviderID.allCases where !provider.isLocal {
             let fellBack = scenes.filter { $0.chosen.reason == MiaMessages.notConnectedFallback(provider) }.count
             if fellBack > 0 {
                 warnings.append(AnalysisWarning(kind: .providerNotConnected,
@@ -104,21 +104,42 @@ public struct ScriptAnalyzer: Sendable {
                 estimate = DurationEstimate(seconds: (needed * 100).rounded(.up) / 100, source: .speech)
             }
         }
+        // What the scene shows when no provider renders it: the user's own file, else a template card.
+        let local: (String) -> ProviderChoice = { reason in
+            scene.media == nil ? ProviderChoice(provider: .template, model: "template", reason: reason)
+                               : ProviderChoice(provider: .media, model: ProviderCatalog.defaultModel(for: .media).name, reason: reason)
+        }
+        var recommended: ProviderChoice
+        var chosen: ProviderChoice
         if let media = scene.media {
-            // The user's own file is the picture, whatever provider was asked for: local work, free.
-            let own = ProviderChoice(provider: .template, model: "template", reason: MiaMessages.ownMedia(media))
-            return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: own, chosen: own,
-                                 seconds: ProviderCatalog.defaultModel(for: .template).durations.snap(estimate.seconds), cost: 0,
-                                 sceneSeconds: nil, fit: nil)
-        }
-        let recommended = Self.recommend(style: style, cue: cue, options: options)
-        var chosen = recommended
-        if let override = options.providerOverride {
-            chosen = ProviderChoice(provider: override, model: ProviderCatalog.defaultModel(for: override).name,
-                                    reason: MiaMessages.chosenByUser(override))
-        }
-        if !options.environment.isConnected(chosen.provider) {
-            chosen = ProviderChoice(provider: .template, model: "template", reason: MiaMessages.notConnectedFallback(chosen.provider))
+            // The user's own file is the picture, whatever provider was asked for: local work, free — unless
+            // an image is to be animated by a provider that can take it.
+            let own = local(MiaMessages.ownMedia(media))
+            guard media.kind == .image, options.animateImages else {
+                return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: own, chosen: own,
+                                     seconds: ProviderCatalog.defaultModel(for: .media).durations.snap(estimate.seconds), cost: 0,
+                                     sceneSeconds: nil, fit: nil)
+            }
+            guard let animator = Self.animator(options: options) else {
+                let kept = local(MiaMessages.noAnimator(media, asked: options.providerOverride))
+                warnings.append(AnalysisWarning(kind: .providerNotConnected, message: MiaMessages.imageNotAnimated(scene: scene.number, kept.reason)))
+                return SceneAnalysis(scene: scene, style: style, estimate: estimate, recommended: kept, chosen: kept,
+                                     seconds: ProviderCatalog.defaultModel(for: .media).durations.snap(estimate.seconds), cost: 0,
+                                     sceneSeconds: nil, fit: nil)
+            }
+            recommended = ProviderChoice(provider: animator.provider, model: animator.name,
+                                         reason: MiaMessages.animatesImage(media, provider: animator.provider))
+            chosen = recommended
+        } else {
+            recommended = Self.recommend(style: style, cue: cue, options: options)
+            chosen = recommended
+            if let override = options.providerOverride {
+                chosen = ProviderChoice(provider: override, model: ProviderCatalog.defaultModel(for: override).name,
+                                        reason: MiaMessages.chosenByUser(override))
+            }
+            if !options.environment.isConnected(chosen.provider) {
+                chosen = local(MiaMessages.notConnectedFallback(chosen.provider))
+            }
         }
         let model = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
         if let maximum = model.durations.maximum, estimate.seconds > maximum, spoken != nil {
@@ -132,8 +153,7 @@ public struct ScriptAnalyzer: Sendable {
         if let maximum = model.durations.maximum, estimate.seconds > maximum {
             warnings.append(AnalysisWarning(kind: .sceneTooLong, message: MiaMessages.sceneTooLong(
                 scene: scene.number, seconds: estimate.seconds, provider: chosen.provider, maximum: maximum)))
-            chosen = ProviderChoice(provider: .template, model: "template",
-                                    reason: MiaMessages.tooLongFallback(chosen.provider, needs: estimate.seconds, maximum: maximum))
+            chosen = local(MiaMessages.tooLongFallback(chosen.provider, needs: estimate.seconds, maximum: maximum))
         }
         let finalModel = ProviderCatalog.model(chosen.provider, chosen.model) ?? ProviderCatalog.defaultModel(for: chosen.provider)
         let seconds = finalModel.durations.snap(estimate.seconds)
@@ -183,6 +203,16 @@ public struct ScriptAnalyzer: Sendable {
                               reason: MiaMessages.suitsBestInstead(reason, best: best, because: why, pick: pick))
     }
 
+    /// The model that starts a clip from a scene's own image (`--animate-images`): the provider asked for,
+    /// if it can take a local image and is connected; else the first connected of those that can (Runway's
+    /// image-to-video model, the cheapest, or Veo's), for the plan's aspect. nil when none can.
+    static func animator(options: AnalysisOptions) -> ProviderModel? {
+        let candidates: [ProviderID] = options.providerOverride.map { [$0] } ?? [.runway, .veo]
+        return candidates.lazy.filter { $0.animatesLocalImages && options.environment.isConnected($0) }
+            .map { $0 == .runway ? ProviderCatalog.model(.runway, "gen4_turbo")! : ProviderCatalog.defaultModel(for: $0) }
+            .first { $0.aspects.contains(options.aspect.rawValue) }
+    }
+
     /// The fewest downgrades to Template that bring the cost within budget: costliest scenes first
     /// (later scenes first on ties, so openings keep their look).
     static func fit(_ scenes: [SceneAnalysis], budget: Double) -> BudgetFit {
@@ -196,10 +226,12 @@ public struct ScriptAnalyzer: Sendable {
         return BudgetFit(downgradedScenes: downgraded.sorted(), cost: cents(max(0, cost)))
     }
 
+    /// The scene made here instead: a template card, or the user's own file when it has one.
     static func template(_ item: SceneAnalysis, reason: String) -> SceneAnalysis {
         var copy = item
-        copy.chosen = ProviderChoice(provider: .template, model: "template", reason: reason)
-        copy.seconds = ProviderCatalog.defaultModel(for: .template).durations.snap(item.estimate.seconds)
+        let local: ProviderID = item.scene.media == nil ? .template : .media
+        copy.chosen = ProviderChoice(provider: local, model: ProviderCatalog.defaultModel(for: local).name, reason: reason)
+        copy.seconds = ProviderCatalog.defaultModel(for: local).durations.snap(item.estimate.seconds)
         copy.cost = 0
         copy.sceneSeconds = nil
         copy.fit = nil

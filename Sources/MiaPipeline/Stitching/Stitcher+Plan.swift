@@ -18,9 +18,9 @@ extension Stitcher {
                            + "(mia-stitch render-scene --plan \(files.path) --scene \(job.sceneNumber))")
         }
         // Scenes a provider made are few and short: decode them before a copy carries any damage on.
-        // Template cards are ours, made and checked by this program.
+        // Template cards and clips of the user's own files are ours, made and checked by this program.
         let verifier = Verifier(log: SilentLog())
-        for job in files.plan.scenes where job.provider != .template {
+        for job in files.plan.scenes where !job.provider.isLocal {
             let clip = files.clipPath(job)
             if let problem = verifier.verify([clip], asStitchSet: false)[0].problems.first {
                 throw MiaError(.scene(job.sceneNumber), "its clip \(clip) does not verify: \(problem)")

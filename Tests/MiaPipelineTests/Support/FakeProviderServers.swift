@@ -533,16 +533,21 @@ final class FakeRunwayServer: FakeAPI, @unchecked Sendable {
         }
         let parts = request.path.split(separator: "/").map(String.init)
         if request.method == "POST", parts == ["v1", "text_to_video"] { return create(request) }
+        if request.method == "POST", parts == ["v1", "image_to_video"] { return create(request, fromImage: true) }
         if request.method == "GET", parts.count == 3, parts[0] == "v1", parts[1] == "tasks" { return status(parts[2]) }
         return .json(404, ["error": "Not found"])
     }
 
-    private func create(_ request: RecordedRequest) -> FakeReply {
+    /// Image to video (as the SDK's `image_to_video_create_params.py` states it): a `promptImage` URL or data
+    /// URI and the Gen-4 ratios, square among them; text to video: `promptText` and the two 720p ratios.
+    private func create(_ request: RecordedRequest, fromImage: Bool = false) -> FakeReply {
         let fault = nextFault("create")
         if let reply = Self.replacement(fault) { return reply }
+        let ratios = fromImage ? ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"] : ["1280:720", "720:1280"]
         guard let body = request.json, let prompt = body["promptText"] as? String, !prompt.isEmpty,
               prompt.utf16.count <= 1000, body["duration"] is Int, let ratio = body["ratio"] as? String,
-              ["1280:720", "720:1280"].contains(ratio) else {
+              ratios.contains(ratio),
+              !fromImage || ((body["promptImage"] as? String)?.hasPrefix("data:image/") ?? false) else {
             return .json(400, ["error": "Validation of body failed", "issues": []])
         }
         let id: String = lock.withLock {

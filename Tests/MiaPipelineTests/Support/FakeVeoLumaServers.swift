@@ -82,7 +82,8 @@ final class FakeVeoServer: FakeGenerationAPI, @unchecked Sendable {
               let prompt = instance["prompt"] as? String, !prompt.isEmpty,
               let parameters = body["parameters"] as? [String: Any], let seconds = parameters["durationSeconds"] as? Int,
               [4, 6, 8].contains(seconds), let aspect = parameters["aspectRatio"] as? String, ["16:9", "9:16"].contains(aspect),
-              let resolution = parameters["resolution"] as? String, ["720p", "1080p"].contains(resolution) else {
+              let resolution = parameters["resolution"] as? String, ["720p", "1080p"].contains(resolution),
+              resolution == "720p" || seconds == 8 else {   // 1080p is rendered for 8 s clips only
             return .json(400, ["error": ["code": 400, "status": "INVALID_ARGUMENT", "message": "Request contains an invalid argument."]])
         }
         let name: String = lock.withLock {
