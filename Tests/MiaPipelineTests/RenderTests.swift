@@ -50,7 +50,9 @@ import Testing
         #expect(report.passed, "\(report.problems)")
         #expect(abs((report.duration ?? 0) - planned) < 1.0 / 30)
         let chapters = try ffprobe(output, packets: false).chapters ?? []
-        #expect(chapters.map(\.title) == (1...5).map { String(format: "scene-%02d", $0) })
+        // One chapter a scene, named by its title (what a player's chapter list and `review` show).
+        #expect(chapters.map(\.title) == prepared.plan.scenes.map(\.title))
+        #expect(Set(chapters.compactMap(\.title)).count == 5)
         #expect(FileManager.default.fileExists(atPath: prepared.planPath))
         let scenesVerified = Verifier(log: SilentLog()).verify(outcome.scenes.map(\.clip), plan: prepared.plan)
         #expect(scenesVerified.filter { !$0.passed }.isEmpty, "\(scenesVerified.flatMap(\.problems))")

@@ -113,7 +113,7 @@ import Testing
         let video = try #require(probed.stream("video")?.seconds), audio = try #require(probed.stream("audio")?.seconds)
         #expect(abs(video - 7.5) < 0.04 && abs(audio - video) < 0.03, "video \(video) s, audio \(audio) s")
         #expect(probed.stream("audio")?.sampleRate == "48000" && probed.stream("audio")?.channels == 2)
-        #expect(probed.chapters?.map(\.title) == ["scene-1", "scene-2", "scene-3"])
+        #expect(probed.chapters?.map(\.title) == ["Scene 1", "Scene 2", "Scene 3"])
         #expect(try topLevelBoxes(output).prefix(2) == ["ftyp", "moov"])
         #expect(plan.scratch.contents.filter { $0.hasPrefix(".") } == [])
     }

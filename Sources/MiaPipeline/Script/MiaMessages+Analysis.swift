@@ -114,8 +114,11 @@ extension MiaMessages {
         let titleWidth = min(28, max(5, analysis.scenes.map { $0.scene.title.count }.max() ?? 5))
         lines.append("  #  " + pad("Scene", titleWidth) + "     Time  " + pad("Provider", 16) + "     Cost  Why")
         for item in analysis.scenes {
-            let provider = item.scene.media.map { "Your \($0.kind.rawValue)" }
-                ?? (item.chosen.provider == .template ? "Template" : "\(item.chosen.provider.displayName) \(item.chosen.model)")
+            let provider = switch item.chosen.provider {
+            case .media: "Your \(item.scene.media?.kind.rawValue ?? "file")"
+            case .template: "Template"
+            default: "\(item.chosen.provider.displayName) \(item.chosen.model)"
+            }
             let cost = dollars(item.cost)
             lines.append(String(format: "%3d  ", item.scene.number) + pad(clip(item.scene.title, titleWidth), titleWidth)
                          + String(format: "  %5.1f s  ", item.length) + pad(provider, 16) + "  "

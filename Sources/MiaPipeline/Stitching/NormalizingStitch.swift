@@ -303,7 +303,7 @@ struct NormalizingStitch {
         }
         if options.chapters {
             let chapters = clips.indices.map { clip in
-                (title: URL(fileURLWithPath: clips[clip].path).deletingPathExtension().lastPathComponent,
+                (title: options.chapterTitle(clip, path: clips[clip].path),
                  start: chapterStarts[clip], end: clip + 1 < clips.count ? chapterStarts[clip + 1] : starts.last!)
             }
             try muxer.setChapters(chapters, timeBase: timeBase)

@@ -5,8 +5,10 @@ import MiaFFmpeg
 public struct StitchOptions: Sendable {
     /// mp4/mov: index (moov) at the front, so playback starts before the download ends.
     public var faststart = true
-    /// One chapter per clip, titled from its file name.
+    /// One chapter per clip, titled from `chapterTitles` or else its file name.
     public var chapters = true
+    /// Chapter titles in clip order (a plan's scene titles); nil, or a blank one: the clip's file name.
+    public var chapterTitles: [String]?
     /// Replace an existing output file.
     public var overwrite = false
     /// Whether clips that differ are re-encoded to one format or refused.
@@ -35,6 +37,15 @@ public struct StitchOptions: Sendable {
     public var captionAppearance: CaptionAppearance?
     /// Captions drawn into the picture: every clip is re-encoded once, with them (`stitchNarrated` sets it).
     public var burnedCaptions: BurnedCaptions?
+
+    /// Clip `index`'s chapter title (see `chapterTitles`).
+    func chapterTitle(_ index: Int, path: String) -> String {
+        if let titles = chapterTitles, titles.indices.contains(index),
+           !titles[index].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return titles[index]
+        }
+        return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
 
     public init(faststart: Bool = true, chapters: Bool = true, overwrite: Bool = false,
                 normalize: NormalizeMode = .auto, size: PixelSize? = nil, fps: Rational? = nil,
@@ -100,7 +111,7 @@ public struct ClipSpan: Sendable, Equatable {
 
     public var startSeconds: Double { Double(start) * timeBase.value }
     public var durationSeconds: Double { Double(end - start) * timeBase.value }
-    /// The chapter title: the file name without its extension.
+    /// The clip's file name without its extension (its chapter's title unless `StitchOptions.chapterTitles` names one).
     public var title: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }
 

@@ -29,6 +29,8 @@ extension Stitcher {
         var options = options
         // Narration sets scene lengths, and a provider renders only some clip lengths: each clip is
         // cut or held to its scene. A plan without such scenes stitches exactly as before.
+        // Chapters are the scenes, by their titles (a video's chapters are what viewers and `review` see).
+        options.chapterTitles = options.chapterTitles ?? files.plan.scenes.map(\.title)
         if files.plan.scenes.contains(where: { $0.sceneSeconds != nil }) {
             options.clipLengths = files.plan.scenes.map(\.length)
         }

@@ -221,11 +221,10 @@ struct StreamCopyStitch {
     /// One chapter per clip, from the lengths the pre-flight established (exact: see `ClipLength`).
     private func chapterList(timeBase: Rational) -> [(title: String, start: Int64, end: Int64)] {
         var start: Int64 = 0
-        return clips.map { clip in
+        return clips.enumerated().map { index, clip in
             let length = clip.video?.durationTimestamp ?? 0
             defer { start += length }
-            let title = URL(fileURLWithPath: clip.path).deletingPathExtension().lastPathComponent
-            return (title: title, start: start, end: start + length)
+            return (title: options.chapterTitle(index, path: clip.path), start: start, end: start + length)
         }
     }
 
