@@ -42,12 +42,17 @@ import Testing
         defer { if worker.isRunning { worker.terminate() } }
         let port = try metricsPort(inLog: log, of: worker)
 
-        // Before any work: every series there, at zero, and the worker idle.
+        // Before any work: every series there, at zero. The endpoint is up before the worker starts (a port in
+        // use must stop it first), so its state turns idle a moment after the first scrape.
         let idle = try #require(scrape(port: port))
         #expect(idle.status == 200)
         #expect(idle.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8")
-        let before = samples(idle.body)
+        var before = samples(idle.body)
         #expect(before[#"mia_scenes_total{provider="template",result="rendered"}"#] == 0)
+        while worker.isRunning && before[#"mia_worker_state{state="idle"}"#] != 1 {
+            Thread.sleep(forTimeInterval: 0.05)
+            before = samples(scrape(port: port)?.body ?? "")
+        }
         #expect(before[#"mia_worker_state{state="idle"}"#] == 1)
 
         let script = scratch.path("cards.txt")
