@@ -13,7 +13,8 @@ extension MiaStitch {
             Jobs run --jobs at a time, and all their scenes share one limit of --concurrency provider jobs per provider. \
             Run it again to resume: a job whose video is there and verifies is left as it is, the others reuse their \
             finished scenes and poll recorded provider jobs. Exit status: 0 every job done, 1 one or more failed (the \
-            others still ran), 65 the manifest is invalid (nothing ran).
+            others still ran), 65 the manifest is invalid (nothing ran). --metrics-port serves Prometheus metrics while \
+            it works.
             """
         )
 
@@ -31,6 +32,7 @@ extension MiaStitch {
 
         @OptionGroup var paths: ManifestPathOptions
 
+        @OptionGroup var metrics: MetricsOptions
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -43,7 +45,8 @@ extension MiaStitch {
             installInterruptCleanup()
             let batch = try loadManifest(manifest, allowOutside: paths.allowOutside)
             do {
-                let log = global.makeLog()
+                let (log, metricsServer) = try await metrics.start(log: global.makeLog())
+                defer { metricsServer?.close() }
                 let runner = BatchRunner(store: try store.open(), registry: .live(log: log), voices: .live(log: log), log: log,
                                          environment: .current())
                 let total = batch.jobs.count

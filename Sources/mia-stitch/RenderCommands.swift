@@ -13,7 +13,8 @@ extension MiaStitch {
             terminal does too). Add --remember to make the mode you chose the default for later runs. \
             A rerun with the same script and options resumes: finished scenes are reused, provider jobs are polled \
             again, never paid twice. On a terminal a live block of scene lines redraws in place; -v (or --log-format) \
-            prints the [MIA:*] events above it. Off a terminal, only the events are printed.
+            prints the [MIA:*] events above it. Off a terminal, only the events are printed. \
+            --metrics-port serves Prometheus metrics while it works.
             """
         )
 
@@ -57,6 +58,7 @@ extension MiaStitch {
             compare.map { $0.split(separator: ",").compactMap { name in ProviderID.selectable.first { $0.rawValue == name.trimmingCharacters(in: .whitespaces).lowercased() } } }
         }
 
+        @OptionGroup var metrics: MetricsOptions
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -82,7 +84,8 @@ extension MiaStitch {
                 if remember { try config.save() }
                 // On a terminal: one live block of scene lines, events above it only when asked for.
                 let region = global.showsProgress ? LiveRegion.standardError() : nil
-                let log = global.makeLog(region: region)
+                let (log, metricsServer) = try await metrics.start(log: global.makeLog(region: region))
+                defer { metricsServer?.close() }
                 let (text, name) = try readScript(script, log: log)
                 let board = region.map(SceneBoard.init)
                 let interactive = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1

@@ -99,7 +99,9 @@ extension MiaStitch {
             (--db postgres://USER@HOST:PORT/DATABASE, or MIA_DB). Each claims one scene at a time under a lease it \
             renews while rendering; if a worker dies, its scene is taken over once the lease runs out, resuming the \
             provider job already paid for. The worker that finds a plan's scenes all complete stitches it. \
-            SIGTERM or Ctrl-C: the scene in hand is finished, nothing more is claimed, and the worker exits 0.
+            SIGTERM or Ctrl-C: the scene in hand is finished, nothing more is claimed, and the worker exits 0. \
+            --metrics-port serves Prometheus metrics (scenes, spend, latencies, stitches, this worker's state) for \
+            the farm's monitoring; a port in use stops the worker before it claims anything.
             """
         )
 
@@ -112,6 +114,7 @@ extension MiaStitch {
         @Flag(name: .customLong("exit-when-idle"), help: "Exit once every submitted plan is stitched or failed.")
         var exitWhenIdle = false
 
+        @OptionGroup var metrics: MetricsOptions
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -124,7 +127,8 @@ extension MiaStitch {
             let worker: RenderWorker
             let summary: WorkerSummary
             do {
-                let log = global.makeLog()
+                let (log, metricsServer) = try await metrics.start(log: global.makeLog())
+                defer { metricsServer?.close() }
                 worker = RenderWorker(store: try store.open(), registry: .live(log: log), log: log,
                                       options: WorkerOptions(pollInterval: pollInterval, leaseSeconds: leaseSeconds, exitWhenIdle: exitWhenIdle))
                 stopOnSignals { worker.stop() }

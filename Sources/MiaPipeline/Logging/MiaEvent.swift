@@ -9,6 +9,8 @@ public struct MiaEvent: Sendable, Equatable {
         case string(String)
         case int(Int64)
         case seconds(Double)
+        /// A plain quantity at full precision (dollars, say), where `seconds`' three decimals would round it.
+        case number(Double)
         case bool(Bool)
     }
 
@@ -64,6 +66,7 @@ extension MiaEvent.Value {
             return plain ? s : MiaEvent.quoteJSON(s)
         case .int(let i): return String(i)
         case .seconds(let d): return String(format: "%.3f", d)
+        case .number(let d): return d.isFinite ? "\(d)" : "null"
         case .bool(let b): return b ? "true" : "false"
         }
     }
@@ -73,6 +76,7 @@ extension MiaEvent.Value {
         case .string(let s): return MiaEvent.quoteJSON(s)
         case .int(let i): return String(i)
         case .seconds(let d): return d.isFinite ? String(format: "%.3f", d) : "null"
+        case .number(let d): return d.isFinite ? "\(d)" : "null"
         case .bool(let b): return b ? "true" : "false"
         }
     }

@@ -36,6 +36,8 @@ public struct ClaimedScene: Sendable {
     public let providerJobId: String?
     /// The worker whose lease ran out before this claim, if the scene was taken over.
     public let previousOwner: String?
+    /// Seconds from the plan's submission to this claim: how long the scene waited for a worker.
+    public let queueWait: Double
 }
 
 /// A plan whose stitch a worker holds.
@@ -125,7 +127,7 @@ extension JobStore {
         let now = backend.now()
         return try backend.transaction { session in
             guard let candidate = try session.row("""
-                SELECT s.plan_id, s.scene_number, s.lease_owner, s.provider_job_id
+                SELECT s.plan_id, s.scene_number, s.lease_owner, s.provider_job_id, q.queued_at
                 FROM scene_jobs s JOIN plan_queue q ON q.plan_id = s.plan_id
                 WHERE q.status = ? AND s.status IN (?, ?, ?)
                   AND (s.lease_expires_at IS NULL OR s.lease_expires_at < ?)
@@ -143,7 +145,9 @@ extension JobStore {
             }
             return ClaimedScene(plan: plan, planPath: planPath, job: job, render: render,
                                 providerJobId: try candidate.optionalText("provider_job_id"),
-                                previousOwner: try candidate.optionalText("lease_owner"))
+                                previousOwner: try candidate.optionalText("lease_owner"),
+                                // The store's clock on both ends, so clock skew between machines cannot make it negative.
+                                queueWait: max(0, now.timeIntervalSince(try candidate.date("queued_at"))))
         }
     }
 

@@ -100,7 +100,8 @@ public final class RenderWorker: Sendable {
         let plan = claim.plan
         let job = claim.job
         var fields: [(String, MiaEvent.Value)] = [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
-                                                  ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue))]
+                                                  ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
+                                                  ("waited", .seconds(claim.queueWait))]
         if let previous = claim.previousOwner { fields.append(("taken_from", .string(previous))) }
         if let jobID = claim.providerJobId { fields.append(("provider_job", .string(jobID))) }
         log.emit(MiaEvent("MIA:WORKER:CLAIM", fields))

@@ -104,6 +104,8 @@ public struct SceneRenderer: Sendable {
     /// - Throws: `MiaError` when the scene cannot be rendered (and fallback is off or Template failed too).
     public func render(_ job: SceneJob, context: SceneContext,
                        mayCreatePaidJob: @Sendable (Double) async -> Bool = { _ in true }) async throws -> SceneOutcome {
+        // The scene's own time (provider job, download, checks, or the card's encode), for latency metrics.
+        let started = ContinuousClock.now
         if let reused = reusable(job, context: context) {
             progress?(job.sceneNumber, "done", 1)
             log.emit(MiaEvent("MIA:SCENE:COMPLETE", [("scene", .int(Int64(job.sceneNumber))),
@@ -119,9 +121,9 @@ public struct SceneRenderer: Sendable {
         LeftoverFiles.removeStale(in: folder)
         // The user's file is the picture, unless it is an image a provider animates (`--animate-images`).
         if let media = job.media, job.provider.isLocal || media.kind != .image {
-            return try await renderOwnMedia(job, context: context)
+            return try await renderOwnMedia(job, context: context, started: started)
         }
-        guard !job.provider.isLocal else { return try await renderTemplate(job, context: context, fallbackReason: nil) }
+        guard !job.provider.isLocal else { return try await renderTemplate(job, context: context, fallbackReason: nil, started: started) }
         do {
             let cost: Double
             do {
@@ -137,13 +139,15 @@ public struct SceneRenderer: Sendable {
                 return reused
             }
             try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: cost)
-            try complete(job, context: context, provider: job.provider, cost: cost, fallbackReason: nil)
+            try complete(job, context: context, provider: job.provider, cost: cost, fallbackReason: nil, started: started)
             return SceneOutcome(sceneNumber: job.sceneNumber, provider: job.provider, clip: path, seconds: job.seconds,
                                 cost: cost, fallbackReason: nil, reused: false)
         } catch let failure as SceneFailure {
+            // `fallback`: whether Template takes the scene over, so a reader (and the metrics) can tell a
+            // scene that failed from one that is about to be rendered another way.
             log.emit(MiaEvent("MIA:RENDER_SCENE:ERROR", [
                 ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(job.provider.rawValue)),
-                ("reason", .string(failure.message)),
+                ("reason", .string(failure.message)), ("fallback", .bool(context.fallback)),
             ]))
             guard context.fallback else {
                 // A provider job that may still deliver (slow, or its download failed) stays open, so the
@@ -156,8 +160,12 @@ public struct SceneRenderer: Sendable {
             let reason = MiaMessages.fallback(job.provider, because: failure.message)
             log.emit(MiaEvent("MIA:WARN", [("kind", "fallback"), ("scene", .int(Int64(job.sceneNumber))), ("message", .string(reason))]))
             // An image that was to be animated is still the scene's picture: it moves slowly instead.
-            if job.media != nil { return try await renderOwnMedia(job, context: context, fallbackReason: reason, spent: failure.spent) }
-            return try await renderTemplate(job, context: context, fallbackReason: reason, spent: failure.spent)
+            if job.media != nil {
+                return try await renderOwnMedia(job, context: context, fallbackReason: reason, spent: failure.spent,
+                                                fallbackFrom: job.provider, started: started)
+            }
+            return try await renderTemplate(job, context: context, fallbackReason: reason, spent: failure.spent,
+                                            fallbackFrom: job.provider, started: started)
         }
     }
 
@@ -335,8 +343,8 @@ public struct SceneRenderer: Sendable {
         throw SceneFailure(message: "the downloaded clip does not verify: \(problem)", spent: job.estimatedCost)
     }
 
-    private func renderTemplate(_ job: SceneJob, context: SceneContext, fallbackReason: String?,
-                                spent: Double = 0) async throws -> SceneOutcome {
+    private func renderTemplate(_ job: SceneJob, context: SceneContext, fallbackReason: String?, spent: Double = 0,
+                                fallbackFrom: ProviderID? = nil, started: ContinuousClock.Instant) async throws -> SceneOutcome {
         let planID = context.plan.renderPlanId
         let target = context.plan.target
         // The seed's lifecycle, CREATE then COMPLETE, holds for template scenes too (a fallback says so).
@@ -360,7 +368,8 @@ public struct SceneRenderer: Sendable {
             throw error
         }
         try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
-        try complete(job, context: context, provider: .template, cost: spent, fallbackReason: fallbackReason)
+        try complete(job, context: context, provider: .template, cost: spent, fallbackReason: fallbackReason,
+                     fallbackFrom: fallbackFrom, started: started)
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: .template, clip: context.clipPath(job), seconds: job.seconds,
                             cost: spent, fallbackReason: fallbackReason, reused: false)
     }
@@ -371,8 +380,9 @@ public struct SceneRenderer: Sendable {
     /// - Parameters:
     ///   - fallbackReason: why a provider did not animate the image instead (nil: it was not asked to).
     ///   - spent: what that provider's failed job cost.
-    private func renderOwnMedia(_ job: SceneJob, context: SceneContext, fallbackReason: String? = nil,
-                                spent: Double = 0) async throws -> SceneOutcome {
+    ///   - fallbackFrom: that provider.
+    private func renderOwnMedia(_ job: SceneJob, context: SceneContext, fallbackReason: String? = nil, spent: Double = 0,
+                                fallbackFrom: ProviderID? = nil, started: ContinuousClock.Instant) async throws -> SceneOutcome {
         let planID = context.plan.renderPlanId
         let path = context.clipPath(job)
         var created: [(String, MiaEvent.Value)] = [("scene", .int(Int64(job.sceneNumber))), ("provider", "media"),
@@ -401,18 +411,26 @@ public struct SceneRenderer: Sendable {
             throw failure
         }
         try store.updateScene(planId: planID, sceneNumber: job.sceneNumber, status: .complete, cost: spent, error: fallbackReason)
-        try complete(job, context: context, provider: .media, cost: spent, fallbackReason: fallbackReason)
+        try complete(job, context: context, provider: .media, cost: spent, fallbackReason: fallbackReason,
+                     fallbackFrom: fallbackFrom, started: started)
         return SceneOutcome(sceneNumber: job.sceneNumber, provider: .media, clip: path, seconds: job.seconds,
                             cost: spent, fallbackReason: fallbackReason, reused: false)
     }
 
-    private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?) throws {
+    /// - Parameter fallbackFrom: The provider that failed when Template or the own file stood in for it (what was spent went to it).
+    private func complete(_ job: SceneJob, context: SceneContext, provider: ProviderID, cost: Double, fallbackReason: String?,
+                          fallbackFrom: ProviderID? = nil, started: ContinuousClock.Instant) throws {
         try SceneReceipt(planId: context.plan.renderPlanId, sceneNumber: job.sceneNumber, provider: provider, cost: cost,
                          fallbackReason: fallbackReason).write(forClip: context.clipPath(job))
         progress?(job.sceneNumber, "done", 1)
-        log.emit(MiaEvent("MIA:SCENE:COMPLETE", [
+        let elapsed = ContinuousClock.now - started
+        // `cost` is for people (rounded to cents); `dollars` keeps full precision for anything that adds it up.
+        var fields: [(String, MiaEvent.Value)] = [
             ("scene", .int(Int64(job.sceneNumber))), ("provider", .string(provider.rawValue)),
-            ("seconds", .seconds(job.seconds)), ("cost", .string(MiaMessages.dollars(cost))),
-        ]))
+            ("seconds", .seconds(job.seconds)), ("cost", .string(MiaMessages.dollars(cost))), ("dollars", .number(cost)),
+            ("elapsed", .seconds(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)),
+        ]
+        if let fallbackFrom { fields.append(("fallback_from", .string(fallbackFrom.rawValue))) }
+        log.emit(MiaEvent("MIA:SCENE:COMPLETE", fields))
     }
 }

@@ -94,8 +94,10 @@ extension Stitcher {
                 ("writes", .int(Int64(report.writes))),
                 ("elapsed", .seconds(Date().timeIntervalSince(started))),
             ]
-            log.emit(MiaEvent("MIA:SOUNDTRACK", fields))
             let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
+            // The finished file's size: the picture's STITCH:COMPLETE (final=false) was of the file before its sound.
+            fields.append(("bytes", .int(bytes)))
+            log.emit(MiaEvent("MIA:SOUNDTRACK", fields))
             var result = StitchResult(output: output, mode: plain.mode, clips: plain.clips, duration: plain.duration,
                                       audioEnd: plain.duration, bytes: bytes, videoPackets: outcome.videoPackets,
                                       audioPackets: outcome.audioPackets, droppedAudioPackets: plain.droppedAudioPackets,
@@ -132,6 +134,9 @@ private struct OutputNaming: EventSink {
     let shown: String
 
     func emit(_ event: MiaEvent) {
-        log.emit(MiaEvent(event.tag, event.fields.map { ($0.key, $0.value == .string(hidden) ? .string(shown) : $0.value) }))
+        var fields = event.fields.map { ($0.key, $0.value == .string(hidden) ? .string(shown) : $0.value) }
+        // Its picture is done, not the video: MIA:SOUNDTRACK reports the finished file.
+        if event.tag == "MIA:STITCH:COMPLETE" { fields.append(("final", .bool(false))) }
+        log.emit(MiaEvent(event.tag, fields))
     }
 }
