@@ -20,7 +20,7 @@ import Yams
 /// ```
 ///
 /// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm, format,
-/// theme, no-fallback, overwrite.
+/// theme, no-fallback, overwrite, webhook (an http or https URL told when the job's plan is stitched or fails).
 ///
 /// A manifest may come from anyone, and `batch` may run as root: its scripts must be text files and, like
 /// its outputs, lie under the manifest's folder (symlinks resolved) or under its `root:` (a folder relative
@@ -116,6 +116,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// `--caption-style` and `--caption-font` (a font file resolved against the manifest, inside its root).
     public var captions = CaptionMode.sidecar
     public var captionAppearance = CaptionAppearance()
+    /// `webhook:` — as `render`'s `--webhook`.
+    public var webhook: WebhookURL?
 
     public init() {}
 
@@ -134,7 +136,7 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// - Throws: `MiaError` for an unknown theme (the manifest's check already refuses one).
     public func renderOptions(environment: ProviderEnvironment) throws -> RenderOptions {
         RenderOptions(plan: planOptions(environment: environment), fallback: fallback, theme: try Theme.named(theme),
-                      overwrite: overwrite)
+                      overwrite: overwrite, webhook: webhook)
     }
 }
 
@@ -153,7 +155,7 @@ private struct ManifestReader {
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
                              "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions",
-                             "caption-style", "caption-font"]
+                             "caption-style", "caption-font", "webhook"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -315,6 +317,9 @@ private struct ManifestReader {
             if let flag = flag(value, field: field) { settings.fallback = !flag }
         case "overwrite":
             if let flag = flag(value, field: field) { settings.overwrite = flag }
+        case "webhook":
+            guard let url = text(value, field: field) else { return }
+            if let rule = WebhookURL.problem(url) { problem(line, "\(field): \(rule)") } else { settings.webhook = try? WebhookURL(parsing: url) }
         case "voice":
             guard let voice = text(value, field: field) else { return }
             do { settings.voice = try VoiceChoice(parsing: voice) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }
