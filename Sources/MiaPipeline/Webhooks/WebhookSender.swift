@@ -13,13 +13,13 @@ struct WebhookSender: Sendable {
     func send(_ payload: WebhookPayload, to target: WebhookURL) async -> WebhookDelivery {
         let clock = ContinuousClock()
         let start = clock.now
-        let end = start.advanced(by: ExternalNumber.duration(seconds: settings.deadline))
-        func secondsLeft() -> Double { let left = end - clock.now; return Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18 }
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        func secondsLeft() -> Double { settings.deadline - seconds(clock.now - start) }
         func delivery(attempts: Int, status: Int?, error: String?) -> WebhookDelivery {
-            let elapsed = clock.now - start
-            return WebhookDelivery(planId: payload.planId, event: payload.event, url: target.redacted, attempts: attempts, status: status,
-                                   error: error, elapsed: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                                   deliveredAt: Date())
+            WebhookDelivery(planId: payload.planId, event: payload.event, url: target.redacted, attempts: attempts, status: status,
+                            error: error, elapsed: seconds(clock.now - start), deliveredAt: Date())
         }
         let body: Data
         do { body = try payload.body() } catch {
