@@ -1,4 +1,4 @@
-import Crypto
+internal import Crypto
 
 // swift-crypto's SHA-256 (BoringSSL on Linux, CryptoKit on Apple platforms) replaces a hand-written one:
 // a well-kept library over our own code. Callers get the same lowercase hex strings as before, so script
