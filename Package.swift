@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.100.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -78,6 +79,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // Metrics/ only: the registry behind `--metrics-port`.
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // Hashes (script hashes, plan ids, speech keys) and webhook signatures (HMAC-SHA256).
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -89,6 +92,7 @@ let package = Package(
         ),
         .testTarget(name: "MiaPipelineTests", dependencies: [
             "MiaPipeline", "MiaFFmpeg", "mia-stitch", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ]
 )

@@ -33,6 +33,8 @@ extension MiaStitch {
         @OptionGroup var paths: ManifestPathOptions
 
         @OptionGroup var metrics: MetricsOptions
+        @OptionGroup var webhook: WebhookOption
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -43,7 +45,7 @@ extension MiaStitch {
 
         func run() async throws {
             installInterruptCleanup()
-            let batch = try loadManifest(manifest, allowOutside: paths.allowOutside)
+            let batch = try loadManifest(manifest, allowOutside: paths.allowOutside, webhook: try webhook.url)
             do {
                 let (log, metricsServer) = try await metrics.start(log: global.makeLog())
                 defer { metricsServer?.close() }
@@ -74,9 +76,14 @@ struct ManifestPathOptions: ParsableArguments {
 
 /// Reads a manifest; an invalid one prints its problems (one line each, with its line and field; the first
 /// `shownProblems`, then how many more) and exits with the do-not-retry code before anything runs.
-func loadManifest(_ path: String, allowOutside: Bool) throws -> BatchManifest {
+/// - Parameter webhook: `--webhook`, for the jobs whose manifest entry names none.
+func loadManifest(_ path: String, allowOutside: Bool, webhook: WebhookURL? = nil) throws -> BatchManifest {
     do {
-        return try BatchManifest.load(path: path, allowOutside: allowOutside)
+        var manifest = try BatchManifest.load(path: path, allowOutside: allowOutside)
+        for index in manifest.jobs.indices where manifest.jobs[index].settings.webhook == nil {
+            manifest.jobs[index].settings.webhook = webhook
+        }
+        return manifest
     } catch let invalid as BatchManifestError {
         var lines = invalid.problems.prefix(shownProblems).map { "mia-stitch: error: \(TerminalText.escaped($0.message, keepNewlines: false))\n" }
         let more = invalid.problems.count - shownProblems

@@ -114,8 +114,9 @@ extension MiaStitch.Plan {
                 guard let stored = try jobStore.plan(id: id) else {
                     throw MiaError("no plan \(id) in the job store (\(jobStore.path)); `mia-stitch plans` lists them")
                 }
+                let deliveries = try jobStore.webhookDeliveries(planId: stored.plan.id)
                 if json {
-                    try printJSON(PlanDetail(stored))
+                    try printJSON(PlanDetail(stored, webhooks: deliveries))
                     return
                 }
                 let plan = stored.plan
@@ -130,6 +131,16 @@ extension MiaStitch.Plan {
                                    String(format: "%.1f s", scene.seconds), cost, "\(scene.attempts)", scene.providerJobId ?? "-"],
                                   widths: widths))
                     if let error = scene.error { say("    error: \(error)") }
+                }
+                if !deliveries.isEmpty {
+                    let widths = [15, 21, 10, 9, 9]
+                    say("\nWebhooks\n" + columns(["event", "sent", "result", "status", "attempts", "url"], widths: widths))
+                    for delivery in deliveries {
+                        say(columns([delivery.event.rawValue, PlanListing.timestamp(delivery.deliveredAt),
+                                     delivery.succeeded ? "delivered" : "failed", delivery.status.map { "\($0)" } ?? "-",
+                                     "\(delivery.attempts)", delivery.url], widths: widths))
+                        if let error = delivery.error { say("    error: \(error)") }
+                    }
                 }
             } catch {
                 throw fail(error)
@@ -172,9 +183,11 @@ struct PlanListing: Encodable {
 struct PlanDetail: Encodable {
     let plan: PlanListing
     let sceneJobs: [SceneJobRecord]
+    let webhooks: [WebhookDelivery]
 
-    init(_ stored: StoredPlan) {
+    init(_ stored: StoredPlan, webhooks: [WebhookDelivery]) {
         plan = PlanListing(stored)
         sceneJobs = stored.scenes
+        self.webhooks = webhooks
     }
 }

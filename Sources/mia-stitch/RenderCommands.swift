@@ -59,6 +59,8 @@ extension MiaStitch {
         }
 
         @OptionGroup var metrics: MetricsOptions
+        @OptionGroup var webhook: WebhookOption
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -95,7 +97,8 @@ extension MiaStitch {
                 planOptions.scriptFolder = scriptFolder(script)
                 let renderOptions = RenderOptions(
                     plan: planOptions,
-                    concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite)
+                    concurrency: concurrency, fallback: rendering.fallback, theme: try rendering.resolvedTheme(), overwrite: overwrite,
+                    webhook: try webhook.url)
                 if interactive && config.mode == .guided {
                     // Cloud speech is bought before the plan (it times the scenes): asked for first.
                     orchestrator.approveSpeech = { cost in

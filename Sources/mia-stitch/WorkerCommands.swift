@@ -34,6 +34,8 @@ extension MiaStitch {
 
         @OptionGroup var paths: ManifestPathOptions
 
+        @OptionGroup var webhook: WebhookOption
+
         @OptionGroup var store: StoreOptions
         @OptionGroup var global: GlobalOptions
 
@@ -45,7 +47,7 @@ extension MiaStitch {
         }
 
         func run() async throws {
-            let batch = isManifest ? try loadManifest(script, allowOutside: paths.allowOutside) : nil
+            let batch = isManifest ? try loadManifest(script, allowOutside: paths.allowOutside, webhook: try webhook.url) : nil
             do {
                 let jobStore = try store.open()
                 let log = global.makeLog()
@@ -57,14 +59,15 @@ extension MiaStitch {
                                                                 withIntermediateDirectories: true)
                         try await queue(job.script, output: job.output, options: try settings.renderOptions(environment: .current()),
                                   theme: settings.theme, fallback: settings.fallback, overwrite: settings.overwrite,
-                                  store: jobStore, log: log)
+                                  webhook: settings.webhook, store: jobStore, log: log)
                     }
                 } else if let output {
                     let planOptions = try narration.applied(to: options.planOptions(format), fallback: rendering.fallback)
                     try await queue(script, output: output,
                               options: RenderOptions(plan: planOptions, fallback: rendering.fallback,
                                                      theme: try rendering.resolvedTheme(), overwrite: overwrite),
-                              theme: rendering.theme, fallback: rendering.fallback, overwrite: overwrite, store: jobStore, log: log)
+                              theme: rendering.theme, fallback: rendering.fallback, overwrite: overwrite, webhook: try webhook.url,
+                              store: jobStore, log: log)
                 }
             } catch {
                 throw fail(error)
@@ -73,7 +76,7 @@ extension MiaStitch {
 
         /// Plans one script beside its output, records it, and hands it to workers.
         private func queue(_ scriptPath: String, output: String, options renderOptions: RenderOptions, theme: String, fallback: Bool,
-                           overwrite: Bool, store jobStore: JobStore, log: any EventSink) async throws {
+                           overwrite: Bool, webhook: WebhookURL?, store jobStore: JobStore, log: any EventSink) async throws {
             let (text, name) = try readScript(scriptPath)
             var renderOptions = renderOptions
             renderOptions.plan.scriptFolder = scriptFolder(scriptPath)
@@ -83,7 +86,8 @@ extension MiaStitch {
             let prepared = try await RenderOrchestrator(store: jobStore, registry: ProviderRegistry([]), voices: .live(log: log), log: log)
                 .prepare(script: text, name: name, output: absoluteOutput, options: renderOptions)
             try jobStore.enqueue(planId: prepared.plan.renderPlanId,
-                                 render: QueuedRender(output: absoluteOutput, theme: theme, fallback: fallback, overwrite: overwrite))
+                                 render: QueuedRender(output: absoluteOutput, theme: theme, fallback: fallback, overwrite: overwrite,
+                                                      webhook: webhook))
             log.emit(MiaEvent("MIA:SUBMIT", [("plan", .string(prepared.plan.renderPlanId)), ("scenes", .int(Int64(prepared.plan.scenes.count))),
                                              ("output", .string(absoluteOutput)), ("db", .string(jobStore.path))]))
             say(MiaMessages.submitted(planId: prepared.plan.renderPlanId, scenes: prepared.plan.scenes.count,

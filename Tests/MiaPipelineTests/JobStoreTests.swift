@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Testing
 import GRDB
 @testable import MiaPipeline
@@ -250,5 +251,8 @@ import GRDB
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // A plan id is the first 16 hex digits of its identity's digest (RenderPlanner): pinned, so a change
+        // of hashing library can never renumber the plans already in users' stores.
+        #expect("plan-" + SHA256.hex("script-hash|1280x720|30|template|-|-|150.0|16:9").prefix(16) == "plan-cd26f8776e76281e")
     }
 }

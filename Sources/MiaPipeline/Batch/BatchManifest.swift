@@ -20,7 +20,7 @@ import Yams
 /// ```
 ///
 /// Option keys are `render`'s long option names: provider, size, aspect, fps, budget, duration, wpm, format,
-/// theme, no-fallback, overwrite.
+/// theme, no-fallback, overwrite, webhook (an http or https URL told when the job's plan is stitched or fails).
 ///
 /// A manifest may come from anyone, and `batch` may run as root: its scripts must be text files and, like
 /// its outputs, lie under the manifest's folder (symlinks resolved) or under its `root:` (a folder relative
@@ -118,6 +118,8 @@ public struct BatchJobSettings: Sendable, Equatable {
     public var captionAppearance = CaptionAppearance()
     /// `animate-images:` — as `render`'s `--animate-images`.
     public var animateImages = false
+    /// `webhook:` — as `render`'s `--webhook`.
+    public var webhook: WebhookURL?
 
     public init() {}
 
@@ -137,7 +139,7 @@ public struct BatchJobSettings: Sendable, Equatable {
     /// - Throws: `MiaError` for an unknown theme (the manifest's check already refuses one).
     public func renderOptions(environment: ProviderEnvironment) throws -> RenderOptions {
         RenderOptions(plan: planOptions(environment: environment), fallback: fallback, theme: try Theme.named(theme),
-                      overwrite: overwrite)
+                      overwrite: overwrite, webhook: webhook)
     }
 }
 
@@ -156,7 +158,7 @@ private struct ManifestReader {
 
     static let optionKeys = ["provider", "size", "aspect", "fps", "budget", "duration", "wpm", "format", "theme", "no-fallback", "overwrite",
                              "voice", "voices", "language", "duck", "loudness", "music", "music-duck", "captions",
-                             "caption-style", "caption-font", "animate-images"]
+                             "caption-style", "caption-font", "animate-images", "webhook"]
     static let jobKeys = ["script", "output"] + optionKeys
 
     init(path: String, allowOutside: Bool) {
@@ -320,6 +322,9 @@ private struct ManifestReader {
             if let flag = flag(value, field: field) { settings.overwrite = flag }
         case "animate-images":
             if let flag = flag(value, field: field) { settings.animateImages = flag }
+        case "webhook":
+            guard let url = text(value, field: field) else { return }
+            if let rule = WebhookURL.problem(url) { problem(line, "\(field): \(rule)") } else { settings.webhook = try? WebhookURL(parsing: url) }
         case "voice":
             guard let voice = text(value, field: field) else { return }
             do { settings.voice = try VoiceChoice(parsing: voice) } catch { problem(line, "\(field): \((error as? MiaError)?.message ?? "\(error)")") }

@@ -64,6 +64,8 @@ public struct BatchRunner: Sendable {
     public let log: any EventSink
     /// Which providers are connected, for planning.
     public let environment: ProviderEnvironment
+    /// Sends each job's webhook; one for the whole batch, so an unsigned warning is given once.
+    public var webhooks: WebhookNotifier
 
     public init(store: JobStore, registry: ProviderRegistry, voices: VoiceRegistry = VoiceRegistry([]), log: any EventSink,
                 environment: ProviderEnvironment) {
@@ -72,6 +74,7 @@ public struct BatchRunner: Sendable {
         self.registry = registry
         self.log = log
         self.environment = environment
+        webhooks = WebhookNotifier(store: store, log: log)
     }
 
     /// - Parameters:
@@ -165,7 +168,8 @@ public struct BatchRunner: Sendable {
                 }
             }
 
-            let orchestrator = RenderOrchestrator(store: store, registry: registry, voices: voices, log: JobLog(base: log, job: job.number))
+            var orchestrator = RenderOrchestrator(store: store, registry: registry, voices: voices, log: JobLog(base: log, job: job.number))
+            orchestrator.webhooks = webhooks
             let prepared = try await orchestrator.prepare(script: text, name: job.script, output: job.output, options: options)
             result.plan = prepared.plan.renderPlanId
             result.scenes = prepared.plan.scenes.count

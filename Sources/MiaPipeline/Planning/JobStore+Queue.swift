@@ -7,8 +7,11 @@ public struct QueuedRender: Sendable, Equatable {
     public var theme: String
     public var fallback: Bool
     public var overwrite: Bool
+    /// Told by the worker that stitches (or fails) the plan.
+    public var webhook: WebhookURL?
 
-    public init(output: String, theme: String, fallback: Bool, overwrite: Bool) {
+    public init(output: String, theme: String, fallback: Bool, overwrite: Bool, webhook: WebhookURL? = nil) {
+        self.webhook = webhook
         self.output = output
         self.theme = theme
         self.fallback = fallback
@@ -110,14 +113,15 @@ extension JobStore {
                                 [.text(JobStatus.queued.rawValue), .date(now), .text(planId),
                                  .text(JobStatus.pending.rawValue), .text(JobStatus.failed.rawValue)])
             try session.execute("""
-                INSERT INTO plan_queue (plan_id, status, output_path, theme, fallback, overwrite, queued_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO plan_queue (plan_id, status, output_path, theme, fallback, overwrite, queued_at, webhook_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (plan_id) DO UPDATE SET
                   status = CASE WHEN plan_queue.status = 'stitching' THEN plan_queue.status ELSE excluded.status END,
                   output_path = excluded.output_path, theme = excluded.theme, fallback = excluded.fallback,
-                  overwrite = excluded.overwrite, error = NULL
+                  overwrite = excluded.overwrite, webhook_url = excluded.webhook_url, error = NULL
                 """, [.text(planId), .text(QueueStatus.queued.rawValue), .text(render.output), .text(render.theme),
-                      .int(render.fallback ? 1 : 0), .int(render.overwrite ? 1 : 0), .date(now)])
+                      .int(render.fallback ? 1 : 0), .int(render.overwrite ? 1 : 0), .date(now),
+                      .optional(render.webhook?.url.absoluteString)])
         }
     }
 
@@ -296,7 +300,7 @@ extension JobStore {
     /// A submitted plan, its file's path and how to render it.
     private func queuedPlan(_ planId: String, _ session: any SQLSession) throws -> (RenderPlan, String, QueuedRender) {
         guard let row = try session.row("""
-            SELECT p.plan_json, p.plan_path, q.output_path, q.theme, q.fallback, q.overwrite
+            SELECT p.plan_json, p.plan_path, q.output_path, q.theme, q.fallback, q.overwrite, q.webhook_url
             FROM plans p JOIN plan_queue q ON q.plan_id = p.id WHERE p.id = ?
             """, [.text(planId)]) else { throw MiaError(.jobStore(path), "plan \(planId) is not in the queue") }
         let planPath = try row.text("plan_path")
@@ -306,8 +310,14 @@ extension JobStore {
         } catch {
             throw MiaError(.jobStore(path), "plan \(planId) in the job store is not a render plan (\(error))")
         }
+        // Checked again as it comes back: a store is input like any other.
+        let webhook = try row.optionalText("webhook_url").map { text in
+            do { return try WebhookURL(parsing: text) } catch {
+                throw MiaError(.jobStore(path), "plan \(planId)'s webhook in the job store \((error as? MiaError)?.message ?? "is not a URL")")
+            }
+        }
         let render = QueuedRender(output: try row.text("output_path"), theme: try row.text("theme"),
-                                  fallback: try row.int("fallback") != 0, overwrite: try row.int("overwrite") != 0)
+                                  fallback: try row.int("fallback") != 0, overwrite: try row.int("overwrite") != 0, webhook: webhook)
         return (plan, planPath, render)
     }
 }

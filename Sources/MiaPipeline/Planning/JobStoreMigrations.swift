@@ -132,5 +132,23 @@ extension JobStoreMigration {
             )
             """,
         ]),
+        JobStoreMigration(name: "webhooks: queued URL and deliveries", statements: [
+            // Where a submitted plan's webhook goes: the worker that stitches (or fails) it sends it.
+            "ALTER TABLE plan_queue ADD COLUMN webhook_url TEXT",
+            // Every delivery, its URL without user part or query (either may hold a token).
+            """
+            CREATE TABLE webhook_deliveries (
+              plan_id TEXT NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+              event TEXT NOT NULL,
+              url TEXT NOT NULL,
+              attempts BIGINT NOT NULL,
+              status BIGINT,
+              error TEXT,
+              elapsed DOUBLE PRECISION NOT NULL,
+              delivered_at TIMESTAMPTZ NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_by_plan ON webhook_deliveries(plan_id)",
+        ]),
     ]
 }

@@ -1,4 +1,5 @@
 import Foundation
+internal import Crypto
 
 /// What `plan` takes besides the script.
 public struct PlanOptions: Sendable {

@@ -10,9 +10,12 @@ public struct RenderOptions: Sendable {
     public var theme: Theme
     public var overwrite = false
     public var sceneDeadline: Duration = .seconds(900)
+    /// Told when the plan is stitched or fails (`--webhook`).
+    public var webhook: WebhookURL?
 
     public init(plan: PlanOptions, concurrency: Int = 2, fallback: Bool = true, theme: Theme, overwrite: Bool = false,
-                sceneDeadline: Duration = .seconds(900)) {
+                sceneDeadline: Duration = .seconds(900), webhook: WebhookURL? = nil) {
+        self.webhook = webhook
         self.plan = plan
         self.concurrency = concurrency
         self.fallback = fallback
@@ -63,6 +66,8 @@ public struct RenderOrchestrator: Sendable {
     public let progress: (@Sendable (Int, String, Double?) -> Void)?
     /// Asked with the price before paid speech is bought (guided mode); false stops the run before any spend.
     public var approveSpeech: (@Sendable (Double) -> Bool)?
+    /// Sends `options.webhook` its event; shared by every render of one command (a batch's jobs too).
+    public var webhooks: WebhookNotifier
 
     public init(store: JobStore, registry: ProviderRegistry, voices: VoiceRegistry = VoiceRegistry([]), log: any EventSink,
                 progress: (@Sendable (Int, String, Double?) -> Void)? = nil) {
@@ -71,6 +76,7 @@ public struct RenderOrchestrator: Sendable {
         self.voices = voices
         self.log = log
         self.progress = progress
+        webhooks = WebhookNotifier(store: store, log: log)
     }
 
     /// Speaks the narration (when asked), analyzes the script and writes its plan beside the output
@@ -106,16 +112,40 @@ public struct RenderOrchestrator: Sendable {
     /// provider jobs), then stitches and reviews.
     /// - Parameter slots: the concurrency limits to render within; several renders given the same one share
     ///   its limits (a batch). Default: this render's own, `options.concurrency` per provider.
+    /// With `options.webhook`, the plan's end (`plan.stitched` or `plan.failed`) is sent there before this
+    /// returns; the webhook's own failure never changes the outcome.
     /// - Throws: `MiaError` when a scene cannot be rendered or the clips cannot be stitched.
     public func execute(_ prepared: PreparedRender, output: String, options: RenderOptions,
                         slots: RenderSlots? = nil) async throws -> RenderOutcome {
+        let plan = prepared.plan
+        do {
+            let outcome = try await renderAndStitch(prepared, output: output, options: options, slots: slots)
+            if let webhook = options.webhook {
+                await webhooks.notify(WebhookPayload(event: .stitched, planId: plan.renderPlanId, output: output,
+                                                     durationSeconds: outcome.stitch.duration, sceneCount: plan.scenes.count,
+                                                     costDollars: outcome.spent, error: nil), to: webhook)
+            }
+            return outcome
+        } catch {
+            if let webhook = options.webhook {
+                let spent = ((try? store.committedSpend(planId: plan.renderPlanId)) ?? 0) + plan.speechCost
+                await webhooks.notify(WebhookPayload(event: .failed, planId: plan.renderPlanId, output: output, durationSeconds: nil,
+                                                     sceneCount: plan.scenes.count, costDollars: spent,
+                                                     error: (error as? MiaError)?.message ?? "\(error)"), to: webhook)
+            }
+            throw error
+        }
+    }
+
+    private func renderAndStitch(_ prepared: PreparedRender, output: String, options: RenderOptions,
+                                 slots: RenderSlots?) async throws -> RenderOutcome {
         let started = Date()
         let plan = prepared.plan
         let context = SceneContext(files: prepared.files, theme: options.theme, fallback: options.fallback,
                                    deadline: options.sceneDeadline)
         let renderer = SceneRenderer(store: store, registry: registry, log: log, progress: progress)
         // The narration was bought while planning: it counts against the budget like any scene.
-        let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: committedSpend(plan) + plan.speechCost)
+        let budget = try BudgetGuard(budget: plan.budget, alreadyCommitted: store.committedSpend(planId: plan.renderPlanId) + plan.speechCost)
         let slots = slots ?? RenderSlots(perProvider: options.concurrency)
         // The user's own files are checked before any scene starts, so a damaged one stops the run before a
         // provider is paid (they may have changed since the plan was made).
@@ -175,9 +205,12 @@ public struct RenderOrchestrator: Sendable {
                              elapsed: Date().timeIntervalSince(started))
     }
 
-    /// Dollars already committed by earlier runs: jobs created (their ids recorded) or finished.
-    private func committedSpend(_ plan: RenderPlan) throws -> Double {
-        let scenes = try store.plan(id: plan.renderPlanId)?.scenes ?? []
+}
+
+extension JobStore {
+    /// Dollars committed to a plan's provider jobs: jobs created (their ids recorded) or finished.
+    func committedSpend(planId: String) throws -> Double {
+        let scenes = try plan(id: planId)?.scenes ?? []
         return scenes.reduce(0) { total, scene in
             total + (scene.cost ?? (scene.providerJobId != nil ? scene.estimatedCost : 0))
         }

@@ -33,11 +33,15 @@ public final class RenderWorker: Sendable {
     let registry: ProviderRegistry
     let log: any EventSink
     let options: WorkerOptions
+    /// Sends a submitted plan's webhook when this worker stitches or fails it.
+    public let webhooks: WebhookNotifier
     private let stopFlag = StopFlag()
     /// What this worker holds a lease on ("plan-… scene 3", "plan-… stitch"), for noticing a lost lease.
     private let holding = Holding()
 
-    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink, options: WorkerOptions) {
+    public init(store: JobStore, registry: ProviderRegistry, log: any EventSink, options: WorkerOptions,
+                webhooks: WebhookNotifier? = nil) {
+        self.webhooks = webhooks ?? WebhookNotifier(store: store, log: log)
         self.store = store
         self.registry = registry
         self.log = log
@@ -127,6 +131,7 @@ public final class RenderWorker: Sendable {
             // The scene cannot be rendered (SceneRenderer has recorded why): the plan cannot be finished.
             try? store.updateScene(planId: plan.renderPlanId, sceneNumber: job.sceneNumber, status: .failed, error: error.message)
             try? store.failQueuedPlan(planId: plan.renderPlanId, error: "scene \(job.sceneNumber): \(error.message)")
+            await notify(.failed, plan: plan, render: claim.render, duration: nil, error: "scene \(job.sceneNumber): \(error.message)")
             try? store.updateWorker(id: id, state: "idle", current: nil)
             log.emit(MiaEvent("MIA:WORKER:SCENE", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
                                                    ("scene", .int(Int64(job.sceneNumber))), ("result", "failed"),
@@ -161,6 +166,7 @@ public final class RenderWorker: Sendable {
             log.emit(MiaEvent("MIA:WORKER:STITCH", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
                                                     ("output", .string(output)), ("result", "stitched"),
                                                     ("duration", .seconds(result.duration))]))
+            await notify(.stitched, plan: plan, render: claim.render, duration: result.duration, error: nil)
             return true
         } catch {
             let message = (error as? MiaError)?.message ?? "\(error)"
@@ -169,8 +175,17 @@ public final class RenderWorker: Sendable {
             try? store.updateWorker(id: id, state: "idle", current: nil)
             log.emit(MiaEvent("MIA:WORKER:STITCH", [("worker", .string(id)), ("plan", .string(plan.renderPlanId)),
                                                     ("output", .string(output)), ("result", "failed"), ("reason", .string(message))]))
+            await notify(.failed, plan: plan, render: claim.render, duration: nil, error: message)
             return false
         }
+    }
+
+    /// Sends the plan's webhook, if it was submitted with one; the lease is already given back.
+    private func notify(_ event: WebhookPayload.Event, plan: RenderPlan, render: QueuedRender, duration: Double?, error: String?) async {
+        guard let webhook = render.webhook else { return }
+        let spent = ((try? store.committedSpend(planId: plan.renderPlanId)) ?? 0) + plan.speechCost
+        await webhooks.notify(WebhookPayload(event: event, planId: plan.renderPlanId, output: render.output, durationSeconds: duration,
+                                             sceneCount: plan.scenes.count, costDollars: spent, error: error), to: webhook)
     }
 
     /// Renews this worker's leases and heartbeat every third of a lease, until cancelled.

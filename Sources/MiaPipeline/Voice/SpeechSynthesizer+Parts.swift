@@ -1,4 +1,5 @@
 import Foundation
+internal import Crypto
 
 // Who says what: the script's spoken lines as parts, each with the voice that speaks it, and the key that
 // makes a piece of speech the same speech.

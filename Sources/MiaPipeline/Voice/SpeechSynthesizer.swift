@@ -1,4 +1,5 @@
 import Foundation
+internal import Crypto
 
 /// What the voice stage made of a script's narration.
 public struct NarrationResult: Sendable {

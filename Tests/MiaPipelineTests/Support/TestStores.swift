@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Testing
 @testable import MiaPipeline
 
