@@ -12,7 +12,7 @@ import GRDB
     func recordsPlansAndSceneJobsAndReadsThemBackAfterReopening(_ kind: StoreKind) throws {
         let test = try TestStore(kind)
         #expect(try test.store.appliedMigrations() == ["v1: plans and scene jobs", "v2: batch jobs", "workers: queue, leases, workers",
-                                                       "speech: synthesized narration"])
+                                                       "speech: synthesized narration", "webhooks: queued URL and deliveries"])
         try test.store.record(samplePlan(), planPath: "/tmp/launch.json")
         let reopened = try test.open()
         #expect(try reopened.appliedMigrations() == JobStoreMigration.all.map(\.name))
