@@ -204,7 +204,6 @@ public struct RenderOrchestrator: Sendable {
         return RenderOutcome(plan: plan, scenes: outcomes, stitch: stitched, review: review, spent: spent,
                              elapsed: Date().timeIntervalSince(started))
     }
-
 }
 
 extension JobStore {
