@@ -59,7 +59,7 @@ struct MiaMetrics: Sendable {
 
     func scenes(_ provider: String, _ result: String) -> Counter {
         registry.makeCounter(descriptor: MetricNameDescriptor(metricName: "mia_scenes", unitName: "total",
-            helpText: "Scenes finished, by provider and result (rendered, failed, reused, fallback: the provider failed and Template stood in)."),
+            helpText: "Scenes finished, by provider and result (rendered, failed, reused, fallback: the provider failed and Template or the scene's own file stood in)."),
             labels: [("provider", provider), ("result", result)])
     }
 

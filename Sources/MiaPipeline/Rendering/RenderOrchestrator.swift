@@ -118,10 +118,12 @@ public struct RenderOrchestrator: Sendable {
     public func execute(_ prepared: PreparedRender, output: String, options: RenderOptions,
                         slots: RenderSlots? = nil) async throws -> RenderOutcome {
         let plan = prepared.plan
+        // A receiver runs elsewhere: it is told where the video is, not where it is from here.
+        let reported = URL(fileURLWithPath: output).standardizedFileURL.path
         do {
             let outcome = try await renderAndStitch(prepared, output: output, options: options, slots: slots)
             if let webhook = options.webhook {
-                await webhooks.notify(WebhookPayload(event: .stitched, planId: plan.renderPlanId, output: output,
+                await webhooks.notify(WebhookPayload(event: .stitched, planId: plan.renderPlanId, output: reported,
                                                      durationSeconds: outcome.stitch.duration, sceneCount: plan.scenes.count,
                                                      costDollars: outcome.spent, error: nil), to: webhook)
             }
@@ -129,7 +131,7 @@ public struct RenderOrchestrator: Sendable {
         } catch {
             if let webhook = options.webhook {
                 let spent = ((try? store.committedSpend(planId: plan.renderPlanId)) ?? 0) + plan.speechCost
-                await webhooks.notify(WebhookPayload(event: .failed, planId: plan.renderPlanId, output: output, durationSeconds: nil,
+                await webhooks.notify(WebhookPayload(event: .failed, planId: plan.renderPlanId, output: reported, durationSeconds: nil,
                                                      sceneCount: plan.scenes.count, costDollars: spent,
                                                      error: (error as? MiaError)?.message ?? "\(error)"), to: webhook)
             }
