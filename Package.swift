@@ -73,7 +73,7 @@ let package = Package(
                 "MiaFFmpeg", "CFreeType", "CHarfBuzz", "CFriBidi", "CCmarkGFM", "CESpeakNG", "CFontconfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                // Provider HTTP only (Providers/HTTP/): no NIO type leaves that folder.
+                // Provider HTTP (Providers/HTTP/) and the metrics endpoint (Metrics/): no NIO type leaves them.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
